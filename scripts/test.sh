@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of Pollinations Studio on a Debian/Ubuntu machine: installs what it needs,
+# starts an X server (Xvfb) and a PulseAudio server with a null sink, then vets and tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+ensure_pkgs $BUILD_PKGS $RUN_PKGS $TEST_PKGS
+ensure_go
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	[ -n "${PULSE_SERVER:-}" ] && pactl exit 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# An X server for the real-window tests.
+for n in $(seq 90 130); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break; done
+Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+export DISPLAY=":$n"
+
+# A PulseAudio server of our own with a null sink: playback into it is captured from its monitor.
+export XDG_RUNTIME_DIR="$work/run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+pulseaudio -n --daemonize=yes --exit-idle-time=-1 --log-target="file:$work/pulse.log" \
+	-L "module-native-protocol-unix socket=$XDG_RUNTIME_DIR/native auth-anonymous=1" \
+	-L "module-null-sink sink_name=vsink sink_properties=device.description=VirtualSink" \
+	-L "module-always-sink" 2>>"$work/pulse.log"
+export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/native"
+for _ in $(seq 50); do pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+pactl info >/dev/null || { cat "$work/pulse.log"; log "PulseAudio did not start"; exit 1; }
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+
+log "gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+[ -z "$bad" ] || { log "gofmt needed: $bad"; exit 1; }
+log "go vet"
+go vet -tags "$TEST_TAGS" ./...
+log "go test (race detector; Fyne headless driver; real window and sound through Xvfb and PulseAudio)"
+STUDIO_E2E=1 go test -race -tags "$TEST_TAGS" -timeout 40m "$@" ./...
