@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+type usageRecord struct {
+	At      time.Time
+	Type    string
+	Model   string
+	KeyType string
+	Key     string
+	Source  string
+	Cost    float64
+	Millis  int64
+}
+
+func (s *Server) handleAccountKey(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var exp, expIn any
+	if a.expiresAt != nil {
+		exp = a.expiresAt.Format(time.RFC3339)
+		expIn = int(time.Until(*a.expiresAt).Seconds())
+	}
+	var models any
+	if a.allowed != nil {
+		models = a.allowed
+	}
+	var budget any
+	if a.budget != nil {
+		budget = *a.budget
+	}
+	writeJSON(w, 200, map[string]any{"valid": true, "type": a.kind, "name": a.name, "expiresAt": exp, "expiresIn": expIn,
+		"permissions":      map[string]any{"models": models, "account": a.permissions},
+		"pollenBudget":     budget,
+		"rateLimitEnabled": a.kind == "publishable"})
+}
+
+func (a *account) may(perm string) bool { return a.budget != nil || contains(a.permissions, perm) }
+
+func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !a.may("usage") && !a.may("balance") {
+		writeError(w, 403, "Permission denied - API key missing `account:usage` permission", nil)
+		return
+	}
+	wl := a.wallet
+	out := map[string]any{"balance": wl.tier + wl.paid}
+	if a.budget != nil {
+		out["balance"] = *a.budget
+	}
+	if contains(a.permissions, "usage") || contains(a.permissions, "balance") {
+		out["accountBalance"] = map[string]any{"total": wl.tier + wl.paid, "tier": wl.tier, "paid": wl.paid}
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now().UTC()
+	out := map[string]any{"githubUsername": "pollinator", "image": nil, "tier": a.wallet.tierName,
+		"createdAt":   now.AddDate(0, -4, 0).Format(time.RFC3339),
+		"nextResetAt": now.Truncate(time.Hour).Add(time.Hour).Format(time.RFC3339), "communityEndpointsAllowed": true}
+	if contains(a.permissions, "profile") {
+		out["name"], out["email"] = a.wallet.name, "pollinator@example.com"
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !contains(a.permissions, "usage") {
+		writeError(w, 403, "Permission denied - API key missing `account:usage` permission", nil)
+		return
+	}
+	list := []map[string]any{}
+	for i := len(s.usage) - 1; i >= 0; i-- {
+		u := s.usage[i]
+		if ua := s.accounts[u.Key]; ua == nil || ua.wallet != a.wallet {
+			continue
+		}
+		list = append(list, map[string]any{"timestamp": u.At.UTC().Format("2006-01-02 15:04:05"), "type": u.Type,
+			"model": u.Model, "api_key": u.Key[:3] + "…" + u.Key[len(u.Key)-4:], "api_key_type": u.KeyType,
+			"meter_source": u.Source, "cost_usd": u.Cost, "response_time_ms": u.Millis})
+	}
+	writeJSON(w, 200, map[string]any{"usage": list, "count": len(list)})
+}
+
+type deviceCode struct {
+	userCode  string
+	issued    time.Time
+	expires   time.Time
+	approveAt time.Time
+	key       string
+	used      bool
+}
+
+func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ClientID string `json:"client_id"`
+	}
+	if b := requestBody(r); len(b) > 0 {
+		if err := json.Unmarshal(b, &body); err != nil {
+			writeJSON(w, 400, map[string]any{"error": "invalid_request"})
+			return
+		}
+	}
+	now := time.Now()
+	code := randomID(8)
+	user := code[:4] + "-" + code[4:]
+	dc := &deviceCode{userCode: user, issued: now, expires: now.Add(s.scaled(600 * time.Second)),
+		approveAt: now.Add(s.scaled(s.opts.DeviceApproveAfter))}
+	id := randomID(24)
+	s.mu.Lock()
+	s.devices[id] = dc
+	s.mu.Unlock()
+	base := "http://" + r.Host
+	interval := s.scaled(5 * time.Second).Seconds()
+	writeJSON(w, 200, map[string]any{"device_code": id, "user_code": user, "verification_uri": base + "/device",
+		"verification_uri_complete": base + "/device?code=" + user, "expires_in": 600, "interval": interval})
+}
+
+func (s *Server) handleDeviceToken(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		DeviceCode string `json:"device_code"`
+	}
+	if err := json.Unmarshal(requestBody(r), &body); err != nil || body.DeviceCode == "" {
+		writeJSON(w, 400, map[string]any{"error": "invalid_request"})
+		return
+	}
+	s.mu.Lock()
+	dc := s.devices[body.DeviceCode]
+	s.mu.Unlock()
+	now := time.Now()
+	switch {
+	case dc == nil || dc.used:
+		writeJSON(w, 400, map[string]any{"error": "invalid_grant"})
+	case now.After(dc.expires):
+		writeJSON(w, 400, map[string]any{"error": "expired_token"})
+	case now.Before(dc.approveAt):
+		writeJSON(w, 400, map[string]any{"error": "authorization_pending"})
+	default:
+		key := s.newSecretKey()
+		s.mu.Lock()
+		dc.used = true
+		s.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"access_token": key, "token_type": "bearer"})
+	}
+}

@@ -1,0 +1,247 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (s *Server) handleAudioGET(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	text, ok := pathPrompt(w, r, "/audio/")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	if _, ok := parseSeed(w, q.Get("seed"), 4294967295); !ok {
+		return
+	}
+	s.speech(w, r, a, text, q.Get("model"), q.Get("voice"), q.Get("response_format"),
+		"GET "+r.URL.EscapedPath()+"?"+canonicalQuery(q))
+}
+
+func (s *Server) handleSpeechPOST(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	var body struct {
+		Input          string   `json:"input"`
+		Model          string   `json:"model"`
+		Voice          string   `json:"voice"`
+		ResponseFormat string   `json:"response_format"`
+		Speed          *float64 `json:"speed"`
+	}
+	if err := json.Unmarshal(requestBody(r), &body); err != nil {
+		writeError(w, 400, "Invalid JSON body", nil)
+		return
+	}
+	if n := len([]rune(body.Input)); n == 0 || n > 10000 {
+		badRequest(w, "input", "String must contain between 1 and 10000 character(s)")
+		return
+	}
+	if body.Speed != nil && (*body.Speed < 0.25 || *body.Speed > 4) {
+		badRequest(w, "speed", "Number must be between 0.25 and 4")
+		return
+	}
+	s.speech(w, r, a, body.Input, body.Model, body.Voice, body.ResponseFormat, "POST speech "+sha(requestBody(r)))
+}
+
+// speech renders text to audio that is sent progressively, faster than real time, as a TTS
+// provider streams it.
+func (s *Server) speech(w http.ResponseWriter, r *http.Request, a *account, text, modelName, voice, format, cacheKey string) {
+	m := s.resolveModel(w, modelName, "audio")
+	if m == nil {
+		return
+	}
+	if voice == "" {
+		voice = "alloy"
+	}
+	if !contains(m.Voices, voice) {
+		badRequest(w, "voice", fmt.Sprintf("Unknown voice %q for %s; voices: %s", voice, m.Name, strings.Join(m.Voices, ", ")))
+		return
+	}
+	switch format {
+	case "":
+		format = "mp3"
+	case "mp3", "wav", "pcm":
+	case "opus", "aac", "flac":
+		badRequest(w, "response_format", fmt.Sprintf("%s does not support %s; use mp3, wav or pcm", m.Name, format))
+		return
+	default:
+		badRequest(w, "response_format", "Invalid option: expected one of \"mp3\"|\"opus\"|\"aac\"|\"flac\"|\"wav\"|\"pcm\"")
+		return
+	}
+	if moderated(text) {
+		writeModerated(w)
+		return
+	}
+	chars := float64(len([]rune(text)))
+	cost := m.price * chars / 1000
+	s.run(w, r, a, job{route: "audio", m: m, estimate: cost, cacheKey: cacheKey, latency: 900 * time.Millisecond,
+		produce: func() (*result, error) {
+			data, ct, err := speechAudio(text, format)
+			if err != nil {
+				return nil, err
+			}
+			h := http.Header{}
+			usageHeaders(h, m, "completion-audio-tokens", chars)
+			h.Set("Content-Type", ct)
+			// 4 KiB pieces at ~16 KiB/s: playback can start long before the download ends.
+			return &result{status: 200, header: h, chunks: chunk(data, 4096), pace: 250 * time.Millisecond, cost: cost}, nil
+		}})
+}
+
+var transcribable = []string{".mp3", ".mp4", ".mpeg", ".mpga", ".m4a", ".wav", ".webm"}
+
+const maxTranscriptionBytes = 25 << 20
+
+func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeError(w, 400, "Expected multipart/form-data with a file", nil)
+		return
+	}
+	fields := map[string]string{}
+	var data []byte
+	var filename string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			writeError(w, 400, "Malformed multipart body", nil)
+			return
+		}
+		if p.FormName() == "file" {
+			filename = p.FileName()
+			data, err = io.ReadAll(io.LimitReader(p, maxTranscriptionBytes+1))
+			if err != nil {
+				writeError(w, 400, "Could not read the file", nil)
+				return
+			}
+			if len(data) > maxTranscriptionBytes {
+				writeError(w, 413, "File too large: the maximum is 25 MB", nil)
+				return
+			}
+			continue
+		}
+		v, _ := io.ReadAll(io.LimitReader(p, 1<<16))
+		fields[p.FormName()] = string(v)
+	}
+	if data == nil {
+		badRequest(w, "file", "Required")
+		return
+	}
+	if ext := strings.ToLower(filepath.Ext(filename)); !contains(transcribable, ext) {
+		writeError(w, 400, "Unsupported file format "+ext+". Supported formats: mp3, mp4, mpeg, mpga, m4a, wav, webm", nil)
+		return
+	}
+	m := s.resolveModel(w, fields["model"], "transcription")
+	if m == nil {
+		return
+	}
+	format := fields["response_format"]
+	if format == "" {
+		format = "json"
+	}
+	if !contains([]string{"json", "text", "srt", "vtt", "verbose_json"}, format) {
+		badRequest(w, "response_format", "Unsupported response_format for "+m.Name+"; accepted: json, text, srt, verbose_json, vtt")
+		return
+	}
+	lang := fields["language"]
+	if lang == "" {
+		lang = "en"
+	}
+	dur := audioDuration(data)
+	segs := transcriptSegments(data, dur)
+	cost := m.price * dur
+	s.run(w, r, a, job{route: "transcription", m: m, estimate: cost, latency: time.Second + time.Duration(dur*50)*time.Millisecond,
+		produce: func() (*result, error) {
+			h := http.Header{}
+			usageHeaders(h, m, "prompt-audio-seconds", dur)
+			body, ct := renderTranscript(segs, format, lang, dur)
+			h.Set("Content-Type", ct)
+			return &result{status: 200, header: h, chunks: [][]byte{body}, cost: cost}, nil
+		}})
+}
+
+type segment struct {
+	ID         int     `json:"id"`
+	Start, End float64 `json:"-"`
+	Text       string  `json:"text"`
+}
+
+// transcriptSegments makes a deterministic transcript: one sentence per ~3 s of audio.
+func transcriptSegments(data []byte, dur float64) []segment {
+	sentences := []string{"Hello from Pollinations Studio.", "This is the simulator speaking.",
+		"Every generation lands in your library.", "Speech becomes text, and text becomes speech.",
+		"The quick brown fox jumps over the lazy dog."}
+	seed := int(sha(data)[0])
+	n := max(1, int(dur/3+0.5))
+	var out []segment
+	for i := 0; i < n && i < 2000; i++ {
+		start := float64(i) * dur / float64(n)
+		end := float64(i+1) * dur / float64(n)
+		out = append(out, segment{ID: i, Start: round3(start), End: round3(end), Text: sentences[(seed+i)%len(sentences)]})
+	}
+	return out
+}
+
+func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+func renderTranscript(segs []segment, format, lang string, dur float64) ([]byte, string) {
+	var texts []string
+	for _, s := range segs {
+		texts = append(texts, s.Text)
+	}
+	full := strings.Join(texts, " ")
+	switch format {
+	case "text":
+		return []byte(full + "\n"), "text/plain; charset=utf-8"
+	case "srt", "vtt":
+		var b strings.Builder
+		if format == "vtt" {
+			b.WriteString("WEBVTT\n\n")
+		}
+		for i, s := range segs {
+			if format == "srt" {
+				b.WriteString(strconv.Itoa(i+1) + "\n")
+			}
+			b.WriteString(stamp(s.Start, format) + " --> " + stamp(s.End, format) + "\n" + s.Text + "\n\n")
+		}
+		return []byte(b.String()), "text/plain; charset=utf-8"
+	case "verbose_json":
+		var js []map[string]any
+		for _, s := range segs {
+			js = append(js, map[string]any{"id": s.ID, "seek": 0, "start": s.Start, "end": s.End, "text": " " + s.Text,
+				"tokens": []int{}, "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.3, "no_speech_prob": 0.01})
+		}
+		b, _ := json.Marshal(map[string]any{"task": "transcribe", "language": lang, "duration": round3(dur), "text": full, "segments": js})
+		return b, "application/json"
+	}
+	b, _ := json.Marshal(map[string]any{"text": full})
+	return b, "application/json"
+}
+
+func stamp(sec float64, format string) string {
+	ms := int(sec*1000 + 0.5)
+	sep := ","
+	if format == "vtt" {
+		sep = "."
+	}
+	return fmt.Sprintf("%02d:%02d:%02d%s%03d", ms/3600000, ms/60000%60, ms/1000%60, sep, ms%1000)
+}

@@ -1,0 +1,346 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:8]) }
+
+var wordsRE = regexp.MustCompile(`(?i)(\d+)\s+words`)
+
+// replyFor writes a deterministic Markdown answer; "N words" in the prompt sets its length.
+func replyFor(prompt string, maxTokens int) string {
+	n := 40
+	if m := wordsRE.FindStringSubmatch(prompt); m != nil {
+		n, _ = strconv.Atoi(m[1])
+	}
+	if maxTokens > 0 && n > maxTokens {
+		n = maxTokens
+	}
+	n = max(1, min(n, 30000))
+	vocab := []string{"pollen", "drifts", "across", "the", "meadow", "while", "bees", "hum", "softly", "and",
+		"light", "bends", "through", "glass", "every", "idea", "grows", "from", "a", "seed", "of", "curiosity"}
+	sum := sha256.Sum256([]byte(prompt))
+	var b strings.Builder
+	b.WriteString("## Answer\n\nYou asked: *" + strings.TrimSpace(firstLine(prompt, 80)) + "*\n\n")
+	for i := 0; i < n; i++ {
+		w := vocab[(int(sum[i%32])+i*7)%len(vocab)]
+		if i%12 == 0 {
+			w = strings.ToUpper(w[:1]) + w[1:]
+		}
+		b.WriteString(w)
+		switch {
+		case i%12 == 11:
+			b.WriteString(".\n\n")
+		case i == n-1:
+			b.WriteString(".")
+		default:
+			b.WriteString(" ")
+		}
+	}
+	return b.String()
+}
+
+func firstLine(s string, n int) string {
+	s = strings.SplitN(s, "\n", 2)[0]
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// tokens splits a reply into stream deltas of about one token.
+func tokens(s string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		if r == ' ' || r == '\n' {
+			out = append(out, s[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	prompt, ok := pathPrompt(w, r, "/text/")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	m := s.resolveModel(w, q.Get("model"), "text")
+	if m == nil {
+		return
+	}
+	if v := q.Get("json"); v != "" && !contains([]string{"true", "false", "1", "0"}, v) {
+		badRequest(w, "json", "Invalid boolean")
+		return
+	}
+	if _, ok := parseSeed(w, q.Get("seed"), 2147483647); !ok {
+		return
+	}
+	if moderated(prompt) {
+		writeModerated(w)
+		return
+	}
+	wantsJSON := q.Get("json") == "true" || q.Get("json") == "1"
+	reply := replyFor(prompt, atoiOr(q.Get("max_tokens"), 0))
+	if wantsJSON {
+		b, _ := json.Marshal(map[string]any{"answer": reply})
+		reply = string(b)
+	}
+	stream := queryBool(q, "stream")
+	est := m.price * 500
+	if stream {
+		s.runChatStream(w, r, a, m, reply, "", est, true, wantsJSON, "GET "+r.URL.RequestURI())
+		return
+	}
+	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
+		cacheKey: "GET " + r.URL.EscapedPath() + "?" + canonicalQuery(q),
+		latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
+		produce: func() (*result, error) {
+			h := http.Header{}
+			h.Set("Content-Type", "text/plain; charset=utf-8")
+			if wantsJSON {
+				h.Set("Content-Type", "application/json")
+			}
+			ntok := len(tokens(reply))
+			usageHeaders(h, m, "completion-text-tokens", float64(ntok))
+			h.Set("x-usage-prompt-text-tokens", strconv.Itoa(len(prompt)/4+1))
+			return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: float64(ntok) * m.price}, nil
+		}})
+}
+
+// chatBody is the subset of the chat-completions request the simulator reads.
+type chatBody struct {
+	Model    string `json:"model"`
+	Messages []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	Stream        bool `json:"stream"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	MaxTokens      int             `json:"max_tokens"`
+	Seed           *int64          `json:"seed"`
+	Temperature    *float64        `json:"temperature"`
+	ResponseFormat json.RawMessage `json:"response_format"`
+}
+
+func (s *Server) handleChat(plain bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a := s.authenticate(w, r)
+		if a == nil {
+			return
+		}
+		var body chatBody
+		if err := json.Unmarshal(requestBody(r), &body); err != nil {
+			writeError(w, 400, "Invalid JSON body", nil)
+			return
+		}
+		if len(body.Messages) == 0 {
+			badRequest(w, "messages", "Required")
+			return
+		}
+		m := s.resolveModel(w, body.Model, "text")
+		if m == nil {
+			return
+		}
+		if body.Temperature != nil && (*body.Temperature < 0 || *body.Temperature > 2) {
+			badRequest(w, "temperature", "Number must be between 0 and 2")
+			return
+		}
+		if body.Seed != nil && (*body.Seed < -1 || *body.Seed > 2147483647) {
+			badRequest(w, "seed", "Number must be between -1 and 2147483647")
+			return
+		}
+		prompt, hasImage, hasAudio, err := lastUser(body)
+		if err != nil {
+			writeError(w, 400, err.Error(), nil)
+			return
+		}
+		if hasImage && !contains(m.InputModalities, "image") {
+			writeError(w, 400, fmt.Sprintf("Model %s does not accept image input", m.Name), nil)
+			return
+		}
+		if hasAudio && !contains(m.InputModalities, "audio") {
+			writeError(w, 400, fmt.Sprintf("Model %s does not accept audio input", m.Name), nil)
+			return
+		}
+		if moderated(prompt) {
+			writeModerated(w)
+			return
+		}
+		var rf struct {
+			Type string `json:"type"`
+		}
+		json.Unmarshal(body.ResponseFormat, &rf)
+		wantsJSON := rf.Type == "json_object" || rf.Type == "json_schema"
+		reply := replyFor(prompt, body.MaxTokens)
+		if hasImage {
+			reply = "I can see the image you attached. " + reply
+		}
+		if hasAudio {
+			reply = "I listened to the audio you attached. " + reply
+		}
+		if wantsJSON {
+			b, _ := json.Marshal(map[string]any{"answer": reply})
+			reply = string(b)
+		}
+		reasoning := ""
+		if m.Reasoning {
+			reasoning = "Let me think about \"" + firstLine(prompt, 40) + "\" step by step. First, the key idea; then the details."
+		}
+		est := m.price * 500
+		if body.Stream {
+			s.runChatStream(w, r, a, m, reply, reasoning, est, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON, "")
+			return
+		}
+		s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
+			cacheKey: "POST " + r.URL.Path + " " + sha(requestBody(r)),
+			latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
+			produce: func() (*result, error) {
+				ntok := len(tokens(reply))
+				h := http.Header{}
+				usageHeaders(h, m, "completion-text-tokens", float64(ntok))
+				cost := float64(ntok) * m.price
+				if plain {
+					h.Set("Content-Type", "text/plain; charset=utf-8")
+					return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: cost}, nil
+				}
+				msg := map[string]any{"role": "assistant", "content": reply}
+				if reasoning != "" {
+					msg["reasoning_content"] = reasoning
+				}
+				b, _ := json.Marshal(map[string]any{"id": "chatcmpl-" + randomID(10), "object": "chat.completion",
+					"created": time.Now().Unix(), "model": m.Name,
+					"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": msg}},
+					"usage":   usageJSON(len(prompt)/4+1, ntok, len(tokens(reasoning)))})
+				h.Set("Content-Type", "application/json")
+				return &result{status: 200, header: h, chunks: [][]byte{b}, cost: cost}, nil
+			}})
+	}
+}
+
+func usageJSON(prompt, completion, reasoning int) map[string]any {
+	return map[string]any{"prompt_tokens": prompt, "completion_tokens": completion + reasoning,
+		"total_tokens":              prompt + completion + reasoning,
+		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning}}
+}
+
+// lastUser returns the last user message's text and whether any message carries an image or
+// audio part; malformed parts are a 400, as the schema makes them.
+func lastUser(b chatBody) (text string, hasImage, hasAudio bool, err error) {
+	for _, m := range b.Messages {
+		switch m.Role {
+		case "system", "developer", "user", "assistant", "tool", "function":
+		default:
+			return "", false, false, fmt.Errorf("Invalid role %q", m.Role)
+		}
+		var s string
+		if json.Unmarshal(m.Content, &s) == nil {
+			if m.Role == "user" {
+				text = s
+			}
+			continue
+		}
+		var parts []struct {
+			Type     string `json:"type"`
+			Text     string `json:"text"`
+			ImageURL *struct {
+				URL string `json:"url"`
+			} `json:"image_url"`
+			InputAudio *struct {
+				Data   string `json:"data"`
+				Format string `json:"format"`
+			} `json:"input_audio"`
+		}
+		if err := json.Unmarshal(m.Content, &parts); err != nil {
+			return "", false, false, fmt.Errorf("Invalid message content")
+		}
+		for _, p := range parts {
+			switch p.Type {
+			case "text":
+				if m.Role == "user" {
+					text = p.Text
+				}
+			case "image_url":
+				if p.ImageURL == nil || !(strings.HasPrefix(p.ImageURL.URL, "http") || strings.HasPrefix(p.ImageURL.URL, "data:image/")) {
+					return "", false, false, fmt.Errorf("Invalid image_url part")
+				}
+				hasImage = true
+			case "input_audio":
+				if p.InputAudio == nil || p.InputAudio.Data == "" {
+					return "", false, false, fmt.Errorf("Invalid input_audio part")
+				}
+				hasAudio = true
+			default:
+				return "", false, false, fmt.Errorf("Unsupported content part type %q", p.Type)
+			}
+		}
+	}
+	return text, hasImage, hasAudio, nil
+}
+
+// runChatStream answers with SSE: reasoning deltas, content deltas at a steady token rate,
+// keep-alive comments now and then, the usage chunk when asked for, then [DONE].
+func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *account, m *model, reply, reasoning string, est float64, includeUsage, wantsJSON bool, _ string) {
+	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON, stream: true,
+		latency: 400 * time.Millisecond,
+		produce: func() (*result, error) {
+			id := "chatcmpl-" + randomID(10)
+			created := time.Now().Unix()
+			var chunks [][]byte
+			add := func(delta map[string]any, finish any, usage any) {
+				c := map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": m.Name,
+					"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
+				if usage != nil {
+					c["usage"] = usage
+				}
+				b, _ := json.Marshal(c)
+				chunks = append(chunks, []byte("data: "+string(b)+"\n\n"))
+			}
+			add(map[string]any{"role": "assistant", "content": ""}, nil, nil)
+			for _, t := range tokens(reasoning) {
+				add(map[string]any{"reasoning_content": t}, nil, nil)
+			}
+			for i, t := range tokens(reply) {
+				if i > 0 && i%50 == 0 {
+					chunks = append(chunks, []byte(": keep-alive\n\n"))
+				}
+				add(map[string]any{"content": t}, nil, nil)
+			}
+			ntok := len(tokens(reply))
+			nre := len(tokens(reasoning))
+			add(map[string]any{}, "stop", nil)
+			if includeUsage {
+				b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": m.Name,
+					"choices": []any{}, "usage": usageJSON(len(reply)/8+1, ntok, nre)})
+				chunks = append(chunks, []byte("data: "+string(b)+"\n\n"))
+			}
+			chunks = append(chunks, []byte("data: [DONE]\n\n"))
+			h := http.Header{}
+			h.Set("Content-Type", "text/event-stream; charset=utf-8")
+			h.Set("Cache-Control", "no-cache")
+			h.Set("Connection", "keep-alive")
+			usageHeaders(h, m, "completion-text-tokens", float64(ntok+nre))
+			// ~60 tokens per second, like a fast model.
+			return &result{status: 200, header: h, chunks: chunks, pace: 16 * time.Millisecond, cost: float64(ntok+nre) * m.price}, nil
+		}})
+}
