@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// KeyInfo describes the key in use (GET /account/key).
+type KeyInfo struct {
+	Valid              bool
+	Type, Name         string
+	ExpiresAt          *time.Time
+	AllowedModels      []string // nil: every model
+	AccountPermissions []string
+	PollenBudget       *float64
+	RateLimitEnabled   bool
+}
+
+// Balance is the pollen available (GET /account/balance).
+type Balance struct {
+	Balance           float64
+	Total, Tier, Paid float64
+	HasBreakdown      bool
+}
+
+// Profile is the account's profile (GET /account/profile).
+type Profile struct {
+	Name, Email, GithubUsername, Image, Tier string
+	CreatedAt, NextResetAt                   *time.Time
+}
+
+// UsageRecord is one billed generation (GET /account/usage).
+type UsageRecord struct {
+	Timestamp      time.Time
+	Type, Model    string
+	APIKey         string
+	APIKeyType     string
+	MeterSource    string
+	CostUSD        float64
+	ResponseTimeMS int
+}
+
+func (c *Client) getJSON(ctx context.Context, path string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, metaTimeout)
+	defer cancel()
+	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, path, nil), auth: true})
+	if err != nil {
+		return err
+	}
+	data, err := readAll(resp, 16<<20)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the answer of " + path + " could not be read", Err: err}
+	}
+	return nil
+}
+
+func parseTime(s string) *time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return &t
+		}
+	}
+	return nil
+}
+
+// KeyInfo validates the key and tells what it may do.
+func (c *Client) KeyInfo(ctx context.Context) (*KeyInfo, error) {
+	var v struct {
+		Valid       *bool   `json:"valid"`
+		Type        string  `json:"type"`
+		Name        string  `json:"name"`
+		ExpiresAt   *string `json:"expiresAt"`
+		Permissions struct {
+			Models  []string `json:"models"`
+			Account []string `json:"account"`
+		} `json:"permissions"`
+		PollenBudget     *float64 `json:"pollenBudget"`
+		RateLimitEnabled bool     `json:"rateLimitEnabled"`
+	}
+	if err := c.getJSON(ctx, "/account/key", &v); err != nil {
+		return nil, err
+	}
+	k := &KeyInfo{Valid: v.Valid == nil || *v.Valid, Type: v.Type, Name: v.Name, AllowedModels: v.Permissions.Models,
+		AccountPermissions: v.Permissions.Account, PollenBudget: v.PollenBudget, RateLimitEnabled: v.RateLimitEnabled}
+	if k.Type == "" {
+		k.Type = map[bool]string{true: "publishable", false: "secret"}[strings.HasPrefix(c.key, "pk_")]
+	}
+	if v.ExpiresAt != nil {
+		k.ExpiresAt = parseTime(*v.ExpiresAt)
+	}
+	if !k.Valid {
+		return k, &Error{Kind: KindUnauthorized, Message: "the key is not valid"}
+	}
+	return k, nil
+}
+
+// Balance returns the pollen available, with tier and paid apart when the key may see them.
+func (c *Client) Balance(ctx context.Context) (*Balance, error) {
+	var v struct {
+		Balance        float64 `json:"balance"`
+		AccountBalance *struct {
+			Total float64 `json:"total"`
+			Tier  float64 `json:"tier"`
+			Paid  float64 `json:"paid"`
+		} `json:"accountBalance"`
+	}
+	if err := c.getJSON(ctx, "/account/balance", &v); err != nil {
+		return nil, err
+	}
+	b := &Balance{Balance: v.Balance, Total: v.Balance}
+	if v.AccountBalance != nil {
+		b.Total, b.Tier, b.Paid, b.HasBreakdown = v.AccountBalance.Total, v.AccountBalance.Tier, v.AccountBalance.Paid, true
+	}
+	return b, nil
+}
+
+// Profile returns the account's profile.
+func (c *Client) Profile(ctx context.Context) (*Profile, error) {
+	var v struct {
+		Name, Email, GithubUsername, Image, Tier string
+		CreatedAt, NextResetAt                   string
+	}
+	if err := c.getJSON(ctx, "/account/profile", &v); err != nil {
+		return nil, err
+	}
+	return &Profile{Name: v.Name, Email: v.Email, GithubUsername: v.GithubUsername, Image: v.Image, Tier: v.Tier,
+		CreatedAt: parseTime(v.CreatedAt), NextResetAt: parseTime(v.NextResetAt)}, nil
+}
+
+// Usage returns the account's recent billed generations.
+func (c *Client) Usage(ctx context.Context) ([]UsageRecord, error) {
+	var v struct {
+		Usage []struct {
+			Timestamp      string  `json:"timestamp"`
+			Type           string  `json:"type"`
+			Model          string  `json:"model"`
+			APIKey         string  `json:"api_key"`
+			APIKeyType     string  `json:"api_key_type"`
+			MeterSource    string  `json:"meter_source"`
+			CostUSD        float64 `json:"cost_usd"`
+			ResponseTimeMS int     `json:"response_time_ms"`
+		} `json:"usage"`
+	}
+	if err := c.getJSON(ctx, "/account/usage", &v); err != nil {
+		return nil, err
+	}
+	out := make([]UsageRecord, 0, len(v.Usage))
+	for _, u := range v.Usage {
+		r := UsageRecord{Type: u.Type, Model: u.Model, APIKey: u.APIKey, APIKeyType: u.APIKeyType,
+			MeterSource: u.MeterSource, CostUSD: u.CostUSD, ResponseTimeMS: u.ResponseTimeMS}
+		if t := parseTime(u.Timestamp); t != nil {
+			r.Timestamp = *t
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

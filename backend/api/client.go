@@ -1,0 +1,411 @@
+// Package api is a typed client for the Pollinations API (gen.pollinations.ai) and its
+// device-code sign-in (enter.pollinations.ai), quirks included: the key only ever travels in
+// the Authorization header, errors are typed values decoded from every body shape the service
+// sends, and retries re-send the byte-identical request so the service joins the generation in
+// flight instead of billing it twice.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Default hosts.
+const (
+	DefaultBaseURL  = "https://gen.pollinations.ai"
+	DefaultEnterURL = "https://enter.pollinations.ai"
+)
+
+// Per-attempt time limits (docs §10; video takes minutes).
+const (
+	imageTimeout = 3 * time.Minute
+	textTimeout  = 2 * time.Minute
+	videoTimeout = 10 * time.Minute
+	metaTimeout  = 30 * time.Second
+)
+
+// Options configure a Client.
+type Options struct {
+	BaseURL, EnterURL string
+	Key               string
+	HTTPClient        *http.Client
+	UserAgent         string
+	// MaxRetries is how many times a retryable failure is retried (default 3; negative: never).
+	MaxRetries int
+	// MaxRetryWait caps one wait, from Retry-After or backoff (default 30 s).
+	MaxRetryWait time.Duration
+	// Logger receives one debug line per attempt; every line is redacted.
+	Logger *slog.Logger
+}
+
+// Client talks to the API. It is safe for concurrent use.
+type Client struct {
+	opts        Options
+	base, enter *url.URL
+	hc          *http.Client
+	key         string
+	log         *slog.Logger
+
+	mu      sync.Mutex
+	pricing map[string]Pricing // model → pricing, learned from the catalogue, for costs
+}
+
+// New returns a client. A key, when given, is checked first (a masked or malformed key is
+// refused before any request).
+func New(opts Options) (*Client, error) {
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultBaseURL
+	}
+	if opts.EnterURL == "" {
+		opts.EnterURL = DefaultEnterURL
+	}
+	base, err := parseBase(opts.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("API base URL: %w", err)
+	}
+	enter, err := parseBase(opts.EnterURL)
+	if err != nil {
+		return nil, fmt.Errorf("sign-in URL: %w", err)
+	}
+	key := strings.TrimSpace(opts.Key)
+	if key != "" {
+		if err := ValidateKey(key); err != nil {
+			return nil, err
+		}
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 3
+	}
+	if opts.MaxRetryWait <= 0 {
+		opts.MaxRetryWait = 30 * time.Second
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "pollinations-studio/0.1"
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		// No global timeout: every call has its own (a video takes minutes, a stream longer).
+		hc = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConnsPerHost:   16,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   15 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Client{opts: opts, base: base, enter: enter, hc: hc, key: key, log: log, pricing: map[string]Pricing{}}, nil
+}
+
+func parseBase(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(s), "/"))
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	if u.User != nil || u.RawQuery != "" {
+		return nil, fmt.Errorf("%q must not carry credentials or a query", Redact(s))
+	}
+	return u, nil
+}
+
+// WithKey returns a copy of the client using another key.
+func (c *Client) WithKey(key string) (*Client, error) {
+	o := c.opts
+	o.Key = key
+	o.HTTPClient = c.hc
+	return New(o)
+}
+
+// HasKey reports whether the client has a key.
+func (c *Client) HasKey() bool { return c.key != "" }
+
+// BaseURL is the API base in use.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// endpoint builds a URL under base from already-escaped path segments.
+func endpoint(base *url.URL, rawPath string, q url.Values) string {
+	u := *base
+	decoded, err := url.PathUnescape(rawPath)
+	if err != nil {
+		decoded = rawPath
+	}
+	u.Path = strings.TrimRight(base.Path, "/") + decoded
+	u.RawPath = strings.TrimRight(base.EscapedPath(), "/") + rawPath
+	if len(q) > 0 {
+		u.RawQuery = encodeQuery(q)
+	}
+	return u.String()
+}
+
+// encodeQuery is url.Values.Encode (sorted keys: byte-identical retries) with the image list
+// kept readable.
+func encodeQuery(q url.Values) string { return q.Encode() }
+
+// request is one logical call, which may be sent several times.
+type request struct {
+	method, url string
+	// body makes a fresh body for each attempt (nil for none).
+	body        func() (io.ReadCloser, error)
+	contentType string
+	auth        bool
+	// attemptTimeout bounds one attempt (0: none; the caller's context still applies).
+	attemptTimeout time.Duration
+	// noRetry disables retries (a streamed upload whose body cannot be made twice).
+	noRetry bool
+}
+
+// send runs a request with the retry rules and returns a 2xx response whose body the caller
+// must close. Every failure is an *Error.
+func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
+	if r.auth && c.key == "" {
+		return nil, &Error{Kind: KindUnauthorized, Message: ErrNoKey.Error(), Err: ErrNoKey}
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := c.attempt(ctx, r)
+		if err == nil {
+			return resp, nil
+		}
+		e, _ := AsError(err)
+		if e == nil || r.noRetry || attempt >= c.opts.MaxRetries || c.opts.MaxRetries < 0 || !e.Retryable() || e.Kind == KindNetwork {
+			return nil, err
+		}
+		wait := c.backoff(attempt)
+		if e.Kind == KindRateLimited {
+			if e.RetryAfter <= 0 {
+				e.RetryAfter = wait
+			}
+			if e.RetryAfter > c.opts.MaxRetryWait {
+				return nil, err // longer than we may wait: the caller decides (shows a countdown)
+			}
+			wait = e.RetryAfter
+		}
+		c.log.Debug("retrying", "attempt", attempt+1, "after", wait, "reason", Redact(e.Error()))
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctxError(ctx, ctx.Err())
+		}
+	}
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	d := 500 * time.Millisecond << attempt
+	d = d/2 + time.Duration(rand.Int64N(int64(d)))
+	return min(d, c.opts.MaxRetryWait)
+}
+
+func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error) {
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if r.attemptTimeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, r.attemptTimeout)
+	}
+	var body io.ReadCloser
+	if r.body != nil {
+		b, err := r.body()
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		body = b
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, r.url, body)
+	if err != nil {
+		cancel()
+		if body != nil {
+			body.Close()
+		}
+		return nil, &Error{Kind: KindBadRequest, Message: "cannot build the request: " + Redact(err.Error()), Err: err}
+	}
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	req.Header.Set("User-Agent", c.opts.UserAgent)
+	if r.auth || c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		cancel()
+		c.log.Debug("request failed", "method", r.method, "path", logPath(req.URL), "error", Redact(err.Error()))
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx, ctx.Err())
+		}
+		if actx.Err() != nil {
+			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", r.attemptTimeout), Err: actx.Err()}
+		}
+		var pre *Error
+		if errors.As(err, &pre) {
+			return nil, pre // a body that could not be made (a file that vanished)
+		}
+		return nil, netError(err)
+	}
+	c.log.Debug("response", "method", r.method, "path", logPath(req.URL), "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx, actx: actx}
+		return resp, nil
+	}
+	defer cancel()
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return nil, DecodeError(resp.StatusCode, resp.Header, data)
+}
+
+func logPath(u *url.URL) string {
+	p := u.EscapedPath()
+	if len(p) > 80 {
+		p = p[:80] + "…"
+	}
+	return Redact(p)
+}
+
+// ctxError maps the caller's context ending to an *Error.
+func ctxError(ctx context.Context, err error) *Error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindTimeout, Message: "the time allowed ran out", Err: err}
+	}
+	return &Error{Kind: KindCanceled, Message: "cancelled", Err: err}
+}
+
+func netError(err error) *Error {
+	var ue *url.Error
+	inner := err
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{Kind: KindTimeout, Message: Redact(inner.Error()), Err: err}
+	}
+	return &Error{Kind: KindNetwork, Message: Redact(inner.Error()), Err: err}
+}
+
+// cancelBody ends the attempt's context when the body is closed, and reports a cut body as
+// KindIncomplete rather than a silent end.
+type cancelBody struct {
+	io.ReadCloser
+	cancel    context.CancelFunc
+	ctx, actx context.Context
+	once      sync.Once
+}
+
+func (b *cancelBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		switch {
+		case b.ctx.Err() != nil:
+			err = ctxError(b.ctx, b.ctx.Err())
+		case b.actx.Err() != nil:
+			err = &Error{Kind: KindTimeout, Message: "the download took too long", Err: err}
+		case errors.Is(err, io.ErrUnexpectedEOF), isConnCut(err):
+			err = &Error{Kind: KindIncomplete, Message: "the connection closed before the end of the answer", Err: err}
+		default:
+			if _, ok := AsError(err); !ok {
+				err = &Error{Kind: KindIncomplete, Message: Redact(err.Error()), Err: err}
+			}
+		}
+	}
+	return n, err
+}
+
+func isConnCut(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection reset") || strings.Contains(s, "broken pipe") ||
+		strings.Contains(s, "unexpected EOF") || errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.cancel)
+	return err
+}
+
+// readAll reads a whole 2xx body, with a limit, mapping a cut body to KindIncomplete.
+func readAll(resp *http.Response, limit int64) ([]byte, error) {
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		if e, ok := AsError(err); ok {
+			return nil, e
+		}
+		return nil, &Error{Kind: KindIncomplete, Message: Redact(err.Error()), Err: err}
+	}
+	if int64(len(data)) > limit {
+		return nil, &Error{Kind: KindTooLarge, Message: fmt.Sprintf("the answer is larger than %d MB", limit>>20)}
+	}
+	if resp.ContentLength > 0 && int64(len(data)) < resp.ContentLength {
+		return nil, &Error{Kind: KindIncomplete, Message: fmt.Sprintf("got %d of %d bytes", len(data), resp.ContentLength)}
+	}
+	return data, nil
+}
+
+// metaFrom reads what a response tells about the generation.
+func (c *Client) metaFrom(resp *http.Response, requested string, head []byte) Meta {
+	h := resp.Header
+	m := Meta{ModelUsed: h.Get("x-model-used"), Fallback: h.Get("x-fallback-target"), Header: h.Clone(),
+		RequestID: h.Get("x-request-id"), Cached: strings.EqualFold(h.Get("x-cache"), "HIT")}
+	if m.ModelUsed == "" {
+		m.ModelUsed = requested
+	}
+	m.ContentType = SniffContentType(head, h.Get("Content-Type"))
+	for k, v := range h {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "x-usage-") && len(v) > 0 {
+			if f, err := strconv.ParseFloat(v[0], 64); err == nil {
+				if m.Usage == nil {
+					m.Usage = map[string]float64{}
+				}
+				m.Usage[strings.TrimPrefix(lk, "x-usage-")] = f
+			}
+		}
+	}
+	if v := h.Get("x-pollen-cost"); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
+			m.Cost, m.CostKnown = f, true
+		}
+	}
+	if !m.CostKnown && len(m.Usage) > 0 {
+		c.mu.Lock()
+		p, ok := c.pricing[m.ModelUsed]
+		c.mu.Unlock()
+		if ok {
+			m.Cost, m.CostKnown = p.CostOf(m.Usage), true
+		}
+	}
+	return m
+}
+
+// Meta is what a response told about its generation.
+type Meta struct {
+	ModelUsed   string
+	Fallback    string
+	Usage       map[string]float64
+	Cost        float64
+	CostKnown   bool
+	Cached      bool
+	RequestID   string
+	ContentType string
+	Header      http.Header `json:"-"`
+}

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// VideoRequest is one video generation.
+type VideoRequest struct {
+	Prompt      string `json:"prompt"`
+	Model       string `json:"model,omitempty"`
+	Duration    int    `json:"duration,omitempty"`
+	AspectRatio string `json:"aspect_ratio,omitempty"`
+	Audio       bool   `json:"audio,omitempty"`
+	StartFrame  string `json:"start_frame,omitempty"`
+	EndFrame    string `json:"end_frame,omitempty"`
+	Seed        *int64 `json:"seed,omitempty"`
+	Resolution  string `json:"resolution,omitempty"`
+}
+
+// Video generates a video. The service answers only when the video is done (minutes, with no
+// progress), so each attempt may take ten minutes; a retry re-joins the same generation.
+func (c *Client) Video(ctx context.Context, r VideoRequest) (*MediaStream, error) {
+	if err := checkPrompt(r.Prompt); err != nil {
+		return nil, err
+	}
+	if err := checkSeed(r.Seed); err != nil {
+		return nil, err
+	}
+	if r.EndFrame != "" && r.StartFrame == "" {
+		return nil, &Error{Kind: KindBadRequest, Message: "an end frame needs a start frame"}
+	}
+	q := url.Values{}
+	if r.Model != "" {
+		q.Set("model", r.Model)
+	}
+	if r.Duration > 0 {
+		q.Set("duration", strconv.Itoa(r.Duration))
+	}
+	if r.AspectRatio != "" {
+		q.Set("aspectRatio", r.AspectRatio)
+	}
+	if r.Audio {
+		q.Set("audio", "true")
+	}
+	if r.Seed != nil {
+		q.Set("seed", strconv.FormatInt(*r.Seed, 10))
+	}
+	if r.Resolution != "" {
+		q.Set("resolution", r.Resolution)
+	}
+	var frames []string
+	for _, f := range []string{r.StartFrame, r.EndFrame} {
+		if f == "" {
+			continue
+		}
+		if !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {
+			return nil, &Error{Kind: KindBadRequest, Message: "frames are passed as http(s) URLs"}
+		}
+		frames = append(frames, f)
+	}
+	if len(frames) > 0 {
+		q.Set("image", strings.Join(frames, "|"))
+	}
+	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, "/video/"+escapePrompt(r.Prompt), q),
+		auth: true, attemptTimeout: videoTimeout})
+	if err != nil {
+		return nil, err
+	}
+	return c.mediaStream(resp, r.Model, "video/")
+}
