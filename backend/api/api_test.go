@@ -48,8 +48,13 @@ func (e *env) client(t testing.TB, kind string) *api.Client {
 
 func (e *env) clientWithKey(t testing.TB, key string) *api.Client {
 	t.Helper()
+	return e.clientWait(t, key, 3*time.Second)
+}
+
+func (e *env) clientWait(t testing.TB, key string, maxWait time.Duration) *api.Client {
+	t.Helper()
 	logger := slog.New(slog.NewTextHandler(lockedWriter{e.mu, e.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := api.New(api.Options{BaseURL: e.sim.URL(), EnterURL: e.sim.URL(), Key: key, Logger: logger, MaxRetryWait: 3 * time.Second})
+	c, err := api.New(api.Options{BaseURL: e.sim.URL(), EnterURL: e.sim.URL(), Key: key, Logger: logger, MaxRetryWait: maxWait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -643,14 +648,15 @@ func TestKeyNeverLeaves(t *testing.T) {
 	keys := []string{e.sim.Key("secret"), e.sim.Key("exhausted"), e.sim.Key("scoped"), "sk_" + strings.Repeat("Z", 30)}
 	var errs []error
 	for _, key := range keys {
-		c := e.clientWithKey(t, key)
+		// Short waits: the retries still happen, and still log.
+		c := e.clientWait(t, key, 20*time.Millisecond)
 		e.sim.Inject(sim.Fault{PathPrefix: "/image/", Status: 524})
 		e.sim.Inject(sim.Fault{PathPrefix: "/v1/chat", Status: 500, Times: 5})
 		e.sim.Inject(sim.Fault{PathPrefix: "/audio/", Malformed: true})
 		e.sim.Inject(sim.Fault{PathPrefix: "/v1/audio/speech", CutAfter: 100})
 		calls := []func() error{
 			func() error { _, err := c.Image(ctx, api.ImageRequest{Prompt: key, Model: "flux", Width: 64, Height: 64}); return err },
-			func() error { _, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "seedream"}); return err },
+			func() error { _, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "seedream", Width: 64, Height: 64}); return err },
 			func() error { _, _, err := c.Text(ctx, api.TextRequest{Prompt: "hello"}); return err },
 			func() error { _, err := c.Chat(ctx, api.ChatRequest{Messages: []api.Message{{Role: "user", Content: "x"}}}); return err },
 			func() error {

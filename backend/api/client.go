@@ -6,6 +6,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -345,7 +346,12 @@ func (b *cancelBody) Close() error {
 // readAll reads a whole 2xx body, with a limit, mapping a cut body to KindIncomplete.
 func readAll(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= limit {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead) // one allocation instead of a dozen
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	data := buf.Bytes()
 	if err != nil {
 		if e, ok := AsError(err); ok {
 			return nil, e

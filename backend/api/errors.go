@@ -203,10 +203,10 @@ func DecodeError(status int, header http.Header, body []byte) *Error {
 			}
 		}
 	}
+	e.Message = Redact(strings.TrimSpace(e.Message))
 	if e.Message == "" {
 		e.Message = defaultMessage(status)
 	}
-	e.Message = Redact(strings.TrimSpace(e.Message))
 	if e.Kind == KindPaymentRequired && e.Payment == "" {
 		e.Payment = paymentFromCode(e.Code)
 		if e.Payment == "" {

@@ -201,6 +201,7 @@ func stringsOf(raw json.RawMessage) []string {
 	if json.Unmarshal(raw, &list) == nil {
 		return list
 	}
+	list = nil // a failed decode leaves placeholders behind
 	var one string
 	if json.Unmarshal(raw, &one) == nil && one != "" {
 		return []string{one}

@@ -294,10 +294,12 @@ type Delta struct {
 type ChatStream struct {
 	Meta Meta
 
-	body    io.ReadCloser
-	sse     *sseReader
-	result  ChatResult
-	pending []Delta
+	body      io.ReadCloser
+	sse       *sseReader
+	result    ChatResult
+	content   strings.Builder // built up here: += on a string is quadratic over a long reply
+	reasoning strings.Builder
+	pending   []Delta
 	done    bool
 	err     error
 }
@@ -419,8 +421,8 @@ func (s *ChatStream) next() (Delta, error) {
 		if chunk.Model != "" && s.Meta.ModelUsed == "" {
 			s.Meta.ModelUsed = chunk.Model
 		}
-		s.result.Content += d.Content
-		s.result.Reasoning += d.Reasoning
+		s.content.WriteString(d.Content)
+		s.reasoning.WriteString(d.Reasoning)
 		if d.FinishReason != "" {
 			s.result.FinishReason = d.FinishReason
 		}
@@ -434,6 +436,7 @@ func (s *ChatStream) next() (Delta, error) {
 // Result is the reply so far (all of it after io.EOF).
 func (s *ChatStream) Result() ChatResult {
 	r := s.result
+	r.Content, r.Reasoning = s.content.String(), s.reasoning.String()
 	r.Meta = s.Meta
 	return r
 }

@@ -63,7 +63,9 @@ func renderImage(model, prompt string, seed int64, w, h int, asPNG, transparent 
 			// A little grain, like a photo: it also makes sizes realistic.
 			noise = noise*1664525 + 1013904223
 			n := float64(noise>>24)/255*12 - 6
-			img.SetNRGBA(x, y, color.NRGBA{clamp8(r + n), clamp8(g + n), clamp8(bl + n), uint8(alpha)})
+			o := img.PixOffset(x, y)
+			px := img.Pix[o : o+4 : o+4]
+			px[0], px[1], px[2], px[3] = clamp8(r+n), clamp8(g+n), clamp8(bl+n), uint8(alpha)
 		}
 	}
 	var buf bytes.Buffer
