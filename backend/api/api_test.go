@@ -39,7 +39,11 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.w.Write(p) }
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
 
 func (e *env) client(t testing.TB, kind string) *api.Client {
 	t.Helper()
@@ -210,7 +214,10 @@ func TestErrorClasses(t *testing.T) {
 			_, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "turbo"})
 			return err
 		}, api.KindBadRequest, "", false},
-		{"wrong route for model", "secret", "", func(c *api.Client) error { _, _, err := c.Text(ctx, api.TextRequest{Prompt: "x", Model: "flux"}); return err }, api.KindBadRequest, "", false},
+		{"wrong route for model", "secret", "", func(c *api.Client) error {
+			_, _, err := c.Text(ctx, api.TextRequest{Prompt: "x", Model: "flux"})
+			return err
+		}, api.KindBadRequest, "", false},
 		{"seed out of range", "secret", "", func(c *api.Client) error {
 			_, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Seed: seed(1 << 40)})
 			return err
@@ -655,10 +662,19 @@ func TestKeyNeverLeaves(t *testing.T) {
 		e.sim.Inject(sim.Fault{PathPrefix: "/audio/", Malformed: true})
 		e.sim.Inject(sim.Fault{PathPrefix: "/v1/audio/speech", CutAfter: 100})
 		calls := []func() error{
-			func() error { _, err := c.Image(ctx, api.ImageRequest{Prompt: key, Model: "flux", Width: 64, Height: 64}); return err },
-			func() error { _, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "seedream", Width: 64, Height: 64}); return err },
+			func() error {
+				_, err := c.Image(ctx, api.ImageRequest{Prompt: key, Model: "flux", Width: 64, Height: 64})
+				return err
+			},
+			func() error {
+				_, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "seedream", Width: 64, Height: 64})
+				return err
+			},
 			func() error { _, _, err := c.Text(ctx, api.TextRequest{Prompt: "hello"}); return err },
-			func() error { _, err := c.Chat(ctx, api.ChatRequest{Messages: []api.Message{{Role: "user", Content: "x"}}}); return err },
+			func() error {
+				_, err := c.Chat(ctx, api.ChatRequest{Messages: []api.Message{{Role: "user", Content: "x"}}})
+				return err
+			},
 			func() error {
 				st, err := c.ChatStream(ctx, api.ChatRequest{Model: "claude", Messages: []api.Message{{Role: "user", Content: "x"}}})
 				if err == nil {
@@ -680,7 +696,10 @@ func TestKeyNeverLeaves(t *testing.T) {
 				}
 				return err
 			},
-			func() error { _, err := c.Video(ctx, api.VideoRequest{Prompt: "v", Model: "veo", Duration: 3}); return err },
+			func() error {
+				_, err := c.Video(ctx, api.VideoRequest{Prompt: "v", Model: "veo", Duration: 3})
+				return err
+			},
 			func() error { _, err := c.Transcribe(ctx, api.TranscribeRequest{File: "/nonexistent.wav"}); return err },
 			func() error { _, err := c.KeyInfo(ctx); return err },
 			func() error { _, err := c.Balance(ctx); return err },

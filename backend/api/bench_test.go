@@ -133,4 +133,3 @@ func BenchmarkSSEParse(b *testing.B) {
 		}
 	}
 }
-

@@ -300,8 +300,8 @@ type ChatStream struct {
 	content   strings.Builder // built up here: += on a string is quadratic over a long reply
 	reasoning strings.Builder
 	pending   []Delta
-	done    bool
-	err     error
+	done      bool
+	err       error
 }
 
 // ChatStream starts a streamed chat completion. Retries happen only before any byte of the
