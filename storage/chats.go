@@ -1,0 +1,262 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Message is one message of a chat. Replies regenerated for the same user message are siblings
+// (same ParentID); the selected one is on the chat's active branch.
+type Message struct {
+	ID          int64
+	ChatID      int64
+	ParentID    *int64 `json:",omitempty"`
+	Role        string
+	Content     string
+	Reasoning   string `json:",omitempty"`
+	Model       string `json:",omitempty"`
+	Status      Status
+	Partial     bool    `json:",omitempty"`
+	Cost        float64 `json:",omitempty"`
+	CreatedAt   time.Time
+	Attachments []string `json:",omitempty"`
+}
+
+// NewChat starts a conversation: an item of kind chat whose prompt is its title.
+func (l *Library) NewChat(ctx context.Context, title, model, system string) (int64, error) {
+	params, _ := json.Marshal(map[string]string{"system": system})
+	it := &Item{Kind: KindChat, Prompt: title, ModelRequested: model, ModelUsed: model, Params: params, Text: system}
+	return l.AddItem(ctx, it)
+}
+
+const msgCols = `id, chat_id, parent_id, role, content, reasoning, model, status, partial, cost, created_at, attachments`
+
+func scanMessage(s scanner) (Message, error) {
+	var m Message
+	var parent sql.NullInt64
+	var created int64
+	var att string
+	err := s.Scan(&m.ID, &m.ChatID, &parent, &m.Role, &m.Content, &m.Reasoning, &m.Model, &m.Status, &m.Partial, &m.Cost, &created, &att)
+	if parent.Valid {
+		m.ParentID = &parent.Int64
+	}
+	m.CreatedAt = fromMS(created)
+	if att != "" && att != "[]" {
+		json.Unmarshal([]byte(att), &m.Attachments)
+	}
+	return m, err
+}
+
+// AddMessage appends a message; a message with the same parent as earlier ones becomes the
+// selected sibling.
+func (l *Library) AddMessage(ctx context.Context, m *Message) (int64, error) {
+	if m.ChatID == 0 || m.Role == "" {
+		return 0, errors.New("storage: a message needs a chat and a role")
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = time.Now()
+	}
+	if m.Status == "" {
+		m.Status = StatusDone
+	}
+	att, _ := json.Marshal(m.Attachments)
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		if m.ParentID != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id = ?`, m.ChatID, *m.ParentID); err != nil {
+				return err
+			}
+		} else if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS NULL`, m.ChatID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (chat_id, parent_id, role, content, reasoning, model, status, partial, cost, created_at, attachments, selected)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,1)`, m.ChatID, nullInt(m.ParentID), m.Role, m.Content, m.Reasoning, m.Model, m.Status, m.Partial, m.Cost, ms(m.CreatedAt), string(att))
+		if err != nil {
+			return err
+		}
+		m.ID, _ = res.LastInsertId()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content) VALUES (?, ?)`, m.ID, m.Content); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE items SET finished_at = ? WHERE id = ?`, ms(time.Now()), m.ChatID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: saving the message: %w", err)
+	}
+	return m.ID, nil
+}
+
+// UpdateMessage rewrites a message's content and state (a streamed reply as it grows, an edit).
+func (l *Library) UpdateMessage(ctx context.Context, m *Message) error {
+	att, _ := json.Marshal(m.Attachments)
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET content=?, reasoning=?, model=?, status=?, partial=?, cost=?, attachments=? WHERE id=?`,
+			m.Content, m.Reasoning, m.Model, m.Status, m.Partial, m.Cost, string(att), m.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid = ?`, m.ID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content) VALUES (?, ?)`, m.ID, m.Content)
+		return err
+	})
+}
+
+// SelectSibling makes a message the one shown among its siblings.
+func (l *Library) SelectSibling(ctx context.Context, messageID int64) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		var chat int64
+		var parent sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT chat_id, parent_id FROM messages WHERE id = ?`, messageID).Scan(&chat, &parent); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS ?`, chat, parent); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 1 WHERE id = ?`, messageID)
+		return err
+	})
+}
+
+// Messages returns the chat's active branch, oldest first: from the selected root, each step
+// follows the selected child.
+func (l *Library) Messages(ctx context.Context, chatID int64) ([]Message, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT `+msgCols+`, selected FROM messages WHERE chat_id = ? ORDER BY id`, chatID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type node struct {
+		m        Message
+		selected bool
+	}
+	children := map[int64][]node{} // parent id (0 for roots) → children in order
+	for rows.Next() {
+		var n node
+		var parent sql.NullInt64
+		var created int64
+		var att string
+		if err := rows.Scan(&n.m.ID, &n.m.ChatID, &parent, &n.m.Role, &n.m.Content, &n.m.Reasoning, &n.m.Model, &n.m.Status,
+			&n.m.Partial, &n.m.Cost, &created, &att, &n.selected); err != nil {
+			return nil, err
+		}
+		if parent.Valid {
+			p := parent.Int64
+			n.m.ParentID = &p
+		}
+		n.m.CreatedAt = fromMS(created)
+		if att != "" && att != "[]" {
+			json.Unmarshal([]byte(att), &n.m.Attachments)
+		}
+		key := int64(0)
+		if parent.Valid {
+			key = parent.Int64
+		}
+		children[key] = append(children[key], n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []Message
+	cur := int64(0)
+	for len(out) <= len(children)*2+1 {
+		kids := children[cur]
+		if len(kids) == 0 {
+			break
+		}
+		pick := kids[len(kids)-1]
+		for _, k := range kids {
+			if k.selected {
+				pick = k
+			}
+		}
+		out = append(out, pick.m)
+		cur = pick.m.ID
+	}
+	return out, nil
+}
+
+// MessagesPage is a window of the active branch (for a virtual list).
+func (l *Library) MessagesPage(ctx context.Context, chatID int64, offset, limit int) ([]Message, error) {
+	all, err := l.Messages(ctx, chatID)
+	if err != nil {
+		return nil, err
+	}
+	if offset >= len(all) {
+		return nil, nil
+	}
+	return all[offset:min(len(all), offset+limit)], nil
+}
+
+// Siblings lists a message and its siblings (replies to the same message), oldest first.
+func (l *Library) Siblings(ctx context.Context, messageID int64) ([]Message, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE chat_id = (SELECT chat_id FROM messages WHERE id = ?)
+		AND parent_id IS (SELECT parent_id FROM messages WHERE id = ?) ORDER BY id`, messageID, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ExportChat writes a conversation's active branch as Markdown ("md") or JSON ("json").
+func (l *Library) ExportChat(ctx context.Context, chatID int64, format string, w io.Writer) error {
+	chat, err := l.Item(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	msgs, err := l.Messages(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"title": chat.Prompt, "model": chat.ModelUsed, "created": chat.CreatedAt, "messages": msgs})
+	case "md", "markdown":
+		var b strings.Builder
+		fmt.Fprintf(&b, "# %s\n\n", orDefault(chat.Prompt, "Chat"))
+		for _, m := range msgs {
+			who := map[string]string{"user": "You", "assistant": "Assistant", "system": "System"}[m.Role]
+			if who == "" {
+				who = m.Role
+			}
+			if m.Role == "assistant" && m.Model != "" {
+				who += " (" + m.Model + ")"
+			}
+			fmt.Fprintf(&b, "**%s** — %s\n\n%s\n\n", who, m.CreatedAt.Format("2006-01-02 15:04"), m.Content)
+			if m.Partial {
+				b.WriteString("*(stopped before the end)*\n\n")
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return fmt.Errorf("storage: unknown chat export format %q (md or json)", format)
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}

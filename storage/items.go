@@ -1,0 +1,382 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is what an item is.
+type Kind string
+
+// The kinds of item.
+const (
+	KindImage      Kind = "image"
+	KindVideo      Kind = "video"
+	KindSpeech     Kind = "speech"
+	KindRecording  Kind = "recording"
+	KindTranscript Kind = "transcript"
+	KindChat       Kind = "chat"
+	KindText       Kind = "text"
+)
+
+// Status is where a generation is.
+type Status string
+
+// The states.
+const (
+	StatusQueued   Status = "queued"
+	StatusRunning  Status = "running"
+	StatusDone     Status = "done"
+	StatusFailed   Status = "failed"
+	StatusCanceled Status = "canceled"
+)
+
+// Item is one thing in the library.
+type Item struct {
+	ID             int64
+	Kind           Kind
+	Status         Status
+	Error          string          `json:",omitempty"`
+	Prompt         string          `json:",omitempty"`
+	NegativePrompt string          `json:",omitempty"`
+	Params         json.RawMessage `json:",omitempty"`
+	ModelRequested string          `json:",omitempty"`
+	ModelUsed      string          `json:",omitempty"`
+	Seed           *int64          `json:",omitempty"`
+	Width, Height  int             `json:",omitempty"`
+	DurationSec    float64         `json:",omitempty"`
+	ContentType    string          `json:",omitempty"`
+	MediaHash      string          `json:",omitempty"`
+	MediaPath      string          `json:"-"`
+	MediaSize      int64           `json:",omitempty"`
+	Text           string          `json:",omitempty"`
+	Cost           float64
+	CostKnown      bool
+	CreatedAt      time.Time
+	FinishedAt     time.Time
+	Favourite      bool
+	Tags           []string   `json:",omitempty"`
+	Collections    []string   `json:",omitempty"`
+	ParentID       *int64     `json:",omitempty"`
+	Relation       string     `json:",omitempty"`
+	References     []string   `json:",omitempty"`
+	Missing        bool       `json:",omitempty"`
+	TrashedAt      *time.Time `json:",omitempty"`
+}
+
+const itemCols = `id, kind, status, error, prompt, negative_prompt, params, model_requested, model_used, seed,
+	width, height, duration_sec, content_type, media_hash, media_size, text, cost, cost_known, created_at,
+	finished_at, favourite, parent_id, relation, missing, trashed_at`
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+type scanner interface{ Scan(...any) error }
+
+func (l *Library) scanItem(s scanner) (*Item, error) {
+	var it Item
+	var params string
+	var seed, parent, trashed sql.NullInt64
+	var created, finished int64
+	if err := s.Scan(&it.ID, &it.Kind, &it.Status, &it.Error, &it.Prompt, &it.NegativePrompt, &params,
+		&it.ModelRequested, &it.ModelUsed, &seed, &it.Width, &it.Height, &it.DurationSec, &it.ContentType,
+		&it.MediaHash, &it.MediaSize, &it.Text, &it.Cost, &it.CostKnown, &created, &finished, &it.Favourite,
+		&parent, &it.Relation, &it.Missing, &trashed); err != nil {
+		return nil, err
+	}
+	if params != "" && params != "{}" {
+		it.Params = json.RawMessage(params)
+	}
+	if seed.Valid {
+		it.Seed = &seed.Int64
+	}
+	if parent.Valid {
+		it.ParentID = &parent.Int64
+	}
+	if trashed.Valid {
+		t := fromMS(trashed.Int64)
+		it.TrashedAt = &t
+	}
+	it.CreatedAt, it.FinishedAt = fromMS(created), fromMS(finished)
+	if it.MediaHash != "" {
+		it.MediaPath = l.MediaPath(it.MediaHash)
+	}
+	return &it, nil
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func paramsText(p json.RawMessage) (string, error) {
+	if len(p) == 0 {
+		return "{}", nil
+	}
+	if !json.Valid(p) {
+		return "", errors.New("storage: the parameters are not valid JSON")
+	}
+	return string(p), nil
+}
+
+// AddItem saves a new item (and its tags, collections and references) and sets it.ID.
+func (l *Library) AddItem(ctx context.Context, it *Item) (int64, error) {
+	if it.Kind == "" {
+		return 0, errors.New("storage: an item needs a kind")
+	}
+	if it.Status == "" {
+		it.Status = StatusDone
+	}
+	if it.CreatedAt.IsZero() {
+		it.CreatedAt = time.Now()
+	}
+	params, err := paramsText(it.Params)
+	if err != nil {
+		return 0, err
+	}
+	if it.MediaHash != "" && l.MediaPath(it.MediaHash) == "" {
+		return 0, fmt.Errorf("storage: %q is not a media name", it.MediaHash)
+	}
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO items (kind, status, error, prompt, negative_prompt, params,
+			model_requested, model_used, seed, width, height, duration_sec, content_type, media_hash, media_size,
+			text, cost, cost_known, created_at, finished_at, favourite, parent_id, relation)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
+			nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize,
+			it.Text, it.Cost, it.CostKnown, ms(it.CreatedAt), ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation)
+		if err != nil {
+			return err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		it.ID = id
+		if err := writeLists(ctx, tx, it); err != nil {
+			return err
+		}
+		return indexItem(ctx, tx, it)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: saving the item: %w", err)
+	}
+	if it.MediaHash != "" {
+		it.MediaPath = l.MediaPath(it.MediaHash)
+	}
+	return it.ID, nil
+}
+
+func writeLists(ctx context.Context, tx *sql.Tx, it *Item) error {
+	for _, q := range []string{`DELETE FROM tags WHERE item_id = ?`, `DELETE FROM collections WHERE item_id = ?`, `DELETE FROM item_refs WHERE item_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, it.ID); err != nil {
+			return err
+		}
+	}
+	for _, t := range uniq(it.Tags) {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)`, it.ID, t); err != nil {
+			return err
+		}
+	}
+	for _, c := range uniq(it.Collections) {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO collections (item_id, name) VALUES (?, ?)`, it.ID, c); err != nil {
+			return err
+		}
+	}
+	for i, r := range it.References {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO item_refs (item_id, pos, ref) VALUES (?, ?, ?)`, it.ID, i, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func uniq(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func indexItem(ctx context.Context, tx *sql.Tx, it *Item) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM items_fts WHERE rowid = ?`, it.ID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO items_fts (rowid, prompt, text) VALUES (?, ?, ?)`, it.ID, it.Prompt, it.Text)
+	return err
+}
+
+// UpdateItem rewrites an item's fields (not its id or creation time).
+func (l *Library) UpdateItem(ctx context.Context, it *Item) error {
+	params, err := paramsText(it.Params)
+	if err != nil {
+		return err
+	}
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET kind=?, status=?, error=?, prompt=?, negative_prompt=?, params=?,
+			model_requested=?, model_used=?, seed=?, width=?, height=?, duration_sec=?, content_type=?, media_hash=?,
+			media_size=?, text=?, cost=?, cost_known=?, finished_at=?, favourite=?, parent_id=?, relation=? WHERE id=?`,
+			it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
+			nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize, it.Text,
+			it.Cost, it.CostKnown, ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation, it.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if err := writeLists(ctx, tx, it); err != nil {
+			return err
+		}
+		return indexItem(ctx, tx, it)
+	})
+}
+
+// Item returns one item with its tags, collections and references.
+func (l *Library) Item(ctx context.Context, id int64) (*Item, error) {
+	it, err := l.scanItem(l.r.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("item %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	items := []Item{*it}
+	if err := l.fillLists(ctx, items); err != nil {
+		return nil, err
+	}
+	return &items[0], nil
+}
+
+// fillLists loads tags, collections and references for a page of items in three queries.
+func (l *Library) fillLists(ctx context.Context, items []Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	idx := make(map[int64]int, len(items))
+	args := make([]any, len(items))
+	for i, it := range items {
+		idx[it.ID] = i
+		args[i] = it.ID
+	}
+	in := strings.Repeat("?,", len(items))
+	in = in[:len(in)-1]
+	for _, q := range []struct {
+		sql string
+		add func(i int, v string)
+	}{
+		{`SELECT item_id, tag FROM tags WHERE item_id IN (` + in + `) ORDER BY tag`, func(i int, v string) { items[i].Tags = append(items[i].Tags, v) }},
+		{`SELECT item_id, name FROM collections WHERE item_id IN (` + in + `) ORDER BY name`, func(i int, v string) { items[i].Collections = append(items[i].Collections, v) }},
+		{`SELECT item_id, ref FROM item_refs WHERE item_id IN (` + in + `) ORDER BY pos`, func(i int, v string) { items[i].References = append(items[i].References, v) }},
+	} {
+		rows, err := l.r.QueryContext(ctx, q.sql, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return err
+			}
+			q.add(idx[id], v)
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+func (l *Library) exec(ctx context.Context, q string, args ...any) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	})
+}
+
+// SetFavourite marks or unmarks an item.
+func (l *Library) SetFavourite(ctx context.Context, id int64, fav bool) error {
+	return l.exec(ctx, `UPDATE items SET favourite = ? WHERE id = ?`, fav, id)
+}
+
+// AddTag tags an item.
+func (l *Library) AddTag(ctx context.Context, id int64, tag string) error {
+	if tag = strings.TrimSpace(tag); tag == "" {
+		return errors.New("storage: empty tag")
+	}
+	return l.exec(ctx, `INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)`, id, tag)
+}
+
+// RemoveTag removes a tag from an item.
+func (l *Library) RemoveTag(ctx context.Context, id int64, tag string) error {
+	return l.exec(ctx, `DELETE FROM tags WHERE item_id = ? AND tag = ?`, id, strings.TrimSpace(tag))
+}
+
+// AddToCollection puts an item in a collection.
+func (l *Library) AddToCollection(ctx context.Context, id int64, name string) error {
+	if name = strings.TrimSpace(name); name == "" {
+		return errors.New("storage: empty collection name")
+	}
+	return l.exec(ctx, `INSERT OR IGNORE INTO collections (item_id, name) VALUES (?, ?)`, id, name)
+}
+
+// RemoveFromCollection takes an item out of a collection.
+func (l *Library) RemoveFromCollection(ctx context.Context, id int64, name string) error {
+	return l.exec(ctx, `DELETE FROM collections WHERE item_id = ? AND name = ?`, id, strings.TrimSpace(name))
+}
+
+func (l *Library) strings(ctx context.Context, q string) ([]string, error) {
+	rows, err := l.r.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Tags lists every tag in use.
+func (l *Library) Tags(ctx context.Context) ([]string, error) {
+	return l.strings(ctx, `SELECT DISTINCT tag FROM tags ORDER BY tag`)
+}
+
+// Collections lists every collection.
+func (l *Library) Collections(ctx context.Context) ([]string, error) {
+	return l.strings(ctx, `SELECT DISTINCT name FROM collections ORDER BY name`)
+}
+
+// Models lists the models used by items in the library.
+func (l *Library) Models(ctx context.Context) ([]string, error) {
+	return l.strings(ctx, `SELECT DISTINCT model_used FROM items WHERE model_used <> '' ORDER BY model_used`)
+}

@@ -1,0 +1,105 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Segment is a timed piece of a transcript.
+type Segment struct {
+	Start, End float64
+	Text       string
+	Speaker    string `json:",omitempty"`
+}
+
+// SetSegments replaces a transcript's segments.
+func (l *Library) SetSegments(ctx context.Context, itemID int64, segs []Segment) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE item_id = ?`, itemID); err != nil {
+			return err
+		}
+		for i, s := range segs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO segments (item_id, idx, start, "end", text, speaker) VALUES (?,?,?,?,?,?)`,
+				itemID, i, s.Start, s.End, s.Text, s.Speaker); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Segments returns a transcript's segments in order.
+func (l *Library) Segments(ctx context.Context, itemID int64) ([]Segment, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT start, "end", text, speaker FROM segments WHERE item_id = ? ORDER BY idx`, itemID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Segment
+	for rows.Next() {
+		var s Segment
+		if err := rows.Scan(&s.Start, &s.End, &s.Text, &s.Speaker); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ExportTranscript writes segments as txt, srt, vtt or json.
+func ExportTranscript(segs []Segment, format string, w io.Writer) error {
+	var b strings.Builder
+	switch format {
+	case "txt", "text":
+		for _, s := range segs {
+			b.WriteString(strings.TrimSpace(s.Text) + "\n")
+		}
+	case "srt":
+		for i, s := range segs {
+			fmt.Fprintf(&b, "%d\n%s --> %s\n%s\n\n", i+1, timestamp(s.Start, ","), timestamp(s.End, ","), cueText(s))
+		}
+	case "vtt":
+		b.WriteString("WEBVTT\n\n")
+		for _, s := range segs {
+			fmt.Fprintf(&b, "%s --> %s\n%s\n\n", timestamp(s.Start, "."), timestamp(s.End, "."), cueText(s))
+		}
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if segs == nil {
+			segs = []Segment{}
+		}
+		return enc.Encode(map[string]any{"segments": segs})
+	default:
+		return fmt.Errorf("storage: unknown transcript format %q (txt, srt, vtt or json)", format)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// cueText keeps a cue valid: a blank line would end it early.
+func cueText(s Segment) string {
+	t := strings.TrimSpace(s.Text)
+	for strings.Contains(t, "\n\n") {
+		t = strings.ReplaceAll(t, "\n\n", "\n")
+	}
+	if t == "" {
+		t = "…"
+	}
+	if s.Speaker != "" {
+		t = s.Speaker + ": " + t
+	}
+	return t
+}
+
+func timestamp(sec float64, sep string) string {
+	if sec < 0 {
+		sec = 0
+	}
+	ms := int64(sec*1000 + 0.5)
+	return fmt.Sprintf("%02d:%02d:%02d%s%03d", ms/3600000, ms/60000%60, ms/1000%60, sep, ms%1000)
+}
