@@ -1,0 +1,133 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gen2brain/malgo"
+)
+
+// BackendNull is miniaudio's null backend (silent, real-time). malgo.BackendNull is off by one
+// in malgo v0.11.26: it names miniaudio's custom backend, so the number is given here.
+const BackendNull = malgo.Backend(14)
+
+// ErrNoDevice means there is no sound device to use.
+var ErrNoDevice = errors.New("audio: no sound device is available")
+
+// EngineOptions choose the backends.
+type EngineOptions struct {
+	// Null uses the silent null backend (tests, machines without sound).
+	Null bool
+	// Backends overrides the automatic choice (PulseAudio, then ALSA, …).
+	Backends []malgo.Backend
+}
+
+// Engine is the app's one miniaudio context.
+type Engine struct {
+	ctx *malgo.AllocatedContext
+
+	mu      sync.Mutex
+	current *Player // the player that has the speakers (exclusive playback)
+	devices map[*malgo.Device]struct{}
+	closed  bool
+}
+
+// NewEngine opens the audio system.
+func NewEngine(opts EngineOptions) (*Engine, error) {
+	backends := opts.Backends
+	if opts.Null {
+		backends = []malgo.Backend{BackendNull}
+	}
+	ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
+	}
+	return &Engine{ctx: ctx, devices: map[*malgo.Device]struct{}{}}, nil
+}
+
+// Close stops every device and releases the audio system.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	devs := make([]*malgo.Device, 0, len(e.devices))
+	for d := range e.devices {
+		devs = append(devs, d)
+	}
+	e.devices = nil
+	e.mu.Unlock()
+	for _, d := range devs {
+		d.Uninit() // devices before the context, as miniaudio requires
+	}
+	err := e.ctx.Uninit()
+	e.ctx.Free()
+	return err
+}
+
+func (e *Engine) track(d *malgo.Device) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return errors.New("audio: the engine is closed")
+	}
+	e.devices[d] = struct{}{}
+	return nil
+}
+
+func (e *Engine) untrack(d *malgo.Device) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.devices[d]; !ok {
+		return false
+	}
+	delete(e.devices, d)
+	return true
+}
+
+// Device is a sound device.
+type Device struct {
+	ID      string
+	Name    string
+	Default bool
+	id      malgo.DeviceID
+}
+
+func (e *Engine) list(kind malgo.DeviceType) ([]Device, error) {
+	infos, err := e.ctx.Devices(kind)
+	if err != nil {
+		return nil, fmt.Errorf("audio: listing devices: %w", err)
+	}
+	out := make([]Device, 0, len(infos))
+	for _, in := range infos {
+		out = append(out, Device{ID: in.ID.String(), Name: in.Name(), Default: in.IsDefault != 0, id: in.ID})
+	}
+	return out, nil
+}
+
+// PlaybackDevices lists the outputs.
+func (e *Engine) PlaybackDevices() ([]Device, error) { return e.list(malgo.Playback) }
+
+// CaptureDevices lists the inputs.
+func (e *Engine) CaptureDevices() ([]Device, error) { return e.list(malgo.Capture) }
+
+// findDevice returns the ID of a device chosen by ID or name ("" = the system default).
+func (e *Engine) findDevice(kind malgo.DeviceType, want string) (*malgo.DeviceID, error) {
+	if want == "" {
+		return nil, nil
+	}
+	ds, err := e.list(kind)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if d.ID == want || d.Name == want {
+			id := d.id
+			return &id, nil
+		}
+	}
+	return nil, fmt.Errorf("audio: the device %q is not connected", want)
+}
