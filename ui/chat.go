@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+	lib "pollinations-studio/storage"
+)
+
+// chatPage: conversations kept in the library, replies streamed and rendered as Markdown.
+type chatPage struct {
+	s          *Studio
+	model      *widget.Select
+	modelNames map[string]string
+	input      *widget.Entry
+	sendB      *widget.Button
+	stopB      *widget.Button
+	list       *widget.List
+	msgs       []lib.Message
+	chatID     int64
+	jobID      int64
+	streaming  strings.Builder
+	lastRender time.Time
+	content    fyne.CanvasObject
+}
+
+func newChatPage(s *Studio) *chatPage {
+	p := &chatPage{s: s, modelNames: map[string]string{}}
+	p.model = widget.NewSelect(nil, nil)
+	p.model.PlaceHolder = "Loading models…"
+	p.input = widget.NewMultiLineEntry()
+	p.input.SetPlaceHolder("Message… (Ctrl+Enter sends)")
+	p.input.Wrapping = fyne.TextWrapWord
+	p.input.SetMinRowsVisible(3)
+	p.sendB = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), p.send)
+	p.sendB.Importance = widget.HighImportance
+	p.stopB = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() {
+		if p.jobID != 0 {
+			s.jobs.Cancel(p.jobID)
+		}
+	})
+	p.stopB.Disable()
+	newChat := widget.NewButtonWithIcon("New chat", theme.ContentAddIcon(), func() {
+		p.chatID, p.msgs = 0, nil
+		p.list.Refresh()
+	})
+	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() },
+		func() fyne.CanvasObject {
+			who := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			body := widget.NewRichTextFromMarkdown("")
+			body.Wrapping = fyne.TextWrapWord
+			return container.NewVBox(who, body)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := o.(*fyne.Container)
+			who := c.Objects[0].(*widget.Label)
+			body := c.Objects[1].(*widget.RichText)
+			if i >= len(p.msgs) {
+				who.SetText("Assistant (writing…)")
+				body.ParseMarkdown(p.streaming.String())
+				p.list.SetItemHeight(i, c.MinSize().Height)
+				return
+			}
+			m := p.msgs[i]
+			label := map[string]string{"user": "You", "assistant": "Assistant"}[m.Role]
+			if m.Role == "assistant" && m.Model != "" {
+				label += " · " + m.Model
+			}
+			if m.Partial {
+				label += " · stopped"
+			}
+			who.SetText(label)
+			body.ParseMarkdown(m.Content)
+			p.list.SetItemHeight(i, c.MinSize().Height)
+		})
+	top := container.NewBorder(nil, nil, heading("Chat"), newChat, p.model)
+	bottom := container.NewBorder(nil, nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
+	empty := container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+	p.content = container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
+	s.onAccount(p.fillModels)
+	return p
+}
+
+func (p *chatPage) streamingRow() int {
+	if p.jobID != 0 {
+		return 1
+	}
+	return 0
+}
+
+func (p *chatPage) fillModels() {
+	p.modelNames = map[string]string{}
+	var labels []string
+	sel := ""
+	for _, m := range p.s.Models("text") {
+		l := p.s.modelLabel(m)
+		labels = append(labels, l)
+		p.modelNames[l] = m.Name
+		if m.Name == "openai" {
+			sel = l
+		}
+	}
+	p.model.Options = labels
+	if p.model.Selected == "" && sel != "" {
+		p.model.SetSelected(sel)
+	}
+	p.model.Refresh()
+}
+
+// send adds the user's message to the conversation and streams the reply.
+func (p *chatPage) send() {
+	text := strings.TrimSpace(p.input.Text)
+	if text == "" || p.jobID != 0 {
+		return
+	}
+	model := p.modelNames[p.model.Selected]
+	s := p.s
+	if c := s.Client(); c == nil || !c.HasKey() {
+		s.showError(errNoKey)
+		return
+	}
+	chatID := p.chatID
+	history := append([]lib.Message(nil), p.msgs...)
+	p.sendB.Disable()
+	go func() {
+		if chatID == 0 {
+			id, err := s.lib.NewChat(s.ctx, shorten(text, 60), model, "")
+			if err != nil {
+				s.showError(err)
+				s.RunOnUI(p.sendB.Enable)
+				return
+			}
+			chatID = id
+		}
+		var parent *int64
+		if n := len(history); n > 0 {
+			parent = &history[n-1].ID
+		}
+		user := &lib.Message{ChatID: chatID, ParentID: parent, Role: "user", Content: text}
+		if _, err := s.lib.AddMessage(s.ctx, user); err != nil {
+			s.showError(err)
+			s.RunOnUI(p.sendB.Enable)
+			return
+		}
+		var wire []api.Message
+		for _, m := range append(history, *user) {
+			wire = append(wire, api.Message{Role: m.Role, Content: m.Content})
+		}
+		s.RunOnUI(func() {
+			p.chatID = chatID
+			p.msgs = append(history, *user)
+			p.input.SetText("")
+			id, ok := s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: chatID, ParentMessageID: &user.ID, Request: api.ChatRequest{Model: model, Messages: wire}}})
+			if ok {
+				p.jobID = id
+				p.streaming.Reset()
+				p.stopB.Enable()
+			} else {
+				p.sendB.Enable()
+			}
+			p.list.Refresh()
+			p.list.ScrollToBottom()
+		})
+	}()
+}
+
+// onJob follows the reply (UI goroutine); Markdown is re-rendered at most every 100 ms.
+func (p *chatPage) onJob(ev jobs.Event) {
+	if ev.ID != p.jobID || p.jobID == 0 {
+		return
+	}
+	p.streaming.WriteString(ev.TextDelta)
+	final := ev.State == jobs.Done || ev.State == jobs.Failed || ev.State == jobs.Canceled
+	if !final {
+		if time.Since(p.lastRender) > 100*time.Millisecond {
+			p.lastRender = time.Now()
+			p.list.RefreshItem(len(p.msgs))
+			p.list.ScrollToBottom()
+		}
+		return
+	}
+	p.jobID = 0
+	p.stopB.Disable()
+	p.sendB.Enable()
+	if ev.State == jobs.Failed && !api.IsKind(ev.Err, api.KindIncomplete) {
+		p.s.showError(ev.Err)
+	}
+	chatID := p.chatID
+	go func() {
+		msgs, err := p.s.lib.Messages(p.s.ctx, chatID)
+		if err != nil {
+			return
+		}
+		p.s.RunOnUI(func() {
+			if p.chatID == chatID {
+				p.msgs = msgs
+				p.list.Refresh()
+				p.list.ScrollToBottom()
+			}
+		})
+	}()
+}

@@ -1,0 +1,299 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+	"pollinations-studio/storage"
+)
+
+func (c *command) image(args []string) error {
+	fs := newFlagSet("image", c.env)
+	out := fs.String("o", "", "output file (required)")
+	model := fs.String("model", "", "image model")
+	width := fs.Int("width", 0, "width in pixels")
+	height := fs.Int("height", 0, "height in pixels")
+	seed := fs.Int64("seed", -2, "seed (-1 random on the server; omitted if not given)")
+	quality := fs.String("quality", "", "low|medium|high|hd")
+	transparent := fs.Bool("transparent", false, "transparent background (gptimage)")
+	noCache := fs.Bool("no-cache", false, "regenerate instead of returning a cached result")
+	var refs listFlag
+	fs.Var(&refs, "ref", "reference image: a local FILE or an http(s) URL (repeatable)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	prompt, err := onePositional(pos, "PROMPT")
+	if err != nil {
+		return err
+	}
+	if prompt, err = readPromptArg(prompt, c.env.Stdin); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("image: -o FILE is required")
+	}
+	req := api.ImageRequest{Prompt: prompt, Model: *model, Width: *width, Height: *height,
+		Quality: *quality, Transparent: *transparent, NoCache: *noCache}
+	if *seed != -2 {
+		req.Seed = seed
+	}
+	for _, r := range refs {
+		if strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "https://") {
+			req.RefURLs = append(req.RefURLs, r)
+			continue
+		}
+		if _, err := os.Stat(r); err != nil {
+			return usagef("reference image %q: %v", r, err)
+		}
+		req.RefFiles = append(req.RefFiles, r)
+	}
+	c.progress("generating image…")
+	it, lib, err := c.runJob(jobs.Request{Image: &req}, jobHooks{libraryNote: true})
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	if err := copyMedia(lib, it, *out); err != nil {
+		return err
+	}
+	c.progress("saved %s (%dx%d, %s, model %s, seed %d%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, *it.Seed, itemCost(it))
+	return nil
+}
+
+func (c *command) text(args []string) error {
+	fs := newFlagSet("text", c.env)
+	model := fs.String("model", "", "text model")
+	system := fs.String("system", "", "system prompt")
+	jsonOut := fs.Bool("json", false, "print the whole result as JSON at the end instead of streaming")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	prompt, err := onePositional(pos, "PROMPT")
+	if err != nil {
+		return err
+	}
+	if prompt, err = readPromptArg(prompt, c.env.Stdin); err != nil {
+		return err
+	}
+	var msgs []api.Message
+	if *system != "" {
+		msgs = append(msgs, api.Message{Role: "system", Content: *system})
+	}
+	msgs = append(msgs, api.Message{Role: "user", Content: prompt})
+	inReasoning, wrote := false, false
+	onText := func(content, reasoning string) {
+		if *jsonOut {
+			return
+		}
+		if reasoning != "" {
+			// Reasoning goes to stderr: stdout carries only the answer.
+			if !inReasoning {
+				fmt.Fprint(c.env.Stderr, "[thinking] ")
+				inReasoning = true
+			}
+			fmt.Fprint(c.env.Stderr, reasoning)
+		}
+		if content != "" {
+			if inReasoning {
+				fmt.Fprintln(c.env.Stderr)
+				inReasoning = false
+			}
+			fmt.Fprint(c.env.Stdout, content)
+			wrote = true
+		}
+	}
+	it, lib, err := c.runJob(jobs.Request{Text: &api.ChatRequest{Model: *model, Messages: msgs}}, jobHooks{onText: onText})
+	if err != nil {
+		if wrote {
+			fmt.Fprintln(c.env.Stdout)
+		}
+		if api.IsKind(err, api.KindIncomplete) {
+			return &incompleteError{fmt.Errorf("the reply was cut short: %w", err)}
+		}
+		return err
+	}
+	defer lib.Close()
+	if *jsonOut {
+		return writeJSON(c.env.Stdout, map[string]any{"content": it.Text, "model": it.ModelUsed, "cost": it.Cost,
+			"cost_known": it.CostKnown, "item": it.ID})
+	}
+	if !strings.HasSuffix(it.Text, "\n") {
+		fmt.Fprintln(c.env.Stdout)
+	}
+	c.progress("model %s%s; saved to the library as item %d", it.ModelUsed, itemCost(it), it.ID)
+	return nil
+}
+
+func (c *command) speak(args []string) error {
+	fs := newFlagSet("speak", c.env)
+	out := fs.String("o", "", "output file")
+	model := fs.String("model", "", "speech model")
+	voice := fs.String("voice", "", "voice")
+	format := fs.String("format", "", "mp3|wav|pcm (default: from the -o extension, else mp3)")
+	play := fs.Bool("play", false, "play the speech while it downloads")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	text, err := onePositional(pos, "TEXT")
+	if err != nil {
+		return err
+	}
+	if text, err = readPromptArg(text, c.env.Stdin); err != nil {
+		return err
+	}
+	if *out == "" && !*play {
+		return usagef("speak: -o FILE or --play is required")
+	}
+	if *format == "" {
+		*format = "mp3"
+		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."); ext == "wav" || ext == "pcm" {
+			*format = ext
+		}
+	}
+	c.progress("generating speech…")
+	var playErr error
+	hooks := jobHooks{libraryNote: true}
+	if *play {
+		hooks.onAudio = func(r io.Reader) {
+			// Playback starts with the first bytes while the rest downloads.
+			playErr = c.playStream(r, *format)
+			io.Copy(io.Discard, r)
+		}
+	}
+	it, lib, err := c.runJob(jobs.Request{Speech: &api.SpeechRequest{Text: text, Model: *model, Voice: *voice, Format: *format}}, hooks)
+	if err != nil {
+		return streamErr(err)
+	}
+	defer lib.Close()
+	if *out != "" {
+		if err := copyMedia(lib, it, *out); err != nil {
+			return err
+		}
+		c.progress("saved %s (%s, model %s%s)", *out, it.ContentType, it.ModelUsed, itemCost(it))
+	}
+	return playErr
+}
+
+func (c *command) transcribe(args []string) error {
+	fs := newFlagSet("transcribe", c.env)
+	model := fs.String("model", "", "transcription model")
+	lang := fs.String("language", "", "ISO-639-1 language (default: detected)")
+	prompt := fs.String("prompt", "", "hint text for the model")
+	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	file, err := onePositional(pos, "FILE")
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json", "text", "srt", "vtt", "verbose_json":
+	default:
+		return usagef("transcribe: --format must be json, text, srt, vtt or verbose_json")
+	}
+	if _, err := os.Stat(file); err != nil {
+		return usagef("transcribe: %v", err)
+	}
+	if err := api.CheckTranscribable(file); err != nil {
+		return usagef("transcribe: %v", err)
+	}
+	c.progress("transcribing %s…", file)
+	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: "verbose_json"}}, jobHooks{})
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	segs, err := lib.Segments(c.ctx, it.ID)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "text":
+		fmt.Fprintln(c.env.Stdout, it.Text)
+	case "json":
+		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text})
+	case "verbose_json":
+		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": segs, "model": it.ModelUsed, "item": it.ID})
+	default:
+		err = storage.ExportTranscript(segs, *format, c.env.Stdout)
+	}
+	if err == nil {
+		c.progress("saved to the library as item %d%s", it.ID, itemCost(it))
+	}
+	return err
+}
+
+func (c *command) video(args []string) error {
+	fs := newFlagSet("video", c.env)
+	out := fs.String("o", "", "output file (required)")
+	model := fs.String("model", "", "video model")
+	duration := fs.Int("duration", 0, "seconds")
+	aspect := fs.String("aspect", "", "aspect ratio, e.g. 16:9")
+	audio := fs.Bool("audio", false, "with sound (models that offer it)")
+	start := fs.String("start-frame", "", "start frame image URL")
+	end := fs.String("end-frame", "", "end frame image URL")
+	seed := fs.Int64("seed", -2, "seed")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	prompt, err := onePositional(pos, "PROMPT")
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("video: -o FILE is required")
+	}
+	for _, f := range []string{*start, *end} {
+		if f != "" && !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {
+			return usagef("video: frames are passed as http(s) URLs (the video route cannot take local files)")
+		}
+	}
+	req := api.VideoRequest{Prompt: prompt, Model: *model, Duration: *duration, AspectRatio: *aspect,
+		Audio: *audio, StartFrame: *start, EndFrame: *end}
+	if *seed != -2 {
+		req.Seed = seed
+	}
+	c.progress("generating video (this takes minutes)…")
+	it, lib, err := c.runJob(jobs.Request{Video: &req}, jobHooks{libraryNote: true, showBytes: true})
+	if err != nil {
+		return streamErr(err)
+	}
+	defer lib.Close()
+	if err := copyMedia(lib, it, *out); err != nil {
+		return err
+	}
+	c.progress("saved %s (%s, model %s%s)", *out, it.ContentType, it.ModelUsed, itemCost(it))
+	return nil
+}
+
+func streamErr(err error) error {
+	if api.IsKind(err, api.KindIncomplete) {
+		return &incompleteError{fmt.Errorf("the download was cut short: %w", err)}
+	}
+	return err
+}
+
+func costText(m api.Meta) string {
+	if !m.CostKnown {
+		return ""
+	}
+	return fmt.Sprintf(", cost %.4f pollen", m.Cost)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,419 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+	lib "pollinations-studio/storage"
+)
+
+var sizePresets = []struct {
+	label string
+	w, h  int
+}{
+	{"Square 1024 × 1024", 1024, 1024},
+	{"Landscape 1344 × 768", 1344, 768},
+	{"Portrait 768 × 1344", 768, 1344},
+	{"Wide 1536 × 640", 1536, 640},
+	{"Small 512 × 512", 512, 512},
+}
+
+// imagePage is the image studio.
+type imagePage struct {
+	s          *Studio
+	prompt     *widget.Entry
+	model      *widget.Select
+	modelNames map[string]string // label → model name
+	size       *widget.Select
+	seed       *widget.Entry
+	lockSeed   *widget.Check
+	count      *widget.Select
+	quality    *widget.Select
+	transp     *widget.Check
+	refs       []string
+	refLabel   *widget.Label
+	cost       *widget.Label
+	generateB  *widget.Button
+	pending    map[int64]bool
+	progress   *widget.ProgressBarInfinite
+	results    []lib.Item
+	grid       *widget.GridWrap
+	selected   int
+	actions    *fyne.Container
+	content    fyne.CanvasObject
+}
+
+func newImagePage(s *Studio) *imagePage {
+	p := &imagePage{s: s, pending: map[int64]bool{}, selected: -1, modelNames: map[string]string{}}
+	p.cost = widget.NewLabel("")
+	p.refLabel = widget.NewLabel("No reference images")
+	p.prompt = widget.NewMultiLineEntry()
+	p.prompt.SetPlaceHolder("Describe the image… (Ctrl+Enter generates)")
+	p.prompt.Wrapping = fyne.TextWrapWord
+	p.prompt.SetMinRowsVisible(4)
+	p.model = widget.NewSelect(nil, func(string) { p.updateCost() })
+	p.model.PlaceHolder = "Loading models…"
+	var sizes []string
+	for _, sp := range sizePresets {
+		sizes = append(sizes, sp.label)
+	}
+	p.size = widget.NewSelect(sizes, nil)
+	p.size.SetSelectedIndex(0)
+	p.seed = widget.NewEntry()
+	p.seed.SetPlaceHolder("random")
+	p.lockSeed = widget.NewCheck("Lock seed", nil)
+	p.count = widget.NewSelect([]string{"1", "2", "3", "4"}, func(string) { p.updateCost() })
+	p.count.SetSelected("1")
+	p.quality = widget.NewSelect([]string{"low", "medium", "high", "hd"}, nil)
+	p.quality.SetSelected("medium")
+	p.transp = widget.NewCheck("Transparent background", nil)
+	addRef := widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), p.chooseRef)
+	clearRef := widget.NewButtonWithIcon("", theme.ContentClearIcon(), func() { p.refs = nil; p.updateRefs() })
+	p.generateB = widget.NewButtonWithIcon("Generate", theme.MediaPlayIcon(), p.generate)
+	p.generateB.Importance = widget.HighImportance
+	p.progress = widget.NewProgressBarInfinite()
+	p.progress.Hide()
+
+	form := widget.NewForm(
+		widget.NewFormItem("Model", p.model),
+		widget.NewFormItem("Size", p.size),
+		widget.NewFormItem("Seed", container.NewBorder(nil, nil, nil, p.lockSeed, p.seed)),
+		widget.NewFormItem("Variations", p.count),
+		widget.NewFormItem("Quality", p.quality),
+		widget.NewFormItem("", p.transp),
+		widget.NewFormItem("References", container.NewBorder(nil, nil, nil, container.NewHBox(addRef, clearRef), p.refLabel)),
+	)
+	left := container.NewVBox(
+		heading("Image studio"),
+		p.prompt, form, p.cost,
+		p.generateB, p.progress,
+	)
+	p.grid = widget.NewGridWrap(func() int { return len(p.results) },
+		func() fyne.CanvasObject {
+			img := canvas.NewImageFromResource(nil)
+			img.FillMode = canvas.ImageFillContain
+			img.SetMinSize(fyne.NewSize(220, 220))
+			return img
+		},
+		func(i widget.GridWrapItemID, o fyne.CanvasObject) {
+			img := o.(*canvas.Image)
+			if i < len(p.results) {
+				img.File = p.results[i].MediaPath
+				img.Refresh()
+			}
+		})
+	p.grid.OnSelected = func(i widget.GridWrapItemID) { p.selected = i; p.actions.Show() }
+	p.actions = p.resultActions()
+	p.actions.Hide()
+	empty := container.NewCenter(widget.NewLabelWithStyle("Your images appear here as they arrive.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+	right := container.NewBorder(nil, p.actions, nil, nil, container.NewStack(empty, p.grid))
+	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), container.NewPadded(right))
+	split.Offset = 0.36
+	p.content = split
+	s.onAccount(p.fillModels)
+	return p
+}
+
+func heading(t string) *widget.Label {
+	return widget.NewLabelWithStyle(t, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// modelLabel shows a model with what matters for choosing it.
+func (s *Studio) modelLabel(m api.Model) string {
+	l := m.Name
+	if m.Title != "" {
+		l += " — " + m.Title
+	}
+	if m.PaidOnly {
+		l += " · paid"
+	}
+	if !s.allowed(m.Name) {
+		l += " · not allowed for this key"
+	}
+	return l
+}
+
+func (p *imagePage) fillModels() {
+	models := p.s.Models("image")
+	var labels []string
+	p.modelNames = map[string]string{}
+	sel := ""
+	for _, m := range models {
+		l := p.s.modelLabel(m)
+		labels = append(labels, l)
+		p.modelNames[l] = m.Name
+		if m.Name == p.s.app.Preferences().StringWithFallback("defaultImageModel", "flux") {
+			sel = l
+		}
+	}
+	p.model.Options = labels
+	if sel == "" && len(labels) > 0 {
+		sel = labels[0]
+	}
+	p.model.PlaceHolder = "Choose a model"
+	if p.model.Selected == "" || p.modelNames[p.model.Selected] == "" {
+		p.model.SetSelected(sel)
+	}
+	p.model.Refresh()
+	p.updateCost()
+}
+
+func (p *imagePage) currentModel() (api.Model, bool) {
+	return api.FindModel(p.s.Models("image"), p.modelNames[p.model.Selected])
+}
+
+func (p *imagePage) updateCost() {
+	m, ok := p.currentModel()
+	if !ok {
+		p.cost.SetText("")
+		return
+	}
+	n, _ := strconv.Atoi(p.count.Selected)
+	if est, ok := m.EstimateCost(float64(max(1, n))); ok {
+		p.cost.SetText(fmt.Sprintf("Estimated cost: %.4f pollen", est))
+	} else {
+		p.cost.SetText("Cost: priced by the tokens used")
+	}
+	if m.MaxReferenceImages == 0 && len(p.refs) > 0 {
+		p.cost.SetText(p.cost.Text + " · this model ignores reference images")
+	}
+}
+
+func (p *imagePage) updateRefs() {
+	switch len(p.refs) {
+	case 0:
+		p.refLabel.SetText("No reference images")
+	default:
+		names := make([]string, len(p.refs))
+		for i, r := range p.refs {
+			names[i] = filepath.Base(r)
+		}
+		p.refLabel.SetText(shorten(strings.Join(names, ", "), 40))
+	}
+	p.updateCost()
+}
+
+func (p *imagePage) addRefs(paths []string) {
+	p.refs = append(p.refs, paths...)
+	if m, ok := p.currentModel(); ok && m.MaxReferenceImages > 0 && len(p.refs) > m.MaxReferenceImages {
+		p.refs = p.refs[len(p.refs)-m.MaxReferenceImages:]
+		p.s.showError(fmt.Errorf("%s takes at most %d reference images: the last ones are kept", m.Name, m.MaxReferenceImages))
+	}
+	p.updateRefs()
+}
+
+func (p *imagePage) chooseRef() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		r.Close()
+		p.addRefs([]string{r.URI().Path()})
+	}, p.s.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".webp"}))
+	d.Show()
+}
+
+// request builds the image request from the form; the prompt is never cleared.
+func (p *imagePage) request() (api.ImageRequest, error) {
+	prompt := strings.TrimSpace(p.prompt.Text)
+	if prompt == "" {
+		return api.ImageRequest{}, fmt.Errorf("write a prompt first")
+	}
+	m, ok := p.currentModel()
+	if !ok {
+		return api.ImageRequest{}, fmt.Errorf("choose a model first (the catalogue may still be loading)")
+	}
+	sp := sizePresets[max(0, p.size.SelectedIndex())]
+	r := api.ImageRequest{Prompt: prompt, Model: m.Name, Width: sp.w, Height: sp.h}
+	if strings.HasPrefix(m.Name, "gpt") {
+		r.Quality = p.quality.Selected
+		r.Transparent = p.transp.Checked
+	}
+	if t := strings.TrimSpace(p.seed.Text); t != "" {
+		v, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || v < 0 || v > 2147483647 {
+			return r, fmt.Errorf("the seed must be a whole number from 0 to 2147483647")
+		}
+		r.Seed = &v
+	}
+	if m.MaxReferenceImages > 0 {
+		r.RefFiles = append([]string(nil), p.refs...)
+	}
+	return r, nil
+}
+
+func (p *imagePage) generate() {
+	r, err := p.request()
+	if err != nil {
+		p.s.showError(err)
+		return
+	}
+	n, _ := strconv.Atoi(p.count.Selected)
+	for i := 0; i < max(1, n); i++ {
+		req := r
+		if req.Seed == nil || (i > 0 && !p.lockSeed.Checked) {
+			v := rand.Int64N(1 << 31)
+			req.Seed = &v
+		}
+		if id, ok := p.s.submit(jobs.Request{Image: &req}); ok {
+			p.pending[id] = true
+		}
+	}
+	p.rememberPrompt(r.Prompt)
+	if len(p.pending) > 0 {
+		p.progress.Show()
+		p.progress.Start()
+	}
+}
+
+func (p *imagePage) rememberPrompt(prompt string) {
+	prefs := p.s.app.Preferences()
+	hist := prefs.StringList("imagePromptHistory")
+	out := []string{prompt}
+	for _, h := range hist {
+		if h != prompt && len(out) < 30 {
+			out = append(out, h)
+		}
+	}
+	prefs.SetStringList("imagePromptHistory", out)
+}
+
+// onJob receives job events (UI goroutine).
+func (p *imagePage) onJob(ev jobs.Event) {
+	if !p.pending[ev.ID] {
+		return
+	}
+	switch ev.State {
+	case jobs.Done:
+		delete(p.pending, ev.ID)
+		if ev.ItemID != nil {
+			id := *ev.ItemID
+			go func() {
+				it, err := p.s.lib.Item(p.s.ctx, id)
+				if err != nil {
+					return
+				}
+				p.s.RunOnUI(func() {
+					p.results = append([]lib.Item{*it}, p.results...)
+					p.grid.Refresh()
+					p.s.refreshAccount() // the balance changed
+				})
+			}()
+		}
+	case jobs.Failed, jobs.Canceled:
+		delete(p.pending, ev.ID)
+		if ev.State == jobs.Failed {
+			p.s.showError(ev.Err)
+		}
+	}
+	if len(p.pending) == 0 {
+		p.progress.Stop()
+		p.progress.Hide()
+	}
+}
+
+func (p *imagePage) current() (lib.Item, bool) {
+	if p.selected < 0 || p.selected >= len(p.results) {
+		return lib.Item{}, false
+	}
+	return p.results[p.selected], true
+}
+
+// resultActions are what can be done with a result.
+func (p *imagePage) resultActions() *fyne.Container {
+	btn := func(label string, icon fyne.Resource, f func(it lib.Item)) *widget.Button {
+		return widget.NewButtonWithIcon(label, icon, func() {
+			if it, ok := p.current(); ok {
+				f(it)
+			}
+		})
+	}
+	return container.NewHBox(
+		btn("Save as…", theme.DocumentSaveIcon(), func(it lib.Item) { saveAs(p.s, it) }),
+		btn("Open in library", theme.StorageIcon(), func(it lib.Item) { p.s.Show("library"); p.s.library.open(it.ID) }),
+		btn("Use as reference", theme.ContentAddIcon(), func(it lib.Item) { p.addRefs([]string{it.MediaPath}) }),
+		btn("Remix", theme.ViewRefreshIcon(), func(it lib.Item) { p.s.image.remix(it) }),
+		btn("Reuse seed", theme.ContentRedoIcon(), func(it lib.Item) {
+			if it.Seed != nil {
+				p.seed.SetText(strconv.FormatInt(*it.Seed, 10))
+				p.lockSeed.SetChecked(true)
+			}
+		}),
+	)
+}
+
+// remix fills the form with an item's settings and a new seed.
+func (p *imagePage) remix(it lib.Item) {
+	p.prompt.SetText(it.Prompt)
+	for label, name := range p.modelNames {
+		if name == it.ModelRequested || name == it.ModelUsed {
+			p.model.SetSelected(label)
+			break
+		}
+	}
+	p.seed.SetText("")
+	p.lockSeed.SetChecked(false)
+	p.s.Show("image")
+}
+
+// saveAs copies an item's media to a file the user picks.
+func saveAs(s *Studio, it lib.Item) {
+	if it.MediaPath == "" {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		go func() {
+			defer w.Close()
+			f, err := os.Open(it.MediaPath)
+			if err != nil {
+				s.showError(fmt.Errorf("reading the file from the library: %w", err))
+				return
+			}
+			defer f.Close()
+			if _, err := io.Copy(w, f); err != nil {
+				s.showError(fmt.Errorf("saving: %w", err))
+			}
+		}()
+	}, s.win)
+	d.SetFileName(safeName(it.Prompt) + filepath.Ext(it.MediaPath))
+	d.Show()
+}
+
+func safeName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+		if b.Len() > 40 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "pollinations"
+	}
+	return strings.Trim(b.String(), "-")
+}
+

@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/audio"
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+)
+
+// speechPage: text to speech, played while it downloads.
+type speechPage struct {
+	s       *Studio
+	text    *widget.Entry
+	model   *widget.Select
+	voice   *widget.Select
+	speakB  *widget.Button
+	pauseB  *widget.Button
+	state   *widget.Label
+	pos     *widget.ProgressBar
+	player  *audio.Player
+	jobID   int64
+	content fyne.CanvasObject
+}
+
+func newSpeechPage(s *Studio) *speechPage {
+	p := &speechPage{s: s}
+	p.text = widget.NewMultiLineEntry()
+	p.text.SetPlaceHolder("Text to read aloud… (Ctrl+Enter speaks)")
+	p.text.Wrapping = fyne.TextWrapWord
+	p.text.SetMinRowsVisible(8)
+	p.model = widget.NewSelect(nil, func(string) { p.fillVoices() })
+	p.voice = widget.NewSelect(nil, nil)
+	p.speakB = widget.NewButtonWithIcon("Speak", theme.VolumeUpIcon(), p.speak)
+	p.speakB.Importance = widget.HighImportance
+	p.pauseB = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), func() {
+		if p.player == nil {
+			return
+		}
+		if p.player.Paused() {
+			p.player.Resume()
+			p.pauseB.SetText("Pause")
+		} else {
+			p.player.Pause()
+			p.pauseB.SetText("Resume")
+		}
+	})
+	stop := widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() {
+		if p.player != nil {
+			p.player.Stop()
+		}
+	})
+	p.state = widget.NewLabel("")
+	p.pos = widget.NewProgressBar()
+	p.pos.TextFormatter = func() string { return "" }
+	if s.audio != nil {
+		p.player, _ = s.audio.NewPlayer(audio.PlayerOptions{})
+	} else {
+		p.state.SetText("No sound device: speech is saved to the library and can be played later.")
+	}
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice))
+	p.content = container.NewPadded(container.NewVBox(heading("Speech"), p.text, form,
+		container.NewHBox(p.speakB, p.pauseB, stop), p.pos, p.state))
+	s.onAccount(p.fillModels)
+	go p.tick()
+	return p
+}
+
+func (p *speechPage) fillModels() {
+	var names []string
+	for _, m := range p.s.Models("audio") {
+		names = append(names, m.Name)
+	}
+	p.model.Options = names
+	if p.model.Selected == "" && len(names) > 0 {
+		p.model.SetSelected(names[0])
+	}
+	p.model.Refresh()
+}
+
+func (p *speechPage) fillVoices() {
+	m, ok := api.FindModel(p.s.Models("audio"), p.model.Selected)
+	if !ok {
+		return
+	}
+	p.voice.Options = m.Voices
+	if len(m.Voices) > 0 && !containsString(m.Voices, p.voice.Selected) {
+		p.voice.SetSelected(m.Voices[0])
+	}
+	p.voice.Refresh()
+}
+
+func containsString(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *speechPage) speak() {
+	text := strings.TrimSpace(p.text.Text)
+	if text == "" {
+		return
+	}
+	if n := len([]rune(text)); n > api.MaxSpeechChars {
+		p.s.showError(fmt.Errorf("the text is %d characters; one clip takes at most %d. Split it into parts", n, api.MaxSpeechChars))
+		return
+	}
+	id, ok := p.s.submit(jobs.Request{Speech: &api.SpeechRequest{Text: text, Model: p.model.Selected, Voice: p.voice.Selected, Format: "mp3"}})
+	if ok {
+		p.jobID = id
+		p.state.SetText("Generating speech…")
+	}
+}
+
+// liveAudio starts playback as the download starts (called off the UI goroutine).
+func (p *speechPage) liveAudio(ev jobs.Event) {
+	if p.player == nil {
+		return
+	}
+	if err := p.player.Play(context.Background(), ev.Audio, audio.FormatAuto); err != nil {
+		p.s.showError(fmt.Errorf("playing: %w", err))
+	}
+}
+
+func (p *speechPage) onJob(ev jobs.Event) {
+	if ev.ID != p.jobID {
+		return
+	}
+	switch ev.State {
+	case jobs.Done:
+		p.state.SetText("Saved to the library.")
+	case jobs.Failed:
+		p.state.SetText("")
+		p.s.showError(ev.Err)
+	}
+}
+
+// playFile plays a clip from the library.
+func (p *speechPage) playFile(path string) {
+	if p.player == nil {
+		p.s.showError(audio.ErrNoDevice)
+		return
+	}
+	go func() {
+		f, err := os.Open(path)
+		if err != nil {
+			p.s.showError(err)
+			return
+		}
+		if err := p.player.Play(context.Background(), f, audio.FormatAuto); err != nil {
+			f.Close()
+			p.s.showError(fmt.Errorf("playing: %w", err))
+			return
+		}
+		<-p.player.Done()
+		f.Close()
+	}()
+}
+
+// tick moves the progress bar while something plays.
+func (p *speechPage) tick() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if p.player == nil {
+			continue
+		}
+		pos := p.player.Position()
+		d, ok := p.player.Duration()
+		p.s.RunOnUI(func() {
+			if ok && d > 0 {
+				p.pos.SetValue(float64(pos) / float64(d))
+			}
+		})
+	}
+}

@@ -1,0 +1,183 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/backend/jobs"
+)
+
+// statusBar shows the account and the job queue at the bottom of the window.
+type statusBar struct {
+	s       *Studio
+	account *widget.Label
+	queue   *widget.Button
+	content fyne.CanvasObject
+	panel   dialog.Dialog
+}
+
+func newStatusBar(s *Studio) *statusBar {
+	b := &statusBar{s: s, account: widget.NewLabel("No key yet: add one in Settings")}
+	b.queue = widget.NewButtonWithIcon("No jobs", theme.ListIcon(), b.showJobs)
+	b.queue.Importance = widget.LowImportance
+	refresh := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { s.refreshAccount() })
+	refresh.Importance = widget.LowImportance
+	left := []fyne.CanvasObject{}
+	if s.sim != nil {
+		badge := canvas.NewText(" DEMO ", theme.Color(theme.ColorNameForegroundOnPrimary))
+		badge.TextStyle.Bold = true
+		bg := canvas.NewRectangle(accent)
+		bg.CornerRadius = 4
+		left = append(left, container.NewStack(bg, container.NewPadded(badge)))
+	}
+	left = append(left, b.account, refresh)
+	b.content = container.NewBorder(widget.NewSeparator(), nil, container.NewHBox(left...), b.queue)
+	s.onAccount(b.updateAccount)
+	return b
+}
+
+func (b *statusBar) updateAccount() {
+	info, bal := b.s.account()
+	switch {
+	case info == nil:
+		if c := b.s.Client(); c != nil && c.HasKey() {
+			b.account.SetText("Checking the key…")
+		} else {
+			b.account.SetText("No key yet: add one in Settings")
+		}
+	case bal == nil:
+		b.account.SetText(fmt.Sprintf("%s key · balance hidden for this key", info.Type))
+	case bal.HasBreakdown:
+		b.account.SetText(fmt.Sprintf("%s key · %.4f pollen (tier %.4f · paid %.4f)", info.Type, bal.Total, bal.Tier, bal.Paid))
+	default:
+		b.account.SetText(fmt.Sprintf("%s key · %.4f pollen", info.Type, bal.Balance))
+	}
+}
+
+func (b *statusBar) update() {
+	running, queued := b.s.jobs.Counts()
+	switch {
+	case running+queued == 0:
+		b.queue.SetText("No jobs running")
+	default:
+		b.queue.SetText(fmt.Sprintf("%d running · %d queued", running, queued))
+	}
+}
+
+// showJobs opens the panel that lists every job of this session.
+func (b *statusBar) showJobs() {
+	s := b.s
+	var snap []jobs.Info
+	list := widget.NewList(func() int { return len(snap) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabel("prompt")
+			name.Truncation = fyne.TextTruncateEllipsis
+			state := widget.NewLabel("state")
+			bar := widget.NewProgressBarInfinite()
+			cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), nil)
+			retry := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), nil)
+			open := widget.NewButtonWithIcon("", theme.SearchIcon(), nil)
+			return container.NewBorder(nil, nil, state, container.NewHBox(cancel, retry, open), container.NewVBox(name, bar))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i >= len(snap) {
+				return
+			}
+			j := snap[i]
+			c := o.(*fyne.Container)
+			mid := c.Objects[0].(*fyne.Container)
+			mid.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s · %s", j.Kind, shorten(j.Prompt, 70)))
+			bar := mid.Objects[1].(*widget.ProgressBarInfinite)
+			if j.State == jobs.Running {
+				bar.Show()
+				bar.Start()
+			} else {
+				bar.Stop()
+				bar.Hide()
+			}
+			st := string(j.State)
+			if j.Elapsed > 0 {
+				st += " " + j.Elapsed.Round(time.Second).String()
+			}
+			c.Objects[1].(*widget.Label).SetText(st)
+			btns := c.Objects[2].(*fyne.Container).Objects
+			id := j.ID
+			cancel, retry, open := btns[0].(*widget.Button), btns[1].(*widget.Button), btns[2].(*widget.Button)
+			cancel.OnTapped = func() { s.jobs.Cancel(id) }
+			retry.OnTapped = func() { go s.jobs.Retry(s.ctx, id) }
+			open.OnTapped = func() {
+				if j.ItemID != nil {
+					b.panel.Hide()
+					s.Show("library")
+					s.library.open(*j.ItemID)
+				}
+			}
+			setEnabled(cancel, j.State == jobs.Running || j.State == jobs.Queued)
+			setEnabled(retry, j.State == jobs.Failed || j.State == jobs.Canceled)
+			setEnabled(open, j.ItemID != nil)
+		})
+	reload := func() {
+		snap = s.jobs.Snapshot()
+		list.Refresh()
+	}
+	reload()
+	empty := widget.NewLabel("Nothing has run yet in this session.")
+	content := container.NewStack(list)
+	if len(snap) == 0 {
+		content.Add(container.NewCenter(empty))
+	}
+	b.panel = dialog.NewCustom("Jobs", "Close", content, s.win)
+	b.panel.Resize(fyne.NewSize(720, 460))
+	stop := make(chan struct{})
+	b.panel.SetOnClosed(func() { close(stop) })
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				s.RunOnUI(reload)
+			}
+		}
+	}()
+	b.panel.Show()
+}
+
+func setEnabled(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
+}
+
+// shortcuts: Ctrl+Enter generates on the page shown, Ctrl+F searches the library.
+func (s *Studio) shortcuts() {
+	c := s.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		switch s.tabs.Selected() {
+		case s.pages["image"]:
+			s.image.generate()
+		case s.pages["chat"]:
+			s.chat.send()
+		case s.pages["speech"]:
+			s.speech.speak()
+		case s.pages["video"]:
+			s.video.generate()
+		}
+	})
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		s.Show("library")
+		c.Focus(s.library.search)
+	})
+}

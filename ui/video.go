@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+)
+
+// videoPage: video generation, which takes minutes.
+type videoPage struct {
+	s          *Studio
+	prompt     *widget.Entry
+	model      *widget.Select
+	modelNames map[string]string
+	duration   *widget.Select
+	aspect     *widget.Select
+	withAudio  *widget.Check
+	cost       *widget.Label
+	status     *widget.Label
+	bar        *widget.ProgressBarInfinite
+	jobID      int64
+	started    time.Time
+	content    fyne.CanvasObject
+}
+
+func newVideoPage(s *Studio) *videoPage {
+	p := &videoPage{s: s, modelNames: map[string]string{}}
+	p.cost = widget.NewLabel("")
+	p.prompt = widget.NewMultiLineEntry()
+	p.prompt.SetPlaceHolder("Describe the video… (Ctrl+Enter generates)")
+	p.prompt.Wrapping = fyne.TextWrapWord
+	p.prompt.SetMinRowsVisible(4)
+	p.model = widget.NewSelect(nil, func(string) { p.fillDurations() })
+	p.duration = widget.NewSelect(nil, func(string) { p.updateCost() })
+	p.aspect = widget.NewSelect([]string{"16:9", "9:16", "1:1"}, nil)
+	p.aspect.SetSelected("16:9")
+	p.withAudio = widget.NewCheck("With sound", func(bool) { p.updateCost() })
+	p.status = widget.NewLabel("")
+	p.bar = widget.NewProgressBarInfinite()
+	p.bar.Hide()
+	gen := widget.NewButtonWithIcon("Generate video", theme.MediaVideoIcon(), p.generate)
+	gen.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if p.jobID != 0 {
+			s.jobs.Cancel(p.jobID)
+		}
+	})
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", p.duration),
+		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio))
+	note := widget.NewLabelWithStyle("Videos take one to two minutes. You can keep working: a notification says when it is ready.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	note.Wrapping = fyne.TextWrapWord
+	p.content = container.NewPadded(container.NewVBox(heading("Video"), p.prompt, form, p.cost, container.NewHBox(gen, cancel), p.bar, p.status, note))
+	s.onAccount(p.fillModels)
+	go p.tick()
+	return p
+}
+
+func (p *videoPage) fillModels() {
+	p.modelNames = map[string]string{}
+	var labels []string
+	for _, m := range p.s.Models("video") {
+		l := p.s.modelLabel(m)
+		labels = append(labels, l)
+		p.modelNames[l] = m.Name
+	}
+	p.model.Options = labels
+	if p.model.Selected == "" && len(labels) > 0 {
+		p.model.SetSelected(labels[0])
+	}
+	p.model.Refresh()
+}
+
+func (p *videoPage) current() (api.Model, bool) {
+	return api.FindModel(p.s.Models("video"), p.modelNames[p.model.Selected])
+}
+
+func (p *videoPage) fillDurations() {
+	m, ok := p.current()
+	if !ok {
+		return
+	}
+	var opts []string
+	for _, d := range m.Durations() {
+		opts = append(opts, strconv.FormatFloat(d, 'f', -1, 64)+" s")
+	}
+	p.duration.Options = opts
+	if len(opts) > 0 {
+		p.duration.SetSelectedIndex(0)
+	}
+	if m.HasCapability("audio_output") {
+		p.withAudio.Enable()
+	} else {
+		p.withAudio.SetChecked(false)
+		p.withAudio.Disable()
+	}
+	p.duration.Refresh()
+	p.updateCost()
+}
+
+func (p *videoPage) seconds() int {
+	v, _ := strconv.Atoi(strings.TrimSuffix(p.duration.Selected, " s"))
+	return v
+}
+
+func (p *videoPage) updateCost() {
+	m, ok := p.current()
+	if !ok {
+		return
+	}
+	if est, ok := m.EstimateCost(float64(p.seconds())); ok {
+		p.cost.SetText(fmt.Sprintf("Estimated cost: %.4f pollen", est))
+	}
+}
+
+func (p *videoPage) generate() {
+	prompt := strings.TrimSpace(p.prompt.Text)
+	m, ok := p.current()
+	if prompt == "" || !ok {
+		p.s.showError(fmt.Errorf("write a prompt and choose a model first"))
+		return
+	}
+	req := api.VideoRequest{Prompt: prompt, Model: m.Name, Duration: p.seconds(), AspectRatio: p.aspect.Selected, Audio: p.withAudio.Checked}
+	if id, ok := p.s.submit(jobs.Request{Video: &req}); ok {
+		p.jobID, p.started = id, time.Now()
+		p.bar.Show()
+		p.bar.Start()
+		p.status.SetText("Queued…")
+	}
+}
+
+func (p *videoPage) onJob(ev jobs.Event) {
+	if ev.ID != p.jobID {
+		return
+	}
+	switch ev.State {
+	case jobs.Done:
+		p.jobID = 0
+		p.bar.Stop()
+		p.bar.Hide()
+		p.status.SetText(fmt.Sprintf("Done in %s: the video is in your library.", ev.Elapsed.Round(time.Second)))
+		if ev.ItemID != nil {
+			p.s.library.showDetail(*ev.ItemID)
+		}
+	case jobs.Failed, jobs.Canceled:
+		p.jobID = 0
+		p.bar.Stop()
+		p.bar.Hide()
+		p.status.SetText(string(ev.State))
+		if ev.State == jobs.Failed {
+			p.s.showError(ev.Err)
+		}
+	}
+}
+
+// tick shows the elapsed time of the running video.
+func (p *videoPage) tick() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.s.RunOnUI(func() {
+			if p.jobID != 0 {
+				p.status.SetText(fmt.Sprintf("Generating… %s (videos usually take 30–130 s)", time.Since(p.started).Round(time.Second)))
+			}
+		})
+	}
+}
