@@ -106,7 +106,9 @@ func countdown(s *Studio, l *widget.Label, d time.Duration) {
 			s.RunOnUI(func() { l.SetText("You can try again now.") })
 			return
 		}
-		s.RunOnUI(func() { l.SetText(fmt.Sprintf("Too many requests right now. Try again in %d s.", int(left.Seconds()+0.99))) })
+		s.RunOnUI(func() {
+			l.SetText(fmt.Sprintf("Too many requests right now. Try again in %d s.", int(left.Seconds()+0.99)))
+		})
 		select {
 		case <-s.ctx.Done():
 			return

@@ -416,4 +416,3 @@ func safeName(s string) string {
 	}
 	return strings.Trim(b.String(), "-")
 }
-

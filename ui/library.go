@@ -22,16 +22,16 @@ const thumbSize = 192
 // libraryPage is the gallery: a virtual grid over the ids of the matching items; each cell
 // loads its item and thumbnail off the UI goroutine.
 type libraryPage struct {
-	s       *Studio
-	search  *widget.Entry
-	kind    *widget.Select
-	fav     *widget.Check
-	sortBy  *widget.Select
-	count   *widget.Label
-	grid    *widget.GridWrap
-	ids     []int64
-	dirty   bool
-	gen     int // bumps with every query, so late answers are dropped
+	s      *Studio
+	search *widget.Entry
+	kind   *widget.Select
+	fav    *widget.Check
+	sortBy *widget.Select
+	count  *widget.Label
+	grid   *widget.GridWrap
+	ids    []int64
+	dirty  bool
+	gen    int // bumps with every query, so late answers are dropped
 
 	mu     sync.Mutex
 	items  map[int64]*lib.Item

@@ -226,7 +226,9 @@ func (s *Studio) loadKey() {
 	} else if k, err := s.o.Keychain.Get(s.ctx); err == nil {
 		key = k
 	} else if !errors.Is(err, keychain.ErrNotFound) {
-		s.RunOnUI(func() { s.settings.setNote("The system keychain is not available (" + err.Error() + "). You can still paste a key for this session.") })
+		s.RunOnUI(func() {
+			s.settings.setNote("The system keychain is not available (" + err.Error() + "). You can still paste a key for this session.")
+		})
 	}
 	if key == "" {
 		// The catalogue is public: pickers fill even before sign-in.
@@ -439,4 +441,3 @@ func (s *Studio) HandleDrop(uris []fyne.URI) {
 		s.showError(fmt.Errorf("%s: drop audio or video (mp3, mp4, m4a, wav, webm) to transcribe it, or images to use as references", strings.Join(refused, ", ")))
 	}
 }
-

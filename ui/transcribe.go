@@ -62,7 +62,9 @@ func newTranscribePage(s *Studio) *transcribePage {
 	p.level.TextFormatter = func() string { return "" }
 	p.level.Hide()
 	p.list = widget.NewList(func() int { return len(p.rows) },
-		func() fyne.CanvasObject { return container.NewBorder(nil, nil, nil, widget.NewLabel("state"), widget.NewLabel("name")) },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, nil, widget.NewLabel("state"), widget.NewLabel("name"))
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := o.(*fyne.Container)
 			c.Objects[0].(*widget.Label).SetText(p.rows[i].name)
