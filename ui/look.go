@@ -8,16 +8,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-// Icons of the navigation.
-var (
-	iconImage      = theme.MediaPhotoIcon()
-	iconChat       = theme.MailComposeIcon()
-	iconSpeech     = theme.VolumeUpIcon()
-	iconTranscribe = theme.DocumentIcon()
-	iconVideo      = theme.MediaVideoIcon()
-	iconLibrary    = theme.StorageIcon()
-	iconSettings   = theme.SettingsIcon()
-)
 
 const prefTheme = "theme"
 

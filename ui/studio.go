@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
@@ -49,6 +50,7 @@ func Run(o Options) error {
 		return err
 	}
 	defer s.Close()
+	w.SetContent(s.Content())
 	w.Resize(fyne.NewSize(1180, 780))
 	w.CenterOnScreen()
 	if p := startPage(o); p != "" {
@@ -180,13 +182,13 @@ func (s *Studio) build() {
 		content     fyne.CanvasObject
 	}
 	list := []page{
-		{"image", "Image", iconImage, s.image.content},
-		{"chat", "Chat", iconChat, s.chat.content},
-		{"speech", "Speech", iconSpeech, s.speech.content},
-		{"transcribe", "Transcribe", iconTranscribe, s.transcribe.content},
-		{"video", "Video", iconVideo, s.video.content},
-		{"library", "Library", iconLibrary, s.library.content},
-		{"settings", "Settings", iconSettings, s.settings.content},
+		{"image", "Image", theme.MediaPhotoIcon(), s.image.content},
+		{"chat", "Chat", theme.MailComposeIcon(), s.chat.content},
+		{"speech", "Speech", theme.VolumeUpIcon(), s.speech.content},
+		{"transcribe", "Transcribe", theme.DocumentIcon(), s.transcribe.content},
+		{"video", "Video", theme.MediaVideoIcon(), s.video.content},
+		{"library", "Library", theme.StorageIcon(), s.library.content},
+		{"settings", "Settings", theme.SettingsIcon(), s.settings.content},
 	}
 	s.tabs = container.NewAppTabs()
 	s.pages = map[string]*container.TabItem{}
