@@ -17,8 +17,26 @@ trap 'kill $xpid 2>/dev/null || true' EXIT
 export DISPLAY=":$n"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 data=$(mktemp -d)
+# Fill the library with a few real generations from the simulator, through the command line.
+simlog=$(mktemp)
+"$bin" sim --addr 127.0.0.1:0 --fast >"$simlog" 2>/dev/null &
+simpid=$!
+trap 'kill $xpid $simpid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$simlog" ] && break; sleep 0.1; done
+url=$(head -n1 "$simlog")
+key=$(awk '$1=="secret"{print $2}' "$simlog")
+export POLLINATIONS_BASE_URL="$url" POLLINATIONS_ENTER_URL="$url" POLLINATIONS_API_KEY="$key"
+i=0
+for p in "a lighthouse at dawn, oil painting" "a fox in a snowy forest" "neon city street at night" "a bowl of ramen, studio light" "mountains above the clouds" "a robot watering plants"; do
+	i=$((i + 1))
+	"$bin" --data-dir "$data" image "$p" -o "$data/out-$i.jpg" --model flux --width 768 --height 768 >/dev/null 2>&1 || true
+done
+"$bin" --data-dir "$data" text "write 60 words about bees" >/dev/null 2>&1 || true
+"$bin" --data-dir "$data" speak "Welcome to Pollinations Studio." -o "$data/hello.mp3" >/dev/null 2>&1 || true
+"$bin" --data-dir "$data" transcribe "$data/hello.mp3" >/dev/null 2>&1 || true
+unset POLLINATIONS_BASE_URL POLLINATIONS_ENTER_URL POLLINATIONS_API_KEY
 for page in image chat speech transcribe video library settings; do
-	POLLINATIONS_STUDIO_PAGE=$page POLLINATIONS_STUDIO_DEMO_SEED=1 "$bin" --demo --data-dir "$data" >/dev/null 2>&1 &
+	POLLINATIONS_STUDIO_PAGE=$page "$bin" --demo --data-dir "$data" >/dev/null 2>&1 &
 	app=$!
 	sleep "${SHOT_DELAY:-4}"
 	import -window root "$out/$page.png"

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-
 const prefTheme = "theme"
 
 // studioTheme is Fyne's theme with the app's accent colour, in light, dark or the system's
