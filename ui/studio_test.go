@@ -42,8 +42,9 @@ func newHarness(t *testing.T, keyKind string) *harness {
 	// One goroutine plays the UI thread: like fyne.Do, RunOnUI queues work for it, so a
 	// callback may queue more without deadlocking.
 	h := &harness{t: t, sim: srv, keys: keychain.NewMemory(), queue: make(chan func(), 100000)}
-	stop := make(chan struct{})
+	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		for {
 			select {
 			case f := <-h.queue:
@@ -53,7 +54,6 @@ func newHarness(t *testing.T, keyKind string) *harness {
 			}
 		}
 	}()
-	t.Cleanup(func() { close(stop) })
 	if keyKind != "" {
 		h.keys.Set(context.Background(), srv.Key(keyKind))
 	}
@@ -65,6 +65,8 @@ func newHarness(t *testing.T, keyKind string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	// Cleanups run last-first: the UI goroutine stops before the studio and the test app go.
+	t.Cleanup(func() { close(stop); <-stopped })
 	h.ui(func() { w.SetContent(s.Content()) })
 	h.s = s
 	return h
