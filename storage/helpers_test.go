@@ -35,3 +35,5 @@ func pngSize(t testing.TB, path string) (int, int) {
 	}
 	return cfg.Width, cfg.Height
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

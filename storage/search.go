@@ -157,8 +157,9 @@ func (l *Library) Search(ctx context.Context, q Query) (Page, error) {
 		if dir == "ASC" {
 			op = ">"
 		}
-		where += fmt.Sprintf(" AND (%s %s ? OR (%s = ? AND id %s ?))", col, op, col, op)
-		args = append(args, v, v, id)
+		// A row-value comparison lets SQLite seek straight into the index at the cursor.
+		where += fmt.Sprintf(" AND (%s, id) %s (?, ?)", col, op)
+		args = append(args, v, id)
 	}
 	sqlText := fmt.Sprintf(`SELECT %s FROM items WHERE %s ORDER BY %s %s, id %s LIMIT ?`, itemCols, where, col, dir, dir)
 	args = append(args, limit+1)
