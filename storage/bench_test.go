@@ -120,7 +120,9 @@ func BenchmarkPageDeep200(b *testing.B) {
 	benchQuery(b, Query{Limit: 200, After: makeCursor(float64(time.Now().Add(-benchItems/2*time.Minute).UnixMilli()), 1<<40)})
 }
 
-func BenchmarkFullTextSearch(b *testing.B) { benchQuery(b, Query{Text: "lighthouse castle", Limit: 200}) }
+func BenchmarkFullTextSearch(b *testing.B) {
+	benchQuery(b, Query{Text: "lighthouse castle", Limit: 200})
+}
 
 func BenchmarkFilteredSearch(b *testing.B) {
 	benchQuery(b, Query{Kinds: []Kind{KindImage}, Favourite: true, From: time.Now().Add(-40 * 24 * time.Hour), Limit: 200})
