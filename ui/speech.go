@@ -71,7 +71,7 @@ func newSpeechPage(s *Studio) *speechPage {
 	p.content = container.NewPadded(container.NewVBox(heading("Speech"), p.text, form,
 		container.NewHBox(p.speakB, p.pauseB, stop), p.pos, p.state))
 	s.onAccount(p.fillModels)
-	go p.tick()
+
 	return p
 }
 

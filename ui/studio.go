@@ -140,8 +140,12 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 		return nil, err
 	}
 	s.build()
+	// Background work starts once every widget exists.
 	go s.loadKey()
 	go s.followJobs()
+	go s.transcribe.loadPast()
+	go s.speech.tick()
+	go s.video.tick()
 	return s, nil
 }
 

@@ -71,7 +71,7 @@ func newTranscribePage(s *Studio) *transcribePage {
 			c.Objects[1].(*widget.Label).SetText(p.rows[i].state)
 		})
 	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i; p.show(p.rows[i].itemID) }
-	p.text = widget.NewLabel("")
+	p.text = widget.NewLabel("Pick a transcript to read it here with its timings.")
 	p.text.Wrapping = fyne.TextWrapWord
 	exports := container.NewHBox()
 	for _, f := range []string{"txt", "srt", "vtt", "json"} {
@@ -85,7 +85,24 @@ func newTranscribePage(s *Studio) *transcribePage {
 	split := container.NewHSplit(left, container.NewPadded(right))
 	split.Offset = 0.4
 	p.content = container.NewPadded(split)
+
 	return p
+}
+
+// loadPast lists the transcripts already in the library.
+func (p *transcribePage) loadPast() {
+	page, err := p.s.lib.Search(p.s.ctx, lib.Query{Kinds: []lib.Kind{lib.KindTranscript}, Limit: 100})
+	if err != nil {
+		return
+	}
+	var rows []transcribeRow
+	for _, it := range page.Items {
+		rows = append(rows, transcribeRow{name: it.Prompt, state: it.CreatedAt.Local().Format("2 Jan 15:04"), itemID: it.ID})
+	}
+	p.s.RunOnUI(func() {
+		p.rows = append(p.rows, rows...)
+		p.list.Refresh()
+	})
 }
 
 // addFiles checks each file and queues a transcription job for the good ones.

@@ -60,7 +60,7 @@ func newVideoPage(s *Studio) *videoPage {
 	note.Wrapping = fyne.TextWrapWord
 	p.content = container.NewPadded(container.NewVBox(heading("Video"), p.prompt, form, p.cost, container.NewHBox(gen, cancel), p.bar, p.status, note))
 	s.onAccount(p.fillModels)
-	go p.tick()
+
 	return p
 }
 
