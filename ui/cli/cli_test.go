@@ -6,10 +6,13 @@ import (
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"pollinations-studio/backend/keychain"
 	"pollinations-studio/backend/sim"
@@ -225,5 +228,58 @@ func TestGenerationsLandInTheLibrary(t *testing.T) {
 	}
 	if _, stdout, _ := h.run("library", "list", "--json"); strings.Contains(stdout, "lighthouse") && strings.Count(stdout, `"ID"`) != 1 {
 		t.Fatalf("trashed item still listed: %s", stdout)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestSimCommandPrintsURLAndKeys(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--fast"}, Env{Stdout: &out, Stderr: io.Discard, Getenv: func(string) string { return "" }})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(out.String(), "\n") < 6 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) < 6 || !strings.HasPrefix(lines[0], "http://127.0.0.1:") {
+		t.Fatalf("sim output: %q", out.String())
+	}
+	kinds := map[string]string{}
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) != 2 {
+			t.Fatalf("not a KIND KEY line: %q", l)
+		}
+		kinds[f[0]] = f[1]
+	}
+	for _, k := range []string{"secret", "tier", "publishable", "scoped", "exhausted"} {
+		if kinds[k] == "" {
+			t.Fatalf("no %s key in %v", k, kinds)
+		}
+	}
+	// The printed URL and key work for a real request.
+	h := newHarness(t)
+	h.env["POLLINATIONS_BASE_URL"], h.env["POLLINATIONS_API_KEY"] = lines[0], kinds["secret"]
+	if code, _, stderr := h.run("account"); code != ExitOK {
+		t.Fatalf("account against the standalone simulator: %d %s", code, stderr)
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("sim exited %d after interrupt", code)
 	}
 }
