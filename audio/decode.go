@@ -222,7 +222,13 @@ type mp3Stream struct {
 // maxMP3Bytes bounds what go-mp3 may read looking for frames in junk.
 const maxMP3Bytes = 2 << 30
 
-func decodeMP3(r io.Reader) (Stream, error) {
+func decodeMP3(r io.Reader) (s Stream, err error) {
+	defer func() {
+		// go-mp3 panics on some corrupt headers (found by FuzzDecodeMP3): an error, not a crash.
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("audio: damaged MP3: %v", p)
+		}
+	}()
 	d, err := mp3.NewDecoder(&limitedReader{r: r, n: maxMP3Bytes})
 	if err != nil {
 		return nil, fmt.Errorf("audio: not a playable MP3: %w", err)
