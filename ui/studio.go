@@ -146,6 +146,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 	go s.transcribe.loadPast()
 	go s.speech.tick()
 	go s.video.tick()
+	s.measureStall()
 	return s, nil
 }
 
