@@ -50,11 +50,13 @@ func newSettingsPage(s *Studio) *settingsPage {
 	devices := widget.NewLabel("No sound device found: speech can still be saved and played later.")
 	if s.audio != nil {
 		if ds, err := s.audio.PlaybackDevices(); err == nil && len(ds) > 0 {
-			names := make([]string, len(ds))
-			for i, d := range ds {
-				names[i] = d.Name
+			out := ds[0]
+			for _, d := range ds {
+				if d.Default {
+					out = d
+				}
 			}
-			devices.SetText("Output: " + strings.Join(names, ", "))
+			devices.SetText(fmt.Sprintf("Output: %s (%d devices available)", out.Name, len(ds)))
 		}
 	}
 	devices.Wrapping = fyne.TextWrapWord

@@ -62,6 +62,7 @@ func newSpeechPage(s *Studio) *speechPage {
 	p.state = widget.NewLabel("")
 	p.pos = widget.NewProgressBar()
 	p.pos.TextFormatter = func() string { return "" }
+	p.pos.Hide() // shown while something plays
 	if s.audio != nil {
 		p.player, _ = s.audio.NewPlayer(audio.PlayerOptions{})
 	} else {
@@ -82,7 +83,11 @@ func (p *speechPage) fillModels() {
 	}
 	p.model.Options = names
 	if p.model.Selected == "" && len(names) > 0 {
-		p.model.SetSelected(names[0])
+		sel := names[0]
+		if containsString(names, "elevenlabs") {
+			sel = "elevenlabs" // the service's default voice model
+		}
+		p.model.SetSelected(sel)
 	}
 	p.model.Refresh()
 }
@@ -185,8 +190,11 @@ func (p *speechPage) tick() {
 		pos := p.player.Position()
 		d, ok := p.player.Duration()
 		p.s.RunOnUI(func() {
-			if ok && d > 0 {
+			if ok && d > 0 && pos < d {
+				p.pos.Show()
 				p.pos.SetValue(float64(pos) / float64(d))
+			} else if p.pos.Visible() {
+				p.pos.Hide()
 			}
 		})
 	}
