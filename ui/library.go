@@ -37,6 +37,8 @@ type libraryPage struct {
 	items  map[int64]*lib.Item
 	thumbs map[int64]string
 	asked  map[int64]bool
+	shown  map[*canvas.Image]int64 // what each cell shows now: loads for cells scrolled past are dropped
+	loads  chan struct{}           // bounds the loads in flight
 
 	detail   *fyne.Container
 	selected int64
@@ -47,7 +49,8 @@ type libraryPage struct {
 var kindFilters = []string{"All kinds", "image", "video", "speech", "recording", "transcript", "chat", "text"}
 
 func newLibraryPage(s *Studio) *libraryPage {
-	p := &libraryPage{s: s, items: map[int64]*lib.Item{}, thumbs: map[int64]string{}, asked: map[int64]bool{}}
+	p := &libraryPage{s: s, items: map[int64]*lib.Item{}, thumbs: map[int64]string{}, asked: map[int64]bool{},
+		shown: map[*canvas.Image]int64{}, loads: make(chan struct{}, 4)}
 	p.search = widget.NewEntry()
 	p.search.SetPlaceHolder("Search prompts, chats and transcripts (Ctrl+F)")
 	p.search.OnChanged = func(string) {
@@ -161,6 +164,7 @@ func (p *libraryPage) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject) {
 	it, thumb := p.items[id], p.thumbs[id]
 	need := !p.asked[id]
 	p.asked[id] = true
+	p.shown[img] = id
 	p.mu.Unlock()
 	if it != nil {
 		label.SetText(shorten(it.Prompt, 40))
@@ -182,8 +186,33 @@ func (p *libraryPage) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject) {
 	}
 }
 
-// load reads an item and makes its thumbnail (storage bounds the concurrency).
+// visible reports whether a cell still shows id.
+func (p *libraryPage) visible(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, v := range p.shown {
+		if v == id {
+			return true
+		}
+	}
+	return false
+}
+
+// load reads an item and makes its thumbnail, a few at a time; a cell scrolled out of view
+// before its turn costs nothing (it is asked again if it comes back).
 func (p *libraryPage) load(id int64) {
+	select {
+	case p.loads <- struct{}{}:
+	case <-p.s.ctx.Done():
+		return
+	}
+	defer func() { <-p.loads }()
+	if !p.visible(id) {
+		p.mu.Lock()
+		delete(p.asked, id)
+		p.mu.Unlock()
+		return
+	}
 	it, err := p.s.lib.Item(p.s.ctx, id)
 	if err != nil {
 		return

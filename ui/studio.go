@@ -147,6 +147,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 	go s.speech.tick()
 	go s.video.tick()
 	s.measureStall()
+	s.measureScroll()
 	return s, nil
 }
 
