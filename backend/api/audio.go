@@ -217,7 +217,7 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 				}
 				h := make(textproto.MIMEHeader)
 				h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filepath.Base(r.File)))
-				h.Set("Content-Type", contentTypeOf(r.File))
+				h.Set("Content-Type", ContentTypeOf(r.File))
 				w, err := mw.CreatePart(h)
 				if err != nil {
 					return err

@@ -260,7 +260,7 @@ func writeEditForm(mw *multipart.Writer, r ImageRequest) error {
 		}
 		h := make(textproto.MIMEHeader)
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="image[]"; filename=%q`, filepath.Base(path)))
-		h.Set("Content-Type", contentTypeOf(path))
+		h.Set("Content-Type", ContentTypeOf(path))
 		w, err := mw.CreatePart(h)
 		if err == nil {
 			_, err = io.Copy(w, f)
@@ -273,8 +273,8 @@ func writeEditForm(mw *multipart.Writer, r ImageRequest) error {
 	return nil
 }
 
-// contentTypeOf names a file's type from its extension.
-func contentTypeOf(path string) string {
+// ContentTypeOf names a file's media type from its extension (for uploads and the library).
+func ContentTypeOf(path string) string {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".png":
 		return "image/png"

@@ -167,7 +167,7 @@ func (r *runner) transcribe(ctx context.Context, req api.TranscribeRequest) (*st
 		return nil, err
 	}
 	it.Text, it.DurationSec, it.MediaHash = t.Text, t.Duration, hash
-	it.ContentType = contentTypeForExt(filepath.Ext(req.File))
+	it.ContentType = api.ContentTypeOf(req.File)
 	if it.Relation == "" && it.ParentID != nil {
 		it.Relation = "transcript_of"
 	}
@@ -360,20 +360,4 @@ func extFor(contentType, def string) string {
 		return ".webm"
 	}
 	return def
-}
-
-func contentTypeForExt(ext string) string {
-	switch strings.ToLower(ext) {
-	case ".mp3", ".mpga", ".mpeg":
-		return "audio/mpeg"
-	case ".wav":
-		return "audio/wav"
-	case ".m4a":
-		return "audio/mp4"
-	case ".mp4":
-		return "video/mp4"
-	case ".webm":
-		return "audio/webm"
-	}
-	return "application/octet-stream"
 }
