@@ -260,3 +260,14 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
+
+// DeleteMessage removes a message (a reply that failed before its first word) and its replies.
+func (l *Library) DeleteMessage(ctx context.Context, id int64) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE id = ? OR parent_id = ?)`, id, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id = ?`, id)
+		return err
+	})
+}

@@ -463,3 +463,22 @@ func TestThumbnails(t *testing.T) {
 }
 
 var _ = sql.ErrNoRows
+
+func TestDeleteMessage(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	chat, _ := l.NewChat(ctx, "c", "openai", "")
+	u := &Message{ChatID: chat, Role: "user", Content: "hi"}
+	l.AddMessage(ctx, u)
+	r := &Message{ChatID: chat, ParentID: &u.ID, Role: "assistant", Content: "searchable reply"}
+	l.AddMessage(ctx, r)
+	if err := l.DeleteMessage(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, _ := l.Messages(ctx, chat); len(msgs) != 1 {
+		t.Fatalf("%d messages left", len(msgs))
+	}
+	if p, _ := l.Search(ctx, Query{Text: "searchable"}); len(p.Items) != 0 {
+		t.Fatal("a deleted message must leave the search index")
+	}
+}

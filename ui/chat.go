@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,6 +29,8 @@ type chatPage struct {
 	jobID      int64
 	streaming  strings.Builder
 	lastRender time.Time
+	chats      []lib.Item
+	chatList   *widget.List
 	content    fyne.CanvasObject
 }
 
@@ -49,8 +52,27 @@ func newChatPage(s *Studio) *chatPage {
 	p.stopB.Disable()
 	newChat := widget.NewButtonWithIcon("New chat", theme.ContentAddIcon(), func() {
 		p.chatID, p.msgs = 0, nil
+		p.chatList.UnselectAll()
 		p.list.Refresh()
 	})
+	regen := widget.NewButtonWithIcon("Regenerate", theme.ViewRefreshIcon(), p.regenerate)
+	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), p.export)
+	p.chatList = widget.NewList(func() int { return len(p.chats) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("conversation")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(p.chats) {
+				o.(*widget.Label).SetText(p.chats[i].Prompt)
+			}
+		})
+	p.chatList.OnSelected = func(i widget.ListItemID) {
+		if i < len(p.chats) {
+			p.openChat(p.chats[i].ID)
+		}
+	}
 	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() },
 		func() fyne.CanvasObject {
 			who := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -80,10 +102,14 @@ func newChatPage(s *Studio) *chatPage {
 			body.ParseMarkdown(m.Content)
 			p.list.SetItemHeight(i, c.MinSize().Height)
 		})
-	top := container.NewBorder(nil, nil, heading("Chat"), newChat, p.model)
+	top := container.NewBorder(nil, nil, heading("Chat"), container.NewHBox(regen, export), p.model)
 	bottom := container.NewBorder(nil, nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
 	empty := container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
-	p.content = container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
+	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
+	side := container.NewBorder(newChat, nil, nil, nil, p.chatList)
+	split := container.NewHSplit(side, conv)
+	split.Offset = 0.22
+	p.content = split
 	s.onAccount(p.fillModels)
 	return p
 }
@@ -205,5 +231,93 @@ func (p *chatPage) onJob(ev jobs.Event) {
 				p.list.ScrollToBottom()
 			}
 		})
+		p.loadChats()
 	}()
+}
+
+// loadChats lists the conversations in the library, newest first.
+func (p *chatPage) loadChats() {
+	page, err := p.s.lib.Search(p.s.ctx, lib.Query{Kinds: []lib.Kind{lib.KindChat}, Limit: 200})
+	if err != nil {
+		return
+	}
+	p.s.RunOnUI(func() {
+		p.chats = page.Items
+		p.chatList.Refresh()
+	})
+}
+
+func (p *chatPage) openChat(id int64) {
+	if p.jobID != 0 {
+		return // a reply is streaming: finish or stop it first
+	}
+	go func() {
+		msgs, err := p.s.lib.Messages(p.s.ctx, id)
+		if err != nil {
+			p.s.showError(err)
+			return
+		}
+		p.s.RunOnUI(func() {
+			p.chatID, p.msgs = id, msgs
+			p.list.Refresh()
+			p.list.ScrollToBottom()
+		})
+	}()
+}
+
+// regenerate asks again for the last reply; the earlier answer stays as a sibling.
+func (p *chatPage) regenerate() {
+	if p.jobID != 0 || p.chatID == 0 {
+		return
+	}
+	last := -1
+	for i := len(p.msgs) - 1; i >= 0; i-- {
+		if p.msgs[i].Role == "user" {
+			last = i
+			break
+		}
+	}
+	if last < 0 {
+		return
+	}
+	var wire []api.Message
+	for _, m := range p.msgs[:last+1] {
+		wire = append(wire, api.Message{Role: m.Role, Content: m.Content})
+	}
+	user := p.msgs[last]
+	p.msgs = p.msgs[:last+1]
+	id, ok := p.s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: p.chatID, ParentMessageID: &user.ID,
+		Request: api.ChatRequest{Model: p.modelNames[p.model.Selected], Messages: wire}}})
+	if ok {
+		p.jobID = id
+		p.streaming.Reset()
+		p.stopB.Enable()
+		p.sendB.Disable()
+	}
+	p.list.Refresh()
+}
+
+// export saves the conversation as Markdown (or JSON when the file name ends in .json).
+func (p *chatPage) export() {
+	if p.chatID == 0 {
+		return
+	}
+	chatID := p.chatID
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		format := "md"
+		if strings.EqualFold(w.URI().Extension(), ".json") {
+			format = "json"
+		}
+		go func() {
+			defer w.Close()
+			if err := p.s.lib.ExportChat(p.s.ctx, chatID, format, w); err != nil {
+				p.s.showError(err)
+			}
+		}()
+	}, p.s.win)
+	d.SetFileName("conversation.md")
+	d.Show()
 }

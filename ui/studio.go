@@ -144,6 +144,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 	go s.loadKey()
 	go s.followJobs()
 	go s.transcribe.loadPast()
+	go s.chat.loadChats()
 	go s.speech.tick()
 	go s.video.tick()
 	s.measureStall()

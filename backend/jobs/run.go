@@ -248,7 +248,13 @@ func (r *runner) chat(ctx context.Context, turn ChatTurn) (*storage.Item, error)
 	default:
 		msg.Status, msg.Partial = Failed, res.Content != ""
 	}
-	if uerr := lib.UpdateMessage(bg, msg); uerr != nil && err == nil {
+	if err != nil && res.Content == "" {
+		// Nothing arrived (a refusal, a notice, a stop before the first word): no empty reply is
+		// left in the conversation.
+		if derr := lib.DeleteMessage(bg, msg.ID); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	} else if uerr := lib.UpdateMessage(bg, msg); uerr != nil && err == nil {
 		err = fmt.Errorf("jobs: saving the reply: %w", uerr)
 	}
 	chat, gerr := lib.Item(bg, turn.ChatID)

@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"pollinations-studio/backend/sim"
+)
+
+func TestChatStreamsStopsAndRegenerates(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	h.eventually("the text models", func() bool { return p.model.Selected != "" })
+	// A slow stream, so that it can be stopped part-way.
+	h.sim.Inject(sim.Fault{PathPrefix: "/v1/chat/completions", BytesPerSec: 1500})
+	h.ui(func() {
+		test.Type(p.input, "write 300 words about bees")
+		test.Tap(p.sendB)
+	})
+	h.eventually("streamed text", func() bool { return p.jobID != 0 && p.streaming.Len() > 20 })
+	h.ui(func() { test.Tap(p.stopB) })
+	h.eventually("the stopped reply", func() bool {
+		return p.jobID == 0 && len(p.msgs) == 2 && p.msgs[1].Partial && p.msgs[1].Content != ""
+	})
+	var chatID int64
+	h.ui(func() { chatID = p.chatID })
+
+	// Regenerate at full speed: the stopped answer stays as a sibling.
+	h.ui(func() { p.regenerate() })
+	h.eventually("the new reply", func() bool { return p.jobID == 0 && len(p.msgs) == 2 && !p.msgs[1].Partial })
+	var replyID int64
+	h.ui(func() { replyID = p.msgs[1].ID })
+	sibs, err := h.s.lib.Siblings(context.Background(), replyID)
+	if err != nil || len(sibs) != 2 {
+		t.Fatalf("siblings: %d %v", len(sibs), err)
+	}
+	h.eventually("the conversation in the list", func() bool { return len(p.chats) == 1 && p.chats[0].ID == chatID })
+}
+
+func TestChatNoticeIsAnError(t *testing.T) {
+	h := newHarness(t, "exhausted")
+	p := h.s.chat
+	h.eventually("the text models", func() bool { return p.model.Selected != "" })
+	h.ui(func() {
+		test.Type(p.input, "hello")
+		test.Tap(p.sendB)
+	})
+	h.eventually("the error dialog", func() bool { return h.s.win.Canvas().Overlays().Top() != nil })
+	var texts string
+	var msgs int
+	h.ui(func() { texts = collectText(h.s.win.Canvas().Overlays().Top()); msgs = len(p.msgs) })
+	if !strings.Contains(texts, "budget") {
+		t.Fatalf("the notice must show as the error it is: %q", texts)
+	}
+	if msgs != 1 {
+		t.Fatalf("the notice must not appear as an assistant message (%d messages)", msgs)
+	}
+}
