@@ -774,3 +774,20 @@ func readerOf(st *api.ChatStream) io.Reader {
 	}()
 	return pr
 }
+
+func TestSpeechByGET(t *testing.T) {
+	e := newEnv(t)
+	ms, err := e.client(t, "secret").Speech(context.Background(), api.SpeechRequest{Text: "Read this by GET, please?", Voice: "echo", Format: "wav", UseGET: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(ms.Body)
+	if err != nil || ms.Meta.ContentType != "audio/wav" || len(data) < 1000 {
+		t.Fatalf("GET /audio: %v %s %d", err, ms.Meta.ContentType, len(data))
+	}
+	reqs := e.sim.Requests()
+	last := reqs[len(reqs)-1]
+	if !strings.HasPrefix(last.Path, "/audio/") || !strings.Contains(last.RawQuery, "voice=echo") || strings.Contains(last.RawQuery, "key=") {
+		t.Fatalf("request: %s?%s", last.Path, last.RawQuery)
+	}
+}

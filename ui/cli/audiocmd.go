@@ -90,9 +90,11 @@ func (c *command) record(args []string) error {
 	c.progress("recording to %s… (Ctrl+C stops)", *out)
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	// The recorder stops itself after --seconds of sound (devices can take a moment to start
+	// delivering); the wall-clock limit only guards against a microphone that sends nothing.
 	var deadline <-chan time.Time
 	if *secs > 0 {
-		deadline = time.After(time.Duration(*secs * float64(time.Second)))
+		deadline = time.After(time.Duration(*secs*float64(time.Second)) + 10*time.Second)
 	}
 loop:
 	for {
