@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,11 @@ type Options struct {
 	Keychain          keychain.Store
 	// RunOnUI replaces fyne.Do (tests run widget updates in step with themselves).
 	RunOnUI func(func())
+	// SilentAudio plays and records on the null backend (tests, machines without sound).
+	SilentAudio bool
+	// RecordSource, when set, feeds the recorder instead of the microphone (16-bit mono PCM
+	// at 16 kHz), for tests and demos.
+	RecordSource func() io.Reader
 }
 
 // Run opens the window and returns when it is closed.
@@ -132,7 +138,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 		s.sim = srv
 		s.o.BaseURL, s.o.EnterURL = srv.URL(), srv.URL()
 	}
-	if e, err := audio.NewEngine(audio.EngineOptions{}); err == nil {
+	if e, err := audio.NewEngine(audio.EngineOptions{Null: o.SilentAudio}); err == nil {
 		s.audio = e
 	}
 	s.jobs = jobs.New(jobs.Config{Library: lib})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -60,7 +61,8 @@ func newHarness(t *testing.T, keyKind string) *harness {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	s, err := NewStudio(a, w, Options{DataDir: t.TempDir(), BaseURL: srv.URL(), EnterURL: srv.URL(), Keychain: h.keys,
-		RunOnUI: func(f func()) { h.queue <- f }})
+		RunOnUI: func(f func()) { h.queue <- f }, SilentAudio: true,
+		RecordSource: func() io.Reader { return bytes.NewReader(toneWAV(2)[44:]) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ type transcribePage struct {
 	recordB  *widget.Button
 	level    *widget.ProgressBar
 	rec      *audio.Recorder
+	recStop  chan struct{} // ends the level meter
 	recPath  string
 	content  fyne.CanvasObject
 }
@@ -187,6 +188,7 @@ func (p *transcribePage) toggleRecord() {
 	if p.rec != nil {
 		rec, path := p.rec, p.recPath
 		p.rec = nil
+		close(p.recStop)
 		p.recordB.SetText("Record")
 		p.level.Hide()
 		go func() {
@@ -216,7 +218,11 @@ func (p *transcribePage) toggleRecord() {
 		}()
 		return
 	}
-	rec, err := s.audio.NewRecorder(audio.RecorderOptions{MaxDuration: time.Hour})
+	opts := audio.RecorderOptions{MaxDuration: time.Hour}
+	if s.o.RecordSource != nil {
+		opts.Source = s.o.RecordSource()
+	}
+	rec, err := s.audio.NewRecorder(opts)
 	if err == nil {
 		p.recPath = filepath.Join(os.TempDir(), fmt.Sprintf("pollinations-recording-%d.wav", time.Now().UnixNano()))
 		err = rec.Start(p.recPath)
@@ -226,18 +232,25 @@ func (p *transcribePage) toggleRecord() {
 		return
 	}
 	p.rec = rec
+	stop := make(chan struct{})
+	p.recStop = stop
 	p.recordB.SetText("Stop and transcribe")
 	p.level.Show()
 	go func() {
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
-		for range t.C {
-			if p.rec != rec {
+		for {
+			select {
+			case <-stop:
 				return
+			case <-t.C:
 			}
 			_, peak := rec.Level()
 			el := rec.Elapsed()
 			s.RunOnUI(func() {
+				if p.rec != rec {
+					return // stopped meanwhile: keep the button as Stop left it
+				}
 				p.level.SetValue(peak)
 				p.recordB.SetText(fmt.Sprintf("Stop and transcribe (%s)", el.Round(time.Second)))
 			})
