@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -31,6 +34,10 @@ type chatPage struct {
 	lastRender time.Time
 	chats      []lib.Item
 	chatList   *widget.List
+	system     *widget.Entry
+	temp       *widget.Slider
+	attach     []string
+	attachL    *widget.Label
 	content    fyne.CanvasObject
 }
 
@@ -56,6 +63,26 @@ func newChatPage(s *Studio) *chatPage {
 		p.list.Refresh()
 	})
 	regen := widget.NewButtonWithIcon("Regenerate", theme.ViewRefreshIcon(), p.regenerate)
+	copyB := widget.NewButtonWithIcon("Copy reply", theme.ContentCopyIcon(), func() {
+		for i := len(p.msgs) - 1; i >= 0; i-- {
+			if p.msgs[i].Role == "assistant" {
+				s.win.Clipboard().SetContent(p.msgs[i].Content)
+				return
+			}
+		}
+	})
+	p.system = widget.NewMultiLineEntry()
+	p.system.SetPlaceHolder("System prompt (optional): how the assistant should behave")
+	p.system.SetMinRowsVisible(2)
+	p.temp = widget.NewSlider(0, 2)
+	p.temp.Step = 0.1
+	p.temp.SetValue(1)
+	p.attachL = widget.NewLabel("")
+	attachB := widget.NewButtonWithIcon("Attach…", theme.ContentAddIcon(), p.chooseAttachment)
+	options := widget.NewAccordion(widget.NewAccordionItem("Options", widget.NewForm(
+		widget.NewFormItem("System", p.system),
+		widget.NewFormItem("Temperature", p.temp),
+	)))
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), p.export)
 	p.chatList = widget.NewList(func() int { return len(p.chats) },
 		func() fyne.CanvasObject {
@@ -102,8 +129,8 @@ func newChatPage(s *Studio) *chatPage {
 			body.ParseMarkdown(m.Content)
 			p.list.SetItemHeight(i, c.MinSize().Height)
 		})
-	top := container.NewBorder(nil, nil, heading("Chat"), container.NewHBox(regen, export), p.model)
-	bottom := container.NewBorder(nil, nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
+	top := container.NewVBox(container.NewBorder(nil, nil, heading("Chat"), container.NewHBox(regen, copyB, export), p.model), options)
+	bottom := container.NewBorder(container.NewBorder(nil, nil, attachB, nil, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
 	empty := container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
 	side := container.NewBorder(newChat, nil, nil, nil, p.chatList)
@@ -154,6 +181,17 @@ func (p *chatPage) send() {
 	}
 	chatID := p.chatID
 	history := append([]lib.Message(nil), p.msgs...)
+	system := strings.TrimSpace(p.system.Text)
+	temp := p.temp.Value
+	attach := append([]string(nil), p.attach...)
+	if m, ok := api.FindModel(s.Models("text"), model); ok {
+		for _, a := range attach {
+			if isImageFile(a) && !m.AcceptsImages() || !isImageFile(a) && !m.AcceptsAudio() {
+				s.showError(fmt.Errorf("%s cannot take %s: pick a model that accepts it, or remove the attachment", model, filepath.Base(a)))
+				return
+			}
+		}
+	}
 	p.sendB.Disable()
 	go func() {
 		if chatID == 0 {
@@ -169,21 +207,26 @@ func (p *chatPage) send() {
 		if n := len(history); n > 0 {
 			parent = &history[n-1].ID
 		}
-		user := &lib.Message{ChatID: chatID, ParentID: parent, Role: "user", Content: text}
+		user := &lib.Message{ChatID: chatID, ParentID: parent, Role: "user", Content: text, Attachments: attach}
 		if _, err := s.lib.AddMessage(s.ctx, user); err != nil {
 			s.showError(err)
 			s.RunOnUI(p.sendB.Enable)
 			return
 		}
-		var wire []api.Message
-		for _, m := range append(history, *user) {
-			wire = append(wire, api.Message{Role: m.Role, Content: m.Content})
+		wire, err := wireMessages(system, append(history, *user))
+		if err != nil {
+			s.showError(err)
+			s.RunOnUI(p.sendB.Enable)
+			return
 		}
 		s.RunOnUI(func() {
 			p.chatID = chatID
 			p.msgs = append(history, *user)
 			p.input.SetText("")
-			id, ok := s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: chatID, ParentMessageID: &user.ID, Request: api.ChatRequest{Model: model, Messages: wire}}})
+			p.attach = nil
+			p.attachL.SetText("")
+			id, ok := s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: chatID, ParentMessageID: &user.ID,
+				Request: api.ChatRequest{Model: model, Messages: wire, Temperature: &temp}}})
 			if ok {
 				p.jobID = id
 				p.streaming.Reset()
@@ -280,9 +323,10 @@ func (p *chatPage) regenerate() {
 	if last < 0 {
 		return
 	}
-	var wire []api.Message
-	for _, m := range p.msgs[:last+1] {
-		wire = append(wire, api.Message{Role: m.Role, Content: m.Content})
+	wire, err := wireMessages(strings.TrimSpace(p.system.Text), p.msgs[:last+1])
+	if err != nil {
+		p.s.showError(err)
+		return
 	}
 	user := p.msgs[last]
 	p.msgs = p.msgs[:last+1]
@@ -320,4 +364,60 @@ func (p *chatPage) export() {
 	}, p.s.win)
 	d.SetFileName("conversation.md")
 	d.Show()
+}
+
+// wireMessages turns the conversation into the request's messages: the system prompt first,
+// attachments as image or audio parts.
+func wireMessages(system string, msgs []lib.Message) ([]api.Message, error) {
+	var out []api.Message
+	if system != "" {
+		out = append(out, api.Message{Role: "system", Content: system})
+	}
+	for _, m := range msgs {
+		wm := api.Message{Role: m.Role, Content: m.Content}
+		for _, a := range m.Attachments {
+			var part api.Part
+			var err error
+			if isImageFile(a) {
+				part, err = api.ImagePartFromFile(a)
+			} else {
+				part, err = api.AudioPartFromFile(a)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("attachment %s: %w", filepath.Base(a), err)
+			}
+			wm.Parts = append(wm.Parts, part)
+		}
+		out = append(out, wm)
+	}
+	return out, nil
+}
+
+func isImageFile(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".png", ".jpg", ".jpeg", ".webp", ".gif":
+		return true
+	}
+	return false
+}
+
+func (p *chatPage) chooseAttachment() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		r.Close()
+		p.addAttachment(r.URI().Path())
+	}, p.s.win)
+	d.SetFilter(fstorage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".webp", ".wav", ".mp3"}))
+	d.Show()
+}
+
+func (p *chatPage) addAttachment(path string) {
+	p.attach = append(p.attach, path)
+	names := make([]string, len(p.attach))
+	for i, a := range p.attach {
+		names[i] = filepath.Base(a)
+	}
+	p.attachL.SetText("Attached: " + strings.Join(names, ", "))
 }

@@ -1,10 +1,17 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"pollinations-studio/backend/sim"
@@ -58,4 +65,33 @@ func TestChatNoticeIsAnError(t *testing.T) {
 	if msgs != 1 {
 		t.Fatalf("the notice must not appear as an assistant message (%d messages)", msgs)
 	}
+}
+
+func TestChatWithAnImageAttachment(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	h.eventually("the text models", func() bool { return p.model.Selected != "" })
+	img := filepath.Join(t.TempDir(), "photo.png")
+	os.WriteFile(img, tinyPNG(), 0o644)
+	h.ui(func() {
+		h.s.Show("chat")
+		h.s.HandleDrop([]fyne.URI{storage.NewFileURI(img)})
+		test.Type(p.system, "Answer in one line.")
+		test.Type(p.input, "what is in this picture?")
+		test.Tap(p.sendB)
+	})
+	h.eventually("the reply", func() bool { return p.jobID == 0 && len(p.msgs) == 2 })
+	var reply string
+	var att []string
+	h.ui(func() { reply, att = p.msgs[1].Content, p.msgs[0].Attachments })
+	if !strings.Contains(reply, "I can see the image") || len(att) != 1 {
+		t.Fatalf("the image must reach the model and stay with the message: %q %v", reply, att)
+	}
+}
+
+func tinyPNG() []byte {
+	var b bytes.Buffer
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+	png.Encode(&b, img)
+	return b.Bytes()
 }

@@ -428,6 +428,18 @@ func shorten(s string, n int) string {
 // HandleDrop routes dropped files: audio and video to Transcribe, images to the image
 // studio's references.
 func (s *Studio) HandleDrop(uris []fyne.URI) {
+	if s.tabs.Selected() == s.pages["chat"] {
+		// On the chat page, images and audio become attachments of the next message.
+		for _, u := range uris {
+			switch strings.ToLower(u.Extension()) {
+			case ".png", ".jpg", ".jpeg", ".webp", ".gif", ".wav", ".mp3":
+				s.chat.addAttachment(u.Path())
+			default:
+				s.showError(fmt.Errorf("%s: chat takes images (png, jpg, webp) and audio (wav, mp3)", u.Name()))
+			}
+		}
+		return
+	}
 	var audioFiles, images []string
 	var refused []string
 	for _, u := range uris {
