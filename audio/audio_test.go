@@ -403,3 +403,16 @@ func TestPulseLoopbackSpeech(t *testing.T) {
 		t.Fatalf("the recorded speech is (nearly) silent: %d loud samples", end-start)
 	}
 }
+
+func TestPlayAfterCloseIsAnError(t *testing.T) {
+	e, err := NewEngine(EngineOptions{Null: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.NewPlayer(PlayerOptions{})
+	e.Close()
+	err = p.Play(context.Background(), bytes.NewReader(wavBytes(t, sine(440, 8000, 1, 0.1, 0.3), 8000, 1)), FormatAuto)
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("playing on a closed engine: %v", err)
+	}
+}

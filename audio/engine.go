@@ -68,14 +68,23 @@ func (e *Engine) Close() error {
 	return err
 }
 
-func (e *Engine) track(d *malgo.Device) error {
+// ErrClosed means the engine was closed (the app is quitting).
+var ErrClosed = errors.New("audio: the engine is closed")
+
+// initDevice opens a device on the engine's context, unless the engine is closed: the lock
+// keeps Close from freeing the context while a device is being made on it.
+func (e *Engine) initDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks) (*malgo.Device, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return errors.New("audio: the engine is closed")
+		return nil, ErrClosed
+	}
+	d, err := malgo.InitDevice(e.ctx.Context, cfg, cb)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
 	}
 	e.devices[d] = struct{}{}
-	return nil
+	return d, nil
 }
 
 func (e *Engine) untrack(d *malgo.Device) bool {

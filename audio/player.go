@@ -138,13 +138,8 @@ func (p *Player) start(s Stream, src io.Reader, started time.Time, skipped int64
 	}
 	// Decoding starts before the device, so the first period already has sound.
 	go pb.decode()
-	dev, err := malgo.InitDevice(p.e.ctx.Context, cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped})
+	dev, err := p.e.initDevice(cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped})
 	if err != nil {
-		close(pb.quit)
-		return fmt.Errorf("%w: %v", ErrNoDevice, err)
-	}
-	if err := p.e.track(dev); err != nil {
-		dev.Uninit()
 		close(pb.quit)
 		return err
 	}

@@ -110,13 +110,8 @@ func (r *Recorder) Start(path string) error {
 	if devID != nil {
 		cfg.Capture.DeviceID = devID.Pointer()
 	}
-	dev, err := malgo.InitDevice(r.e.ctx.Context, cfg, malgo.DeviceCallbacks{Data: r.callback})
+	dev, err := r.e.initDevice(cfg, malgo.DeviceCallbacks{Data: r.callback})
 	if err != nil {
-		r.abort()
-		return fmt.Errorf("%w: %v", ErrNoDevice, err)
-	}
-	if err := r.e.track(dev); err != nil {
-		dev.Uninit()
 		r.abort()
 		return err
 	}

@@ -47,6 +47,16 @@ func TestRecordingIsTranscribed(t *testing.T) {
 	if err != nil || rec.Kind != lib.KindRecording {
 		t.Fatalf("recording item: %+v %v", rec, err)
 	}
+	// Clicking a segment plays from there and lets its text be corrected.
+	h.ui(func() {
+		p.segList.Select(0)
+		p.edit.SetText("Corrected words")
+		p.saveEdit()
+	})
+	h.eventually("the correction in the library", func() bool {
+		segs, err := h.s.lib.Segments(context.Background(), item)
+		return err == nil && len(segs) > 0 && segs[0].Text == "Corrected words"
+	})
 	var vtt bytes.Buffer
 	h.ui(func() { lib.ExportTranscript(p.segs, "vtt", &vtt) })
 	if !strings.HasPrefix(vtt.String(), "WEBVTT\n\n00:00:00.000 --> ") {

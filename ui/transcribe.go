@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +26,11 @@ type transcribePage struct {
 	rows     []transcribeRow
 	list     *widget.List
 	text     *widget.Label
+	segList  *widget.List
+	edit     *widget.Entry
+	editIdx  int
+	itemID   int64
+	media    string
 	segs     []lib.Segment
 	selected int
 	recordB  *widget.Button
@@ -74,6 +80,32 @@ func newTranscribePage(s *Studio) *transcribePage {
 	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i; p.show(p.rows[i].itemID) }
 	p.text = widget.NewLabel("Pick a transcript to read it here with its timings.")
 	p.text.Wrapping = fyne.TextWrapWord
+	p.editIdx = -1
+	p.segList = widget.NewList(func() int { return len(p.segs) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("segment")
+			l.Wrapping = fyne.TextWrapWord
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(p.segs) {
+				sg := p.segs[i]
+				o.(*widget.Label).SetText(fmt.Sprintf("[%s]  %s", stampOf(sg.Start), sg.Text))
+				p.segList.SetItemHeight(i, o.MinSize().Height)
+			}
+		})
+	// Clicking a segment plays the audio from there and opens it for editing.
+	p.segList.OnSelected = func(i widget.ListItemID) {
+		if i >= len(p.segs) {
+			return
+		}
+		p.editIdx = i
+		p.edit.SetText(p.segs[i].Text)
+		p.playFrom(p.segs[i].Start)
+	}
+	p.edit = widget.NewEntry()
+	p.edit.SetPlaceHolder("Select a segment to correct its text")
+	p.edit.OnSubmitted = func(string) { p.saveEdit() }
 	exports := container.NewHBox()
 	for _, f := range []string{"txt", "srt", "vtt", "json"} {
 		format := f
@@ -82,7 +114,8 @@ func newTranscribePage(s *Studio) *transcribePage {
 	hint := widget.NewLabelWithStyle("Drop audio or video files (mp3, mp4, m4a, wav, webm) anywhere on the window, or record from the microphone.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	hint.Wrapping = fyne.TextWrapWord
 	left := container.NewBorder(container.NewVBox(heading("Transcribe"), hint, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
-	right := container.NewBorder(nil, exports, nil, nil, container.NewVScroll(p.text))
+	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), p.saveEdit)
+	right := container.NewBorder(p.text, container.NewVBox(container.NewBorder(nil, nil, nil, save, p.edit), exports), nil, nil, p.segList)
 	split := container.NewHSplit(left, container.NewPadded(right))
 	split.Offset = 0.4
 	p.content = container.NewPadded(split)
@@ -154,11 +187,16 @@ func (p *transcribePage) show(itemID int64) {
 		if err != nil {
 			return
 		}
-		var text string
-		for _, sg := range segs {
-			text += fmt.Sprintf("[%s]  %s\n", (time.Duration(sg.Start * float64(time.Second))).Round(time.Second), sg.Text)
+		it, err := p.s.lib.Item(p.s.ctx, itemID)
+		if err != nil {
+			return
 		}
-		p.s.RunOnUI(func() { p.segs = segs; p.text.SetText(text) })
+		p.s.RunOnUI(func() {
+			p.segs, p.itemID, p.media, p.editIdx = segs, itemID, it.MediaPath, -1
+			p.text.SetText(fmt.Sprintf("%s · %d segments · click one to play from there", it.Prompt, len(segs)))
+			p.edit.SetText("")
+			p.segList.Refresh()
+		})
 	}()
 }
 
@@ -254,6 +292,52 @@ func (p *transcribePage) toggleRecord() {
 				p.level.SetValue(peak)
 				p.recordB.SetText(fmt.Sprintf("Stop and transcribe (%s)", el.Round(time.Second)))
 			})
+		}
+	}()
+}
+
+func stampOf(sec float64) string {
+	d := time.Duration(sec * float64(time.Second)).Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// playFrom plays the transcript's audio from a point.
+func (p *transcribePage) playFrom(sec float64) {
+	player := p.s.speech.player
+	if player == nil || p.media == "" {
+		return
+	}
+	path := p.media
+	go func() {
+		f, err := os.Open(path)
+		if err != nil {
+			p.s.showError(err)
+			return
+		}
+		if err := player.Play(p.s.ctx, f, audio.FormatAuto); err != nil {
+			f.Close()
+			p.s.showError(fmt.Errorf("playing: %w", err))
+			return
+		}
+		if err := player.Seek(time.Duration(sec * float64(time.Second))); err != nil {
+			p.s.showError(err)
+		}
+		<-player.Done()
+		f.Close()
+	}()
+}
+
+// saveEdit keeps a corrected segment in the library.
+func (p *transcribePage) saveEdit() {
+	if p.editIdx < 0 || p.editIdx >= len(p.segs) || p.itemID == 0 {
+		return
+	}
+	p.segs[p.editIdx].Text = strings.TrimSpace(p.edit.Text)
+	p.segList.RefreshItem(p.editIdx)
+	segs, id := append([]lib.Segment(nil), p.segs...), p.itemID
+	go func() {
+		if err := p.s.lib.SetSegments(p.s.ctx, id, segs); err != nil {
+			p.s.showError(err)
 		}
 	}()
 }
