@@ -24,6 +24,8 @@ type videoPage struct {
 	duration   *widget.Select
 	aspect     *widget.Select
 	withAudio  *widget.Check
+	startFrame *widget.Entry
+	endFrame   *widget.Entry
 	cost       *widget.Label
 	status     *widget.Label
 	bar        *widget.ProgressBarInfinite
@@ -44,6 +46,10 @@ func newVideoPage(s *Studio) *videoPage {
 	p.aspect = widget.NewSelect([]string{"16:9", "9:16", "1:1"}, nil)
 	p.aspect.SetSelected("16:9")
 	p.withAudio = widget.NewCheck("With sound", func(bool) { p.updateCost() })
+	p.startFrame = widget.NewEntry()
+	p.startFrame.SetPlaceHolder("https://… image to start from (optional)")
+	p.endFrame = widget.NewEntry()
+	p.endFrame.SetPlaceHolder("https://… image to end on (optional)")
 	p.status = widget.NewLabel("")
 	p.bar = widget.NewProgressBarInfinite()
 	p.bar.Hide()
@@ -55,7 +61,8 @@ func newVideoPage(s *Studio) *videoPage {
 		}
 	})
 	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", p.duration),
-		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio))
+		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio),
+		widget.NewFormItem("Start frame", p.startFrame), widget.NewFormItem("End frame", p.endFrame))
 	note := widget.NewLabelWithStyle("Videos take one to two minutes. You can keep working: a notification says when it is ready.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	note.Wrapping = fyne.TextWrapWord
 	p.content = container.NewPadded(container.NewVBox(heading("Video"), p.prompt, form, p.cost, container.NewHBox(gen, cancel), p.bar, p.status, note))
@@ -102,6 +109,8 @@ func (p *videoPage) fillDurations() {
 		p.withAudio.SetChecked(false)
 		p.withAudio.Disable()
 	}
+	setEnabled(p.startFrame, m.HasCapability("start_frame"))
+	setEnabled(p.endFrame, m.HasCapability("end_frame"))
 	p.duration.Refresh()
 	p.updateCost()
 }
@@ -129,6 +138,24 @@ func (p *videoPage) generate() {
 		return
 	}
 	req := api.VideoRequest{Prompt: prompt, Model: m.Name, Duration: p.seconds(), AspectRatio: p.aspect.Selected, Audio: p.withAudio.Checked}
+	for _, f := range []struct {
+		e   *widget.Entry
+		dst *string
+	}{{p.startFrame, &req.StartFrame}, {p.endFrame, &req.EndFrame}} {
+		v := strings.TrimSpace(f.e.Text)
+		if v == "" || f.e.Disabled() {
+			continue
+		}
+		if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			p.s.showError(fmt.Errorf("frames are given as http(s) addresses of images"))
+			return
+		}
+		*f.dst = v
+	}
+	if req.EndFrame != "" && req.StartFrame == "" {
+		p.s.showError(fmt.Errorf("an end frame needs a start frame"))
+		return
+	}
 	if id, ok := p.s.submit(jobs.Request{Video: &req}); ok {
 		p.jobID, p.started = id, time.Now()
 		p.bar.Show()
