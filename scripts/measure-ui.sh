@@ -43,3 +43,4 @@ measure baseline "$tmp/empty"
 measure app "$tmp/app" --demo --data-dir "$tmp/data1"
 POLLINATIONS_STUDIO_MEASURE=stall timeout 120 "$tmp/app" --demo --data-dir "$tmp/data2" 2>&1 >/dev/null | grep MEASURE || true
 POLLINATIONS_STUDIO_MEASURE=scroll timeout 300 "$tmp/app" --demo --data-dir "$tmp/data3" 2>&1 >/dev/null | grep MEASURE || true
+POLLINATIONS_STUDIO_MEASURE=chat timeout 600 "$tmp/app" --demo --data-dir "$tmp/data4" 2>&1 >/dev/null | grep MEASURE || true

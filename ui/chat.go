@@ -113,7 +113,7 @@ func newChatPage(s *Studio) *chatPage {
 			body := c.Objects[1].(*widget.RichText)
 			if i >= len(p.msgs) {
 				who.SetText("Assistant (writing…)")
-				body.ParseMarkdown(p.streaming.String())
+				body.ParseMarkdown(streamTail(p.streaming.String()))
 				p.list.SetItemHeight(i, c.MinSize().Height)
 				return
 			}
@@ -420,4 +420,21 @@ func (p *chatPage) addAttachment(path string) {
 		names[i] = filepath.Base(a)
 	}
 	p.attachL.SetText("Attached: " + strings.Join(names, ", "))
+}
+
+// streamTailBytes bounds what is re-parsed as Markdown while a reply streams: the view follows
+// the end of the reply, and re-parsing all of a 20 000-word answer every 100 ms stalls the
+// window. The whole reply is rendered once it is complete.
+const streamTailBytes = 3000
+
+func streamTail(s string) string {
+	if len(s) <= streamTailBytes {
+		return s
+	}
+	tail := s[len(s)-streamTailBytes:]
+	// Start at a paragraph so the Markdown stays well formed.
+	if i := strings.Index(tail, "\n\n"); i >= 0 && i < len(tail)-2 {
+		tail = tail[i+2:]
+	}
+	return "…\n\n" + tail
 }

@@ -128,3 +128,107 @@ func rssMB() int {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// stallProbe measures, until stop is closed, the longest delay between asking the UI goroutine
+// to run something and it running.
+func stallProbe(stop <-chan struct{}) func() time.Duration {
+	var mu sync.Mutex
+	var worst time.Duration
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case asked := <-t.C:
+				fyne.Do(func() {
+					late := time.Since(asked)
+					mu.Lock()
+					worst = max(worst, late)
+					mu.Unlock()
+				})
+			}
+		}
+	}()
+	return func() time.Duration {
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return worst
+	}
+}
+
+// measureChat, in demo mode with POLLINATIONS_STUDIO_MEASURE=chat, streams a 20 000-word reply
+// and then opens and scrolls a 5 000-message conversation, reporting the longest UI stall of
+// each, the time to open, and resident memory.
+func (s *Studio) measureChat() {
+	if s.sim == nil || os.Getenv("POLLINATIONS_STUDIO_MEASURE") != "chat" {
+		return
+	}
+	go func() {
+		time.Sleep(2 * time.Second)
+		p := s.chat
+		stop := make(chan struct{})
+		worst := stallProbe(stop)
+		start := time.Now()
+		s.RunOnUI(func() { s.Show("chat"); p.input.SetText("write 20000 words about pollen"); p.send() })
+		for {
+			time.Sleep(100 * time.Millisecond)
+			busy := true
+			ch := make(chan struct{})
+			s.RunOnUI(func() { busy = p.jobID != 0 || p.chatID == 0 || len(p.msgs) < 2; close(ch) })
+			<-ch
+			if !busy || time.Since(start) > 5*time.Minute {
+				break
+			}
+		}
+		close(stop)
+		fmt.Fprintf(os.Stderr, "MEASURE chat-stream words 20000 seconds %.1f stall-max-ms %.1f rss-mb %d\n",
+			time.Since(start).Seconds(), float64(worst().Microseconds())/1000, rssMB())
+
+		chat, err := s.lib.NewChat(s.ctx, "A long conversation", "openai", "")
+		if err != nil {
+			return
+		}
+		var parent *int64
+		for i := 0; i < 5000; i++ {
+			role := "user"
+			if i%2 == 1 {
+				role = "assistant"
+			}
+			m := &lib.Message{ChatID: chat, ParentID: parent, Role: role, Content: fmt.Sprintf("Message %d: **bold** words, a list\n\n- one\n- two\n\nand a closing line.", i)}
+			if _, err := s.lib.AddMessage(s.ctx, m); err != nil {
+				return
+			}
+			parent = &m.ID
+		}
+		stop = make(chan struct{})
+		worst = stallProbe(stop)
+		opened := make(chan time.Duration, 1)
+		t0 := time.Now()
+		s.RunOnUI(func() { p.openChat(chat) })
+		for {
+			time.Sleep(20 * time.Millisecond)
+			ch := make(chan bool)
+			s.RunOnUI(func() { ch <- p.chatID == chat && len(p.msgs) == 5000 })
+			if <-ch {
+				opened <- time.Since(t0)
+				break
+			}
+		}
+		for step := 0; step <= 100; step++ {
+			frac := float32(step) / 100
+			s.RunOnUI(func() { p.list.ScrollToOffset(frac * 5000 * 120) })
+			time.Sleep(30 * time.Millisecond)
+		}
+		s.RunOnUI(func() { p.list.ScrollToBottom() })
+		time.Sleep(time.Second)
+		close(stop)
+		fmt.Fprintf(os.Stderr, "MEASURE chat-5000 open-ms %d scroll-stall-max-ms %.1f rss-mb %d\n",
+			(<-opened).Milliseconds(), float64(worst().Microseconds())/1000, rssMB())
+		s.RunOnUI(func() { s.app.Quit() })
+	}()
+}

@@ -155,6 +155,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 	go s.video.tick()
 	s.measureStall()
 	s.measureScroll()
+	s.measureChat()
 	return s, nil
 }
 
