@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,4 +65,71 @@ func colours(img image.Image) int {
 		}
 	}
 	return len(seen)
+}
+
+// TestSpeechHeardOnTheSink plays speech with the app's own binary (streamed from the simulator
+// while it downloads) and records the PulseAudio null sink's monitor: the recording must not
+// be silence.
+func TestSpeechHeardOnTheSink(t *testing.T) {
+	if os.Getenv("STUDIO_E2E") == "" || os.Getenv("PULSE_SERVER") == "" {
+		t.Skip("needs the PulseAudio server that scripts/test.sh starts (STUDIO_E2E=1, PULSE_SERVER)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pollinations-studio")
+	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	simCmd := exec.Command(bin, "sim", "--addr", "127.0.0.1:0", "--fast")
+	stdout, _ := simCmd.StdoutPipe()
+	if err := simCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { simCmd.Process.Kill(); simCmd.Wait() }()
+	buf := make([]byte, 4096)
+	var printed string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && strings.Count(printed, "\n") < 3; {
+		n, err := stdout.Read(buf)
+		printed += string(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	lines := strings.Split(printed, "\n")
+	var key string
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "secret" {
+			key = f[1]
+		}
+	}
+	if key == "" {
+		t.Fatalf("the simulator printed no secret key: %q", printed)
+	}
+	rec := filepath.Join(dir, "monitor.wav")
+	parec := exec.Command("parec", "--device=vsink.monitor", "--file-format=wav", "--rate=16000", "--channels=1", rec)
+	if err := parec.Start(); err != nil {
+		t.Fatalf("parec: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	speak := exec.Command(bin, "--data-dir", filepath.Join(dir, "data"), "speak", "Hello from Pollinations Studio, can you hear me?", "--play")
+	speak.Env = append(os.Environ(), "POLLINATIONS_BASE_URL="+strings.TrimSpace(lines[0]), "POLLINATIONS_API_KEY="+key)
+	if out, err := speak.CombinedOutput(); err != nil {
+		t.Fatalf("speak --play: %v\n%s", err, out)
+	}
+	time.Sleep(500 * time.Millisecond)
+	parec.Process.Signal(os.Interrupt)
+	parec.Wait()
+	data, err := os.ReadFile(rec)
+	if err != nil || len(data) < 44+16000 {
+		t.Fatalf("recording: %v (%d bytes)", err, len(data))
+	}
+	loud := 0
+	for i := 44; i+1 < len(data); i += 2 {
+		v := int16(uint16(data[i]) | uint16(data[i+1])<<8)
+		if v > 1000 || v < -1000 {
+			loud++
+		}
+	}
+	if loud < 1000 {
+		t.Fatalf("the sink's monitor heard (nearly) silence: %d loud samples", loud)
+	}
 }
