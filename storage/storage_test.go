@@ -482,3 +482,22 @@ func TestDeleteMessage(t *testing.T) {
 		t.Fatal("a deleted message must leave the search index")
 	}
 }
+
+func TestSiblingPositions(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	chat, _ := l.NewChat(ctx, "c", "openai", "")
+	u := &Message{ChatID: chat, Role: "user", Content: "q"}
+	l.AddMessage(ctx, u)
+	a := &Message{ChatID: chat, ParentID: &u.ID, Role: "assistant", Content: "a1"}
+	b := &Message{ChatID: chat, ParentID: &u.ID, Role: "assistant", Content: "a2"}
+	l.AddMessage(ctx, a)
+	l.AddMessage(ctx, b)
+	pos, err := l.SiblingPositions(ctx, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos[u.ID].Count != 1 || pos[a.ID] != (SiblingPosition{1, 2, 0, b.ID}) || pos[b.ID] != (SiblingPosition{2, 2, a.ID, 0}) {
+		t.Fatalf("positions: %+v", pos)
+	}
+}

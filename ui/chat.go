@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	fstorage "fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -38,6 +39,8 @@ type chatPage struct {
 	temp       *widget.Slider
 	attach     []string
 	attachL    *widget.Label
+	siblings   map[int64]lib.SiblingPosition
+	editing    *lib.Message // a user message being edited: the next send branches from it
 	content    fyne.CanvasObject
 }
 
@@ -105,12 +108,25 @@ func newChatPage(s *Studio) *chatPage {
 			who := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			body := widget.NewRichTextFromMarkdown("")
 			body.Wrapping = fyne.TextWrapWord
-			return container.NewVBox(who, body)
+			prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), nil)
+			count := widget.NewLabel("")
+			next := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), nil)
+			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
+			for _, b := range []*widget.Button{prev, next, edit} {
+				b.Importance = widget.LowImportance
+			}
+			header := container.NewHBox(who, layout.NewSpacer(), prev, count, next, edit)
+			return container.NewVBox(header, body)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := o.(*fyne.Container)
-			who := c.Objects[0].(*widget.Label)
+			header := c.Objects[0].(*fyne.Container)
+			who := header.Objects[0].(*widget.Label)
+			prev, count, next, edit := header.Objects[2].(*widget.Button), header.Objects[3].(*widget.Label), header.Objects[4].(*widget.Button), header.Objects[5].(*widget.Button)
 			body := c.Objects[1].(*widget.RichText)
+			for _, w := range []fyne.CanvasObject{prev, count, next, edit} {
+				w.Hide()
+			}
 			if i >= len(p.msgs) {
 				who.SetText("Assistant (writing…)")
 				body.ParseMarkdown(streamTail(p.streaming.String()))
@@ -126,6 +142,22 @@ func newChatPage(s *Studio) *chatPage {
 				label += " · stopped"
 			}
 			who.SetText(label)
+			if pos, ok := p.siblings[m.ID]; ok && pos.Count > 1 {
+				// Regenerated replies and edited messages: flip between the versions.
+				count.SetText(fmt.Sprintf("%d / %d", pos.Index, pos.Count))
+				count.Show()
+				prev.Show()
+				next.Show()
+				setEnabled(prev, pos.Prev != 0)
+				setEnabled(next, pos.Next != 0)
+				prev.OnTapped = func() { p.flip(pos.Prev) }
+				next.OnTapped = func() { p.flip(pos.Next) }
+			}
+			if m.Role == "user" {
+				edit.Show()
+				msg := m
+				edit.OnTapped = func() { p.startEdit(msg) }
+			}
 			body.ParseMarkdown(m.Content)
 			p.list.SetItemHeight(i, c.MinSize().Height)
 		})
@@ -181,6 +213,16 @@ func (p *chatPage) send() {
 	}
 	chatID := p.chatID
 	history := append([]lib.Message(nil), p.msgs...)
+	if p.editing != nil {
+		// Resend from the edited message: its earlier version stays as a sibling.
+		for i, m := range history {
+			if m.ID == p.editing.ID {
+				history = history[:i]
+				break
+			}
+		}
+		p.editing = nil
+	}
 	system := strings.TrimSpace(p.system.Text)
 	temp := p.temp.Value
 	attach := append([]string(nil), p.attach...)
@@ -267,9 +309,10 @@ func (p *chatPage) onJob(ev jobs.Event) {
 		if err != nil {
 			return
 		}
+		sibs, _ := p.s.lib.SiblingPositions(p.s.ctx, chatID)
 		p.s.RunOnUI(func() {
 			if p.chatID == chatID {
-				p.msgs = msgs
+				p.msgs, p.siblings = msgs, sibs
 				p.list.Refresh()
 				p.list.ScrollToBottom()
 			}
@@ -300,8 +343,9 @@ func (p *chatPage) openChat(id int64) {
 			p.s.showError(err)
 			return
 		}
+		sibs, _ := p.s.lib.SiblingPositions(p.s.ctx, id)
 		p.s.RunOnUI(func() {
-			p.chatID, p.msgs = id, msgs
+			p.chatID, p.msgs, p.siblings = id, msgs, sibs
 			p.list.Refresh()
 			p.list.ScrollToBottom()
 		})
@@ -437,4 +481,30 @@ func streamTail(s string) string {
 		tail = tail[i+2:]
 	}
 	return "…\n\n" + tail
+}
+
+// flip shows another version of a message (and the branch that follows it).
+func (p *chatPage) flip(to int64) {
+	if to == 0 || p.jobID != 0 {
+		return
+	}
+	chatID := p.chatID
+	go func() {
+		if err := p.s.lib.SelectSibling(p.s.ctx, to); err != nil {
+			p.s.showError(err)
+			return
+		}
+		p.s.RunOnUI(func() { p.openChat(chatID) })
+	}()
+}
+
+// startEdit puts a user message back in the input; sending it starts a new branch from there.
+func (p *chatPage) startEdit(m lib.Message) {
+	if p.jobID != 0 {
+		return
+	}
+	msg := m
+	p.editing = &msg
+	p.input.SetText(m.Content)
+	p.s.win.Canvas().Focus(p.input)
 }

@@ -45,6 +45,27 @@ func TestChatStreamsStopsAndRegenerates(t *testing.T) {
 		t.Fatalf("siblings: %d %v", len(sibs), err)
 	}
 	h.eventually("the conversation in the list", func() bool { return len(p.chats) == 1 && p.chats[0].ID == chatID })
+
+	// Flip back to the stopped answer.
+	h.eventually("the sibling counter", func() bool { return p.siblings[replyID].Count == 2 })
+	var prev int64
+	h.ui(func() { prev = p.siblings[replyID].Prev })
+	h.ui(func() { p.flip(prev) })
+	h.eventually("the earlier answer", func() bool { return len(p.msgs) == 2 && p.msgs[1].ID == prev && p.msgs[1].Partial })
+
+	// Edit the question and resend: a new branch, the old question kept as a sibling.
+	h.sim.ClearFaults()
+	h.ui(func() {
+		p.startEdit(p.msgs[0])
+		p.input.SetText("write 20 words about wasps")
+		p.send()
+	})
+	h.eventually("the edited branch", func() bool {
+		return p.jobID == 0 && len(p.msgs) == 2 && p.msgs[0].Content == "write 20 words about wasps" && p.msgs[1].Role == "assistant"
+	})
+	var q int64
+	h.ui(func() { q = p.msgs[0].ID })
+	h.eventually("the edited question's sibling", func() bool { return p.siblings[q].Count == 2 })
 }
 
 func TestChatNoticeIsAnError(t *testing.T) {
