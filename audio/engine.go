@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/gen2brain/malgo"
 )
@@ -60,20 +61,47 @@ func (e *Engine) Close() error {
 	}
 	e.devices = nil
 	e.mu.Unlock()
+	stuck := false
 	for _, d := range devs {
-		d.Uninit() // devices before the context, as miniaudio requires
+		// Devices before the context, as miniaudio requires.
+		if !uninit(d) {
+			stuck = true
+		}
+	}
+	if stuck {
+		// Freeing the context under a device that did not stop would crash: leave both to the
+		// process's exit instead.
+		return errors.New("audio: a sound device did not stop in time")
 	}
 	err := e.ctx.Uninit()
 	e.ctx.Free()
 	return err
 }
 
+// uninitTimeout bounds the wait for miniaudio to stop a device; its null backend was seen to
+// hang here now and then (UI tests), and the app must be able to quit all the same.
+const uninitTimeout = 3 * time.Second
+
+// uninit stops and frees a device, and reports whether it did so in time.
+func uninit(d *malgo.Device) bool {
+	done := make(chan struct{})
+	go func() { d.Uninit(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(uninitTimeout):
+		return false
+	}
+}
+
 // ErrClosed means the engine was closed (the app is quitting).
 var ErrClosed = errors.New("audio: the engine is closed")
 
-// initDevice opens a device on the engine's context, unless the engine is closed: the lock
-// keeps Close from freeing the context while a device is being made on it.
-func (e *Engine) initDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks) (*malgo.Device, error) {
+// startDevice opens and starts a device on the engine's context, unless the engine is closed.
+// Both happen under the engine's lock: Close must neither free the context while a device is
+// being made on it nor uninitialise a device that is still starting (miniaudio hangs there;
+// found by the UI tests).
+func (e *Engine) startDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks) (*malgo.Device, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -82,6 +110,10 @@ func (e *Engine) initDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks) (*
 	d, err := malgo.InitDevice(e.ctx.Context, cfg, cb)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
+	}
+	if err := d.Start(); err != nil {
+		d.Uninit()
+		return nil, fmt.Errorf("audio: starting the device: %w", err)
 	}
 	e.devices[d] = struct{}{}
 	return d, nil

@@ -55,6 +55,7 @@ func (e *Engine) NewPlayer(opts PlayerOptions) (*Player, error) {
 // playback is one Play: its device, decoder and state.
 type playback struct {
 	p      *Player
+	devMu  sync.Mutex
 	dev    *malgo.Device
 	ring   *ring
 	stream Stream
@@ -138,19 +139,15 @@ func (p *Player) start(s Stream, src io.Reader, started time.Time, skipped int64
 	}
 	// Decoding starts before the device, so the first period already has sound.
 	go pb.decode()
-	dev, err := p.e.initDevice(cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped})
-	if err != nil {
-		close(pb.quit)
-		return err
-	}
-	pb.dev = dev
 	p.mu.Lock()
 	p.run = pb
 	p.mu.Unlock()
-	if err := dev.Start(); err != nil {
-		pb.finish(fmt.Errorf("audio: starting playback: %w", err))
+	dev, err := p.e.startDevice(cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped})
+	if err != nil {
+		pb.finish(err)
 		return err
 	}
+	pb.setDevice(dev)
 	go pb.watch()
 	return nil
 }
@@ -245,14 +242,28 @@ func (pb *playback) watch() {
 	}
 }
 
+// setDevice records the device; a playback that finished while it was starting stops it.
+func (pb *playback) setDevice(d *malgo.Device) {
+	pb.devMu.Lock()
+	pb.dev = d
+	finished := pb.stopping.Load()
+	pb.devMu.Unlock()
+	if finished && pb.p.e.untrack(d) {
+		uninit(d)
+	}
+}
+
 // finish ends the playback once, from any goroutine but the audio thread.
 func (pb *playback) finish(err error) {
 	pb.once.Do(func() {
+		pb.devMu.Lock()
 		pb.stopping.Store(true)
+		dev := pb.dev
+		pb.devMu.Unlock()
 		pb.err = err
 		close(pb.quit)
-		if pb.dev != nil && pb.p.e.untrack(pb.dev) {
-			pb.dev.Uninit()
+		if dev != nil && pb.p.e.untrack(dev) {
+			uninit(dev)
 		}
 		close(pb.done)
 	})

@@ -110,16 +110,12 @@ func (r *Recorder) Start(path string) error {
 	if devID != nil {
 		cfg.Capture.DeviceID = devID.Pointer()
 	}
-	dev, err := r.e.initDevice(cfg, malgo.DeviceCallbacks{Data: r.callback})
+	dev, err := r.e.startDevice(cfg, malgo.DeviceCallbacks{Data: r.callback})
 	if err != nil {
 		r.abort()
 		return err
 	}
 	r.dev = dev
-	if err := dev.Start(); err != nil {
-		r.abort()
-		return fmt.Errorf("audio: starting the microphone: %w", err)
-	}
 	return nil
 }
 
@@ -281,7 +277,7 @@ func (r *Recorder) Stop() (Info, error) {
 	}
 	if r.dev != nil {
 		if r.e.untrack(r.dev) {
-			r.dev.Uninit()
+			uninit(r.dev)
 		}
 		r.dev = nil
 	}

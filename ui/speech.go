@@ -23,10 +23,12 @@ type speechPage struct {
 	text    *widget.Entry
 	model   *widget.Select
 	voice   *widget.Select
+	format  *widget.Select
+	elapsed *widget.Label
 	speakB  *widget.Button
 	pauseB  *widget.Button
 	state   *widget.Label
-	pos     *widget.ProgressBar
+	pos     *widget.Slider
 	player  *audio.Player
 	jobID   int64
 	content fyne.CanvasObject
@@ -40,6 +42,9 @@ func newSpeechPage(s *Studio) *speechPage {
 	p.text.SetMinRowsVisible(8)
 	p.model = widget.NewSelect(nil, func(string) { p.fillVoices() })
 	p.voice = widget.NewSelect(nil, nil)
+	p.format = widget.NewSelect([]string{"mp3", "wav"}, nil)
+	p.format.SetSelected("mp3")
+	p.elapsed = widget.NewLabel("")
 	p.speakB = widget.NewButtonWithIcon("Speak", theme.VolumeUpIcon(), p.speak)
 	p.speakB.Importance = widget.HighImportance
 	p.pauseB = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), func() {
@@ -60,17 +65,29 @@ func newSpeechPage(s *Studio) *speechPage {
 		}
 	})
 	p.state = widget.NewLabel("")
-	p.pos = widget.NewProgressBar()
-	p.pos.TextFormatter = func() string { return "" }
+	p.pos = widget.NewSlider(0, 1)
+	p.pos.Step = 0.001
 	p.pos.Hide() // shown while something plays
+	p.pos.OnChangeEnded = func(v float64) {
+		if p.player == nil {
+			return
+		}
+		if d, ok := p.player.Duration(); ok {
+			go func() {
+				if err := p.player.Seek(time.Duration(v * float64(d))); err != nil {
+					p.s.showError(err)
+				}
+			}()
+		}
+	}
 	if s.audio != nil {
 		p.player, _ = s.audio.NewPlayer(audio.PlayerOptions{})
 	} else {
 		p.state.SetText("No sound device: speech is saved to the library and can be played later.")
 	}
-	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice))
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice), widget.NewFormItem("Format", p.format))
 	p.content = container.NewPadded(container.NewVBox(heading("Speech"), p.text, form,
-		container.NewHBox(p.speakB, p.pauseB, stop), p.pos, p.state))
+		container.NewHBox(p.speakB, p.pauseB, stop, p.elapsed), p.pos, p.state))
 	s.onAccount(p.fillModels)
 
 	return p
@@ -122,7 +139,7 @@ func (p *speechPage) speak() {
 		p.s.showError(fmt.Errorf("the text is %d characters; one clip takes at most %d. Split it into parts", n, api.MaxSpeechChars))
 		return
 	}
-	id, ok := p.s.submit(jobs.Request{Speech: &api.SpeechRequest{Text: text, Model: p.model.Selected, Voice: p.voice.Selected, Format: "mp3"}})
+	id, ok := p.s.submit(jobs.Request{Speech: &api.SpeechRequest{Text: text, Model: p.model.Selected, Voice: p.voice.Selected, Format: p.format.Selected}})
 	if ok {
 		p.jobID = id
 		p.state.SetText("Generating speech…")
@@ -193,9 +210,18 @@ func (p *speechPage) tick() {
 			if ok && d > 0 && pos < d {
 				p.pos.Show()
 				p.pos.SetValue(float64(pos) / float64(d))
+				p.elapsed.SetText(fmt.Sprintf("%s / %s", clock(pos), clock(d)))
+			} else if pos > 0 && !ok {
+				p.elapsed.SetText(clock(pos)) // still downloading: length not known yet
 			} else if p.pos.Visible() {
 				p.pos.Hide()
+				p.elapsed.SetText("")
 			}
 		})
 	}
+}
+
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }

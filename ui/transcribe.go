@@ -38,6 +38,9 @@ type transcribePage struct {
 	rec      *audio.Recorder
 	recStop  chan struct{} // ends the level meter
 	recPath  string
+	model    *widget.Select
+	language *widget.Entry
+	hint     *widget.Entry
 	content  fyne.CanvasObject
 }
 
@@ -111,9 +114,30 @@ func newTranscribePage(s *Studio) *transcribePage {
 		format := f
 		exports.Add(widget.NewButton("Export "+format, func() { p.export(format) }))
 	}
+	p.model = widget.NewSelect(nil, nil)
+	p.language = widget.NewEntry()
+	p.language.SetPlaceHolder("auto (or en, fr, de…)")
+	p.hint = widget.NewEntry()
+	p.hint.SetPlaceHolder("names or words to expect (optional)")
+	s.onAccount(func() {
+		var names []string
+		for _, m := range s.Models("transcription") {
+			names = append(names, m.Name)
+		}
+		p.model.Options = names
+		if p.model.Selected == "" && len(names) > 0 {
+			sel := names[0]
+			if containsString(names, "whisper") {
+				sel = "whisper"
+			}
+			p.model.SetSelected(sel)
+		}
+		p.model.Refresh()
+	})
+	opts := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Language", p.language), widget.NewFormItem("Prompt", p.hint))
 	hint := widget.NewLabelWithStyle("Drop audio or video files (mp3, mp4, m4a, wav, webm) anywhere on the window, or record from the microphone.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	hint.Wrapping = fyne.TextWrapWord
-	left := container.NewBorder(container.NewVBox(heading("Transcribe"), hint, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
+	left := container.NewBorder(container.NewVBox(heading("Transcribe"), hint, opts, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
 	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), p.saveEdit)
 	right := container.NewBorder(p.text, container.NewVBox(container.NewBorder(nil, nil, nil, save, p.edit), exports), nil, nil, p.segList)
 	split := container.NewHSplit(left, container.NewPadded(right))
@@ -151,7 +175,16 @@ func (p *transcribePage) addFiles(paths []string) {
 }
 
 func (p *transcribePage) queue(path string, parent *int64) {
-	id, ok := p.s.submit(jobs.Request{Transcribe: &api.TranscribeRequest{File: path, Format: "verbose_json"}, ParentID: parent})
+	lang := strings.ToLower(strings.TrimSpace(p.language.Text))
+	if lang == "auto" {
+		lang = ""
+	}
+	if lang != "" && (len(lang) != 2 || strings.Trim(lang, "abcdefghijklmnopqrstuvwxyz") != "") {
+		p.s.showError(fmt.Errorf("the language is a two-letter code such as en or fr (or empty to detect it)"))
+		return
+	}
+	id, ok := p.s.submit(jobs.Request{Transcribe: &api.TranscribeRequest{File: path, Format: "verbose_json",
+		Model: p.model.Selected, Language: lang, Prompt: strings.TrimSpace(p.hint.Text)}, ParentID: parent})
 	if !ok {
 		return
 	}
