@@ -82,7 +82,24 @@ func newChatPage(s *Studio) *chatPage {
 	p.temp.SetValue(1)
 	p.attachL = widget.NewLabel("")
 	attachB := widget.NewButtonWithIcon("Attach…", theme.ContentAddIcon(), p.chooseAttachment)
+	prefs := s.app.Preferences()
+	presets := widget.NewSelect(prefs.StringList("chatPresets"), func(name string) {
+		p.system.SetText(prefs.String("chatPreset." + name))
+	})
+	presets.PlaceHolder = "Saved system prompts"
+	savePreset := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() {
+		name := widget.NewEntry()
+		name.SetPlaceHolder("Preset name")
+		dialog.ShowForm("Save system prompt", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", name)}, func(ok bool) {
+			n := strings.TrimSpace(name.Text)
+			if !ok || n == "" {
+				return
+			}
+			p.savePreset(presets, n, p.system.Text)
+		}, s.win)
+	})
 	options := widget.NewAccordion(widget.NewAccordionItem("Options", widget.NewForm(
+		widget.NewFormItem("Preset", container.NewBorder(nil, nil, nil, savePreset, presets)),
 		widget.NewFormItem("System", p.system),
 		widget.NewFormItem("Temperature", p.temp),
 	)))
@@ -507,4 +524,17 @@ func (p *chatPage) startEdit(m lib.Message) {
 	p.editing = &msg
 	p.input.SetText(m.Content)
 	p.s.win.Canvas().Focus(p.input)
+}
+
+// savePreset keeps a system prompt under a name in the app's preferences.
+func (p *chatPage) savePreset(sel *widget.Select, name, text string) {
+	prefs := p.s.app.Preferences()
+	names := prefs.StringList("chatPresets")
+	if !containsString(names, name) {
+		names = append(names, name)
+		prefs.SetStringList("chatPresets", names)
+	}
+	prefs.SetString("chatPreset."+name, text)
+	sel.Options = names
+	sel.Refresh()
 }

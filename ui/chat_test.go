@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"pollinations-studio/backend/sim"
 )
@@ -126,5 +127,15 @@ func TestStreamTail(t *testing.T) {
 	tail := streamTail(long)
 	if len(tail) > streamTailBytes+10 || !strings.HasPrefix(tail, "…\n\nA paragraph") || !strings.HasSuffix(long, tail[len("…\n\n"):]) {
 		t.Fatalf("tail: %d bytes, starts %q", len(tail), tail[:20])
+	}
+}
+
+func TestChatPresets(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	sel := widget.NewSelect(nil, nil)
+	h.ui(func() { p.savePreset(sel, "Pirate", "Answer like a pirate.") })
+	if len(sel.Options) != 1 || h.s.app.Preferences().String("chatPreset.Pirate") != "Answer like a pirate." {
+		t.Fatalf("preset not kept: %v", sel.Options)
 	}
 }

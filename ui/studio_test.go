@@ -125,6 +125,21 @@ func TestGenerateImageLandsInLibrary(t *testing.T) {
 	h.eventually("an empty search", func() bool { return len(lp.ids) == 0 })
 	h.ui(func() { lp.search.SetText("") })
 	h.eventually("everything again", func() bool { return len(lp.ids) == 1 })
+	// A tag typed in the detail view is kept.
+	h.ui(func() { lp.renderDetail(&it) })
+	h.ui(func() {
+		for _, o := range lp.detail.Objects {
+			if f, ok := o.(*widget.Form); ok {
+				e := f.Items[0].Widget.(*widget.Entry)
+				e.SetText("lighthouses, dawn")
+				e.OnSubmitted(e.Text)
+			}
+		}
+	})
+	h.eventually("the tags in the library", func() bool {
+		got, err := h.s.lib.Item(context.Background(), it.ID)
+		return err == nil && strings.Join(got.Tags, ",") == "dawn,lighthouses"
+	})
 	h.s.lib.SetFavourite(context.Background(), it.ID, true)
 	h.ui(func() { lp.fav.SetChecked(true) })
 	h.eventually("the favourites filter", func() bool { return len(lp.ids) == 1 })
