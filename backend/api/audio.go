@@ -232,7 +232,7 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 		return pr, nil
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/audio/transcriptions", nil),
-		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: textTimeout})
+		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.text})
 	if err != nil {
 		return nil, err
 	}

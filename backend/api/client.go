@@ -29,13 +29,18 @@ const (
 	DefaultEnterURL = "https://enter.pollinations.ai"
 )
 
-// Per-attempt time limits (docs §10; video takes minutes).
-const (
-	imageTimeout = 3 * time.Minute
-	textTimeout  = 2 * time.Minute
-	videoTimeout = 10 * time.Minute
-	metaTimeout  = 30 * time.Second
-)
+// timeouts are the per-attempt time limits (docs §10; video takes minutes) and the device
+// flow's slow_down step. They are fields, not constants, so that tests can shrink them.
+type timeouts struct {
+	image, text, video, meta time.Duration
+	// videoTotal bounds a whole Video call (every attempt and the download) when the caller's
+	// context has no deadline of its own.
+	videoTotal time.Duration
+	slowDown   time.Duration
+}
+
+var defaultTimeouts = timeouts{image: 3 * time.Minute, text: 2 * time.Minute, video: 10 * time.Minute,
+	meta: 30 * time.Second, videoTotal: 10 * time.Minute, slowDown: 5 * time.Second}
 
 // Options configure a Client.
 type Options struct {
@@ -58,6 +63,8 @@ type Client struct {
 	hc          *http.Client
 	key         string
 	log         *slog.Logger
+
+	tm          timeouts
 
 	mu      sync.Mutex
 	pricing map[string]Pricing // model → pricing, learned from the catalogue, for costs
@@ -110,9 +117,10 @@ func New(opts Options) (*Client, error) {
 	}
 	log := opts.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{opts: opts, base: base, enter: enter, hc: hc, key: key, log: log, pricing: map[string]Pricing{}}, nil
+	log = newRedactLogger(log, key)
+	return &Client{opts: opts, base: base, enter: enter, hc: hc, key: key, log: log, tm: defaultTimeouts, pricing: map[string]Pricing{}}, nil
 }
 
 func parseBase(s string) (*url.URL, error) {
@@ -134,7 +142,17 @@ func (c *Client) WithKey(key string) (*Client, error) {
 	o := c.opts
 	o.Key = key
 	o.HTTPClient = c.hc
-	return New(o)
+	n, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	n.tm = c.tm
+	c.mu.Lock()
+	for m, p := range c.pricing {
+		n.pricing[m] = p // prices are public: what one key learnt serves the other
+	}
+	c.mu.Unlock()
+	return n, nil
 }
 
 // HasKey reports whether the client has a key.
@@ -249,13 +267,16 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		// Read the attempt's own deadline before cancel() below marks it cancelled: a refused
+		// connection is a network error, not a timeout.
+		attemptExpired := errors.Is(actx.Err(), context.DeadlineExceeded)
 		cancel()
-		c.log.Debug("request failed", "method", r.method, "path", logPath(req.URL), "error", Redact(err.Error()))
+		c.log.Debug("request failed", "method", r.method, "path", logPath(req.URL), "error", err.Error())
 		if ctx.Err() != nil {
 			return nil, ctxError(ctx, ctx.Err())
 		}
-		if actx.Err() != nil {
-			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", r.attemptTimeout), Err: actx.Err()}
+		if attemptExpired {
+			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", r.attemptTimeout), Err: err}
 		}
 		var pre *Error
 		if errors.As(err, &pre) {

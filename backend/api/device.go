@@ -18,7 +18,7 @@ type DeviceCode struct {
 
 func (c *Client) postEnter(ctx context.Context, path string, body any) (int, []byte, error) {
 	b, _ := json.Marshal(body)
-	ctx, cancel := context.WithTimeout(ctx, metaTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.tm.meta)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint(c.enter, path, nil), bytesReader(b))
 	if err != nil {
@@ -116,7 +116,7 @@ func (c *Client) WaitDeviceToken(ctx context.Context, dc *DeviceCode) (string, e
 			return v.AccessToken, nil
 		case v.Error == "authorization_pending":
 		case v.Error == "slow_down":
-			interval += 5 * time.Second
+			interval += c.tm.slowDown // RFC 8628 §3.5: five seconds more for every later poll
 		case v.Error == "expired_token":
 			return "", ErrDeviceExpired
 		case v.Error == "invalid_grant", v.Error == "access_denied":

@@ -266,9 +266,13 @@ func defaultMessage(status int) string {
 
 func paymentFromCode(code string) PaymentReason {
 	switch strings.ToUpper(code) {
-	case "INSUFFICIENT_BALANCE", "QUEST_POLLEN_ONLY":
+	case "INSUFFICIENT_BALANCE":
 		return PaymentInsufficientBalance
-	case "PAID_ONLY", "PAID_ONLY_MODEL", "PAID_BALANCE_REQUIRED":
+	case "PAID_ONLY", "PAID_ONLY_MODEL", "PAID_BALANCE_REQUIRED", "QUEST_POLLEN_ONLY":
+		// QUEST_POLLEN_ONLY: the account has only free (quest/tier) pollen, which this model
+		// does not take.
+		return PaymentPaidOnly
+	case "INSUFFICIENT":
 		return PaymentPaidOnly
 	case "KEY_BUDGET_EXHAUSTED":
 		return PaymentKeyBudgetExhausted
@@ -345,7 +349,33 @@ var noticePrefixes = []struct {
 	{"This model requires a paid balance", KindPaymentRequired, PaymentPaidOnly},
 }
 
-var noticeModelRE = regexp.MustCompile(`allowed to use ([^\s.,]+)`)
+// noticeModelRE takes the model name up to the sentence's end, keeping dots inside the name
+// ("gemini-2.5-flash.").
+var noticeModelRE = regexp.MustCompile("allowed to use [\"'`]?([^\\s\"'`,]+?)[\"'`]?[.,;:!]?(?:\\s|$)")
+
+// noticeMatch says whether text (the start of a reply) is a notice prefix already (yes), could
+// still become one as more arrives (maybe), or cannot be one (no).
+type noticeMatch int
+
+const (
+	noticeNo noticeMatch = iota
+	noticeMaybe
+	noticeYes
+)
+
+func matchNoticePrefix(text string) noticeMatch {
+	t := strings.TrimLeft(text, " \t\r\n")
+	res := noticeNo
+	for _, n := range noticePrefixes {
+		switch {
+		case strings.HasPrefix(t, n.prefix):
+			return noticeYes
+		case strings.HasPrefix(n.prefix, t):
+			res = noticeMaybe
+		}
+	}
+	return res
+}
 
 // DetectNotice recognises a 200 "notice" reply: known wording, and (when the caller has them)
 // zero usage or Cache-Control: private, no-store. It returns nil for a real answer.

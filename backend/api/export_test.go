@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"io"
+	"time"
 )
 
 // CountStreamDeltas parses a whole SSE chat stream (for the benchmark).
@@ -19,4 +20,21 @@ func CountStreamDeltas(r io.Reader) (int, error) {
 		}
 		n++
 	}
+}
+
+// Timeouts lets tests shrink the client's time limits (0 keeps a value).
+type Timeouts struct{ Image, Text, Video, VideoTotal, SlowDown time.Duration }
+
+// SetTimeouts changes c's limits; call it before using c.
+func SetTimeouts(c *Client, t Timeouts) {
+	set := func(dst *time.Duration, v time.Duration) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	set(&c.tm.image, t.Image)
+	set(&c.tm.text, t.Text)
+	set(&c.tm.video, t.Video)
+	set(&c.tm.videoTotal, t.VideoTotal)
+	set(&c.tm.slowDown, t.SlowDown)
 }

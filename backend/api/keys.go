@@ -52,7 +52,10 @@ func MaskKey(key string) string {
 	return k[:7] + "…" + k[len(k)-4:]
 }
 
-var keyPattern = regexp.MustCompile(`\b(sk|pk)_[A-Za-z0-9_\-]{8,}`)
+// keyPattern has no word boundary on purpose: a key glued to other text ("key%3Dsk_…" in an
+// escaped URL, "token_sk_…") must be masked too; masking a harmless "disk_usage_report" is the
+// cheaper mistake.
+var keyPattern = regexp.MustCompile(`(sk|pk)_[A-Za-z0-9_\-]{8,}`)
 
 // Redact replaces anything that looks like a key in s by its mask, so that text can leave the
 // client (errors, logs) safely.

@@ -377,7 +377,7 @@ func (c *Client) Models(ctx context.Context, kind string) ([]Model, error) {
 	default:
 		return nil, fmt.Errorf("unknown model kind %q", kind)
 	}
-	ctx, cancel := context.WithTimeout(ctx, metaTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.tm.meta)
 	defer cancel()
 	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, path, nil)})
 	if err != nil {

@@ -49,7 +49,7 @@ func (c *Client) Text(ctx context.Context, r TextRequest) (string, Meta, error) 
 		q.Set("json", "true")
 	}
 	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, "/text/"+escapePrompt(r.Prompt), q),
-		auth: true, attemptTimeout: textTimeout})
+		auth: true, attemptTimeout: c.tm.text})
 	if err != nil {
 		return "", Meta{}, err
 	}
@@ -58,7 +58,12 @@ func (c *Client) Text(ctx context.Context, r TextRequest) (string, Meta, error) 
 		return "", Meta{}, err
 	}
 	meta := c.metaFrom(resp, r.Model, data)
-	if e := DetectNotice(string(data), resp.Header, true); e != nil {
+	// GET /text has no usage body: the x-usage-* headers stand in (absent or all zero).
+	zero := true
+	for _, v := range meta.Usage {
+		zero = zero && v == 0
+	}
+	if e := DetectNotice(string(data), resp.Header, zero); e != nil {
 		return "", meta, e
 	}
 	return string(data), meta, nil
@@ -239,7 +244,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (*ChatResult, error) {
 		return nil, err
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/chat/completions", nil),
-		body: bytesBody(body), contentType: "application/json", auth: true, attemptTimeout: textTimeout})
+		body: bytesBody(body), contentType: "application/json", auth: true, attemptTimeout: c.tm.text})
 	if err != nil {
 		return nil, err
 	}
@@ -319,33 +324,91 @@ func (c *Client) ChatStream(ctx context.Context, r ChatRequest) (*ChatStream, er
 	}
 	s := &ChatStream{body: resp.Body, sse: newSSEReader(resp.Body), Meta: c.metaFrom(resp, r.Model, nil)}
 	s.Meta.ContentType = "text/event-stream"
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") && strings.HasPrefix(ct, "application/json") {
-		// Some errors arrive as JSON with status 200.
-		data, _ := readAll(resp, 1<<20)
+	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
+		// Not a stream: either an error sent with status 200, or a whole completion from a
+		// server that ignored stream:true. The latter is handed over as one delta.
+		return s.fromJSON(resp)
+	}
+	if e := s.lookAheadForNotice(resp.Header); e != nil {
+		s.Close()
+		return nil, e
+	}
+	return s, nil
+}
+
+// lookAheadForNotice holds back the first deltas while they could still be a "notice" (a
+// 402/403 dressed as a reply, sent as a synthetic stream), so that none of its text reaches
+// the caller as content. An ordinary reply is released at its first delta that cannot start
+// a notice; a reasoning delta ends the wait at once (notices have none).
+func (s *ChatStream) lookAheadForNotice(h http.Header) *Error {
+	noStore := strings.Contains(strings.ToLower(h.Get("Cache-Control")), "no-store")
+	var text strings.Builder
+	var usage *Usage
+	match := noticeMaybe
+	for len(s.pending) < 64 {
+		d, err := s.next()
+		if err != nil {
+			s.err = err
+			break
+		}
+		s.pending = append(s.pending, d)
+		if d.Reasoning != "" {
+			return nil
+		}
+		text.WriteString(d.Content)
+		if d.Usage != nil {
+			usage = d.Usage
+		}
+		if match = matchNoticePrefix(text.String()); match == noticeNo {
+			return nil
+		}
+		// With no-store the wording is enough; otherwise wait for the usage figures.
+		if match == noticeYes && (noStore || usage != nil) {
+			break
+		}
+	}
+	if match != noticeYes {
+		return nil
+	}
+	// A stream that ended (or was cut) before its usage chunk counts as zero usage only if the
+	// server also said no-store; DetectNotice checks that.
+	return DetectNotice(text.String(), h, usage != nil && usage.TotalTokens == 0)
+}
+
+// fromJSON reads a JSON answer to a streaming request.
+func (s *ChatStream) fromJSON(resp *http.Response) (*ChatStream, error) {
+	data, err := readAll(resp, 64<<20)
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Choices []struct {
+			FinishReason string `json:"finish_reason"`
+			Message      struct {
+				Content          string `json:"content"`
+				ReasoningContent string `json:"reasoning_content"`
+			} `json:"message"`
+		} `json:"choices"`
+		Usage *wireUsage `json:"usage"`
+	}
+	if json.Unmarshal(data, &out) != nil || len(out.Choices) == 0 {
 		e := DecodeError(http.StatusBadGateway, resp.Header, data)
 		e.Status = resp.StatusCode
 		return nil, e
 	}
-	// Look ahead at the first content: a notice says it all in the first chunks.
-	if strings.Contains(strings.ToLower(resp.Header.Get("Cache-Control")), "no-store") {
-		var first string
-		for len(s.pending) < 8 && !s.done {
-			d, err := s.next()
-			if err != nil {
-				s.err = err
-				break
-			}
-			s.pending = append(s.pending, d)
-			first += d.Content
-			if len(first) > 40 {
-				break
-			}
-		}
-		if e := DetectNotice(first, resp.Header, true); e != nil {
-			s.Close()
-			return nil, e
-		}
+	ch := out.Choices[0]
+	zero := out.Usage == nil || out.Usage.TotalTokens == 0
+	if e := DetectNotice(ch.Message.Content, resp.Header, zero); e != nil {
+		return nil, e
 	}
+	d := Delta{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, FinishReason: ch.FinishReason, Usage: out.Usage.usage()}
+	s.content.WriteString(d.Content)
+	s.reasoning.WriteString(d.Reasoning)
+	s.result.FinishReason = d.FinishReason
+	if d.Usage != nil {
+		s.result.Usage = *d.Usage
+	}
+	s.pending, s.done, s.err = []Delta{d}, true, io.EOF
 	return s, nil
 }
 

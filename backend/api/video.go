@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -65,10 +66,35 @@ func (c *Client) Video(ctx context.Context, r VideoRequest) (*MediaStream, error
 	if len(frames) > 0 {
 		q.Set("image", strings.Join(frames, "|"))
 	}
+	// Without a deadline from the caller the whole call (retries and download included) gets
+	// ten minutes; the timer ends when the body is closed.
+	cancel := context.CancelFunc(func() {})
+	if _, ok := ctx.Deadline(); !ok {
+		ctx, cancel = context.WithTimeout(ctx, c.tm.videoTotal)
+	}
 	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, "/video/"+escapePrompt(r.Prompt), q),
-		auth: true, attemptTimeout: videoTimeout})
+		auth: true, attemptTimeout: c.tm.video})
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	return c.mediaStream(resp, r.Model, "video/")
+	ms, err := c.mediaStream(resp, r.Model, "video/")
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	ms.Body = &closeFunc{ReadCloser: ms.Body, after: cancel}
+	return ms, nil
+}
+
+// closeFunc runs after once the body is closed.
+type closeFunc struct {
+	io.ReadCloser
+	after func()
+}
+
+func (c *closeFunc) Close() error {
+	err := c.ReadCloser.Close()
+	c.after()
+	return err
 }
