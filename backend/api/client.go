@@ -64,7 +64,7 @@ type Client struct {
 	key         string
 	log         *slog.Logger
 
-	tm          timeouts
+	tm timeouts
 
 	mu      sync.Mutex
 	pricing map[string]Pricing // model → pricing, learned from the catalogue, for costs
