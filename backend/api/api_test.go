@@ -84,7 +84,7 @@ func TestPromptEscapingRoundTrips(t *testing.T) {
 		if _, err := c.Image(context.Background(), api.ImageRequest{Prompt: p, Model: "flux", Width: 64, Height: 64, Seed: seed(1)}); err != nil {
 			t.Fatalf("prompt %q: %v", p[:min(len(p), 40)], err)
 		}
-		reqs := e.sim.Requests()
+		reqs := waitRequests(e, 1)
 		if len(reqs) != 1 {
 			t.Fatalf("want 1 request, got %d", len(reqs))
 		}
@@ -277,7 +277,7 @@ func TestRetries(t *testing.T) {
 		if d := time.Since(start); d < 900*time.Millisecond {
 			t.Fatalf("Retry-After not honoured: retried after %s", d)
 		}
-		if n := len(e.sim.Requests()); n != 2 {
+		if n := len(waitRequests(e, 2)); n != 2 {
 			t.Fatalf("want 2 requests, got %d", n)
 		}
 	})
@@ -287,7 +287,7 @@ func TestRetries(t *testing.T) {
 		if _, err := e.client(t, "secret").Chat(ctx, api.ChatRequest{Model: "openai", Seed: seed(4), Messages: []api.Message{{Role: "user", Content: "hello"}}}); err != nil {
 			t.Fatal(err)
 		}
-		reqs := e.sim.Requests()
+		reqs := waitRequests(e, 2)
 		if len(reqs) != 2 || reqs[0].BodySHA256 != reqs[1].BodySHA256 || reqs[0].Path != reqs[1].Path || reqs[0].RawQuery != reqs[1].RawQuery {
 			t.Fatalf("retry not identical: %+v", reqs)
 		}
@@ -307,7 +307,7 @@ func TestRetries(t *testing.T) {
 		if ae == nil || ae.Kind != api.KindUpstream || strings.Contains(ae.Message, "<") {
 			t.Fatalf("got %v", err)
 		}
-		if n := len(e.sim.Requests()); n != 4 {
+		if n := len(waitRequests(e, 4)); n != 4 {
 			t.Fatalf("want 1 try + 3 retries, got %d", n)
 		}
 	})
@@ -663,7 +663,7 @@ func TestSpeechByGET(t *testing.T) {
 	if err != nil || ms.Meta.ContentType != "audio/wav" || len(data) < 1000 {
 		t.Fatalf("GET /audio: %v %s %d", err, ms.Meta.ContentType, len(data))
 	}
-	reqs := e.sim.Requests()
+	reqs := waitRequests(e, 1)
 	last := reqs[len(reqs)-1]
 	if !strings.HasPrefix(last.Path, "/audio/") || !strings.Contains(last.RawQuery, "voice=echo") || strings.Contains(last.RawQuery, "key=") {
 		t.Fatalf("request: %s?%s", last.Path, last.RawQuery)

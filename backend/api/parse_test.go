@@ -79,6 +79,16 @@ func TestDecodeError(t *testing.T) {
 		{"422 moderation", 422, nil, `{"error":{"code":"UNPROCESSABLE_ENTITY","message":"Your request was rejected by content moderation."}}`, KindModerated, "", 0, "moderation"},
 		{"safety 400", 400, nil, `{"error":{"code":"BAD_REQUEST","message":"blocked","type":"safety_error"}}`, KindModerated, "", 0, "blocked"},
 		{"not json", 500, nil, "{not json", KindUpstream, "", 0, "{not json"},
+		{"old budget wording", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"API key budget exhausted. Please top up or create a new key."}}`, KindPaymentRequired, PaymentKeyBudgetExhausted, 0, "budget"},
+		{"balance zero wording", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"Insufficient pollen balance to use this model"}}`, KindPaymentRequired, PaymentInsufficientBalance, 0, "Insufficient"},
+		{"quest pollen only", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"x","details":{"reason":"QUEST_POLLEN_ONLY"}}}`, KindPaymentRequired, PaymentPaidOnly, 0, "x"},
+		{"insufficient code", 402, nil, `{"error":{"code":"INSUFFICIENT_BALANCE","message":"no"}}`, KindPaymentRequired, PaymentInsufficientBalance, 0, "no"},
+		{"401 invalid", 401, nil, `{"error":{"code":"UNAUTHORIZED","message":"Invalid API key. The provided key was not recognized"}}`, KindUnauthorized, "", 0, "Invalid API key"},
+		{"404", 404, nil, `Not Found`, KindNotFound, "", 0, "Not Found"},
+		{"413", 413, nil, `{"error":{"code":"PAYLOAD_TOO_LARGE","message":"File too large"}}`, KindTooLarge, "", 0, "too large"},
+		{"502 upstream envelope", 502, nil, `{"status":502,"success":false,"error":{"code":"BAD_GATEWAY","message":"Upstream provider error","details":{"upstreamStatus":429}}}`, KindUpstream, "", 0, "Upstream provider"},
+		{"503 balance", 503, nil, `{"error":{"code":"SERVICE_UNAVAILABLE","message":"Unable to verify balance. Please try again shortly."}}`, KindUpstream, "", 0, "verify balance"},
+		{"key echoed by a server", 401, nil, `{"error":{"message":"bad key sk_abcdefghijklmnopqrstuv"}}`, KindUnauthorized, "", 0, "sk_abcd…stuv"},
 		{"http-date retry", 503, h("Retry-After", time.Now().Add(5*time.Second).UTC().Format(http.TimeFormat)), "", KindUpstream, "", 4 * time.Second, ""},
 	}
 	for _, c := range cases {
@@ -250,7 +260,8 @@ func TestSniff(t *testing.T) {
 	cases := map[string]string{
 		"\x89PNG\r\n\x1a\nxxxx": "image/png", "\xff\xd8\xffxx": "image/jpeg", "RIFF0000WEBPVP8 ": "image/webp",
 		"RIFF0000WAVEfmt ": "audio/wav", "ID3\x04": "audio/mpeg", "\xff\xf3\x44\xc4": "audio/mpeg",
-		"\x00\x00\x00\x18ftypmp42": "video/mp4", "<svg xmlns=''>": "image/svg+xml", "OggS": "audio/ogg",
+		"\x00\x00\x00\x18ftypmp42": "video/mp4", "GIF89a\x01\x00": "image/gif", "GIF87a": "image/gif",
+		"<?xml version='1.0'?>\n<svg>": "image/svg+xml", "\xff\xfb\x90\x64": "audio/mpeg", "<svg xmlns=''>": "image/svg+xml", "OggS": "audio/ogg",
 	}
 	for in, want := range cases {
 		if got := SniffContentType([]byte(in), ""); got != want {

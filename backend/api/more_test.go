@@ -1,0 +1,298 @@
+package api_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/sim"
+)
+
+// waitRequests returns the simulator's log once it holds n requests (it records a request when
+// its handler returns, which for a stream the client closed early can be a moment later).
+func waitRequests(e *env, n int) []sim.Request {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		reqs := e.sim.Requests()
+		if len(reqs) >= n || time.Now().After(deadline) {
+			return reqs
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestClosedPortIsANetworkErrorAtOnce(t *testing.T) {
+	c, err := api.New(api.Options{BaseURL: "http://127.0.0.1:1", Key: "sk_" + strings.Repeat("a", 24)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.Image(context.Background(), api.ImageRequest{Prompt: "x"})
+	if !api.IsKind(err, api.KindNetwork) {
+		t.Fatalf("want KindNetwork, got %v", err)
+	}
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Fatalf("a refused connection took %s (retried as if it were a timeout?)", d)
+	}
+}
+
+func TestMaskedOrMalformedKeyIsRefusedBeforeAnyRequest(t *testing.T) {
+	e := newEnv(t)
+	for _, k := range []string{"pk_xxxxxxx...", "sk_abcd…wxyz", "sk_xxxxxxxxxxxxxxxxxxxx", "hello world", "sk_short"} {
+		if _, err := api.New(api.Options{BaseURL: e.sim.URL(), Key: k}); err == nil {
+			t.Errorf("%q accepted", k)
+		} else if len(k) > 12 && strings.Contains(err.Error(), k) {
+			t.Errorf("error repeats the key: %v", err)
+		}
+		good := e.client(t, "secret")
+		if _, err := good.WithKey(k); err == nil {
+			t.Errorf("WithKey(%q) accepted", k)
+		}
+	}
+	if n := len(e.sim.Requests()); n != 0 {
+		t.Fatalf("%d requests were sent", n)
+	}
+}
+
+// TestRetriesAreByteIdentical: after a 502, the retry of a multipart upload (files re-opened
+// from disk) and of a GET carries the same path, query and body bytes.
+func TestRetriesAreByteIdentical(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	ctx := context.Background()
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "a.wav")
+	os.WriteFile(wav, tinyWAV(16000), 0o644)
+	src, err := c.Image(ctx, api.ImageRequest{Prompt: "src", Model: "flux", Width: 64, Height: 64, Seed: seed(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(dir, "ref.jpg")
+	os.WriteFile(ref, src.Data, 0o644)
+	cases := []struct {
+		name, prefix string
+		call         func() error
+	}{
+		{"transcription multipart", "/v1/audio/transcriptions", func() error {
+			_, err := c.Transcribe(ctx, api.TranscribeRequest{File: wav, Language: "en", Format: "verbose_json"})
+			return err
+		}},
+		{"image edit multipart", "/v1/images/edits", func() error {
+			_, err := c.Image(ctx, api.ImageRequest{Prompt: "edit", Model: "kontext", Width: 64, Height: 64, RefFiles: []string{ref}})
+			return err
+		}},
+		{"image GET", "/image/", func() error {
+			_, err := c.Image(ctx, api.ImageRequest{Prompt: "a/b?c", Model: "flux", Width: 64, Height: 64, Seed: seed(3), Transparent: true})
+			return err
+		}},
+		{"speech POST", "/v1/audio/speech", func() error {
+			ms, err := c.Speech(ctx, api.SpeechRequest{Text: "retry me", Voice: "nova", Format: "wav", Speed: 1.25})
+			if err == nil {
+				ms.Body.Close()
+			}
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e.sim.ResetRequests()
+			e.sim.Inject(sim.Fault{PathPrefix: tc.prefix, Status: 502})
+			if err := tc.call(); err != nil {
+				t.Fatal(err)
+			}
+			reqs := waitRequests(e, 2)
+			if len(reqs) != 2 {
+				t.Fatalf("want 2 requests, got %d", len(reqs))
+			}
+			a, b := reqs[0], reqs[1]
+			if a.Method != b.Method || a.Path != b.Path || a.RawQuery != b.RawQuery || a.BodySHA256 != b.BodySHA256 ||
+				a.Header.Get("Content-Type") != b.Header.Get("Content-Type") {
+				t.Fatalf("retry differs:\n%s %s?%s %s %s\n%s %s?%s %s %s", a.Method, a.Path, a.RawQuery, a.BodySHA256, a.Header.Get("Content-Type"),
+					b.Method, b.Path, b.RawQuery, b.BodySHA256, b.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
+
+// TestAttemptTimeoutIsRetried: an attempt that outlives its own limit is retried (the caller's
+// context still has time); the caller's deadline is never retried.
+func TestAttemptTimeoutIsRetried(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	api.SetTimeouts(c, api.Timeouts{Image: 150 * time.Millisecond})
+	e.sim.Inject(sim.Fault{PathPrefix: "/image/", Latency: 2 * time.Second})
+	img := api.ImageRequest{Prompt: "slow", Model: "flux", Width: 64, Height: 64, Seed: seed(1)}
+	if _, err := c.Image(context.Background(), img); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.sim.Requests()
+	if len(reqs) != 2 || reqs[0].Path != reqs[1].Path || reqs[0].RawQuery != reqs[1].RawQuery {
+		t.Fatalf("want one timed-out attempt and one identical retry, got %d", len(reqs))
+	}
+
+	e.sim.ResetRequests()
+	e.sim.Inject(sim.Fault{PathPrefix: "/image/", Latency: 2 * time.Second, Times: 5})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := c.Image(ctx, img)
+	if !api.IsKind(err, api.KindTimeout) {
+		t.Fatalf("the caller's deadline: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := len(e.sim.Requests()); n != 1 {
+		t.Fatalf("the caller's own deadline must not be retried: %d requests", n)
+	}
+}
+
+func TestCancelDuringARequestReturnsPromptly(t *testing.T) {
+	e := newEnv(t)
+	e.sim.Inject(sim.Fault{PathPrefix: "/text/", Latency: 3 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, _, err := e.client(t, "secret").Text(ctx, api.TextRequest{Prompt: "slow"})
+	if !api.IsKind(err, api.KindCanceled) {
+		t.Fatalf("want KindCanceled, got %v", err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Fatalf("cancel took %s", d)
+	}
+}
+
+// TestVideoDefaultTimeout: without a deadline from the caller, Video bounds itself (ten
+// minutes; shortened here); with the caller's own deadline, that one applies.
+func TestVideoDefaultTimeout(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	api.SetTimeouts(c, api.Timeouts{VideoTotal: 200 * time.Millisecond})
+	e.sim.Inject(sim.Fault{PathPrefix: "/video/", Latency: 3 * time.Second, Times: 10})
+	start := time.Now()
+	_, err := c.Video(context.Background(), api.VideoRequest{Prompt: "waves", Model: "nova-reel", Duration: 6})
+	if !api.IsKind(err, api.KindTimeout) {
+		t.Fatalf("want KindTimeout, got %v", err)
+	}
+	if d := time.Since(start); d < 180*time.Millisecond || d > time.Second {
+		t.Fatalf("timed out after %s, want about 200ms", d)
+	}
+	e.sim.ClearFaults()
+	e.sim.Inject(sim.Fault{PathPrefix: "/video/", Latency: 400 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ms, err := c.Video(ctx, api.VideoRequest{Prompt: "waves", Model: "nova-reel", Duration: 6})
+	if err != nil {
+		t.Fatalf("the caller's longer deadline should apply: %v", err)
+	}
+	ms.Body.Close()
+}
+
+func TestPromptEscapingOnEveryGETRoute(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	ctx := context.Background()
+	prompts := []string{".", "..", "/", "?", "#", "%", "%%25", "a\nb", "🐝", "x?model=openai&seed=9#f", strings.Repeat("é/", 2500)}
+	routes := []struct {
+		prefix string
+		call   func(p string) error
+	}{
+		{"/text/", func(p string) error {
+			_, _, err := c.Text(ctx, api.TextRequest{Prompt: p, Model: "openai", Seed: seed(1)})
+			return err
+		}},
+		{"/audio/", func(p string) error {
+			ms, err := c.Speech(ctx, api.SpeechRequest{Text: p, Voice: "nova", UseGET: true})
+			if err == nil {
+				ms.Body.Close()
+			}
+			return err
+		}},
+		{"/video/", func(p string) error {
+			ms, err := c.Video(ctx, api.VideoRequest{Prompt: p, Model: "nova-reel", Duration: 6})
+			if err == nil {
+				ms.Body.Close()
+			}
+			return err
+		}},
+	}
+	for _, r := range routes {
+		for _, p := range prompts {
+			if r.prefix == "/audio/" && len(p) > 1000 {
+				continue
+			}
+			e.sim.ResetRequests()
+			if err := r.call(p); err != nil {
+				t.Fatalf("%s %q: %v", r.prefix, p[:min(len(p), 30)], err)
+			}
+			reqs := waitRequests(e, 1)
+			if len(reqs) != 1 || !strings.HasPrefix(reqs[0].Path, r.prefix) {
+				t.Fatalf("%s %q: requests %+v", r.prefix, p, reqs)
+			}
+			got, err := url.PathUnescape(strings.TrimPrefix(reqs[0].Path, r.prefix))
+			if err != nil || got != p {
+				t.Fatalf("%s: server saw %q, want %q", r.prefix, got[:min(len(got), 40)], p[:min(len(p), 40)])
+			}
+			if strings.Contains(reqs[0].RawQuery, "seed=9") || strings.Contains(reqs[0].RawQuery, "key=") {
+				t.Fatalf("the prompt leaked into the query: %s", reqs[0].RawQuery)
+			}
+		}
+	}
+}
+
+func TestTranscribeRefusesBeforeSending(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "notes.txt")
+	os.WriteFile(txt, []byte("hello"), 0o644)
+	cases := []struct {
+		file string
+		kind api.Kind
+		says string
+	}{
+		{filepath.Join(dir, "missing.wav"), api.KindBadRequest, "missing.wav"},
+		{txt, api.KindBadRequest, "mp3, mp4, mpeg, mpga, m4a, wav or webm"},
+		{dir, api.KindBadRequest, "folder"},
+	}
+	for _, tc := range cases {
+		_, err := c.Transcribe(context.Background(), api.TranscribeRequest{File: tc.file})
+		if !api.IsKind(err, tc.kind) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v", tc.file, err)
+		}
+	}
+	if n := len(e.sim.Requests()); n != 0 {
+		t.Fatalf("%d requests sent for refused files", n)
+	}
+}
+
+func TestDeviceSignInExpiredAndUnknown(t *testing.T) {
+	s, err := sim.Start("127.0.0.1:0", sim.Options{TimeScale: 0.0005, DeviceApproveAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, _ := api.New(api.Options{BaseURL: s.URL(), EnterURL: s.URL()})
+	ctx := context.Background()
+	dc, err := c.StartDeviceLogin(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Never approved: the code expires (600 s scaled to 0.3 s) while polling.
+	if _, err := c.WaitDeviceToken(ctx, dc); err != api.ErrDeviceExpired {
+		t.Fatalf("want ErrDeviceExpired, got %v", err)
+	}
+	bad := *dc
+	bad.DeviceCode = "no-such-code"
+	if _, err := c.WaitDeviceToken(ctx, &bad); !api.IsKind(err, api.KindUnauthorized) {
+		t.Fatalf("unknown code: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	dc2, _ := c.StartDeviceLogin(context.Background(), "")
+	if _, err := c.WaitDeviceToken(ctx, dc2); !api.IsKind(err, api.KindTimeout) {
+		t.Fatalf("ctx end while polling: %v", err)
+	}
+}
