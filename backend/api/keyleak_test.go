@@ -52,7 +52,10 @@ func endpointCalls(t *testing.T) []struct {
 			_, err := c.Image(ctx, api.ImageRequest{Prompt: "bluer", Model: "kontext", Width: 64, Height: 64, RefFiles: []string{refPath}})
 			return err
 		}},
-		{"text", func(ctx context.Context, c *api.Client) error { _, _, err := c.Text(ctx, api.TextRequest{Prompt: "hello"}); return err }},
+		{"text", func(ctx context.Context, c *api.Client) error {
+			_, _, err := c.Text(ctx, api.TextRequest{Prompt: "hello"})
+			return err
+		}},
 		{"chat", func(ctx context.Context, c *api.Client) error {
 			_, err := c.Chat(ctx, api.ChatRequest{Messages: msgs})
 			return err
