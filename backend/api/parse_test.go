@@ -334,3 +334,43 @@ func FuzzParseModels(f *testing.F) {
 		}
 	})
 }
+
+func TestSSELongLines(t *testing.T) {
+	long := strings.Repeat("x", 200<<10) // several buffer fills
+	r := newSSEReader(strings.NewReader("data: " + long + "\n\ndata: " + long))
+	d, err := r.Next()
+	if err != nil || string(d) != long {
+		t.Fatalf("long line: %d bytes, %v", len(d), err)
+	}
+	if _, err := r.Next(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("a long last line without newline is cut: %v", err)
+	}
+	r = newSSEReader(io.MultiReader(strings.NewReader("data: "), strings.NewReader(strings.Repeat("y", maxSSELine+10)+"\n\n")))
+	if _, err := r.Next(); !errors.Is(err, errSSELineTooLong) {
+		t.Fatalf("over-long line: %v", err)
+	}
+}
+
+// BenchmarkSSEFraming measures the event framing alone (no JSON), on the same stream shape as
+// BenchmarkSSEParse.
+func BenchmarkSSEFraming(b *testing.B) {
+	var buf bytes.Buffer
+	for i := 0; i < 20000; i++ {
+		buf.WriteString(`data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"openai","choices":[{"index":0,"delta":{"content":"token "},"finish_reason":null}]}` + "\n\n")
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		r := newSSEReader(bytes.NewReader(data))
+		n := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+			n++
+		}
+		if n != 20000 {
+			b.Fatal(n)
+		}
+	}
+}

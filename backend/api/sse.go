@@ -68,27 +68,27 @@ func (s *sseReader) Next() ([]byte, error) {
 	}
 }
 
-// readLine returns one line without its terminator (\n, \r\n or \r).
+// readLine returns one line without its terminator (\n or \r\n). The common case, a line
+// that fits the buffer, is returned without a copy: it stays valid until the next read, and
+// Next copies what it keeps.
 func (s *sseReader) readLine() ([]byte, error) {
-	var line []byte
-	for {
-		frag, err := s.r.ReadSlice('\n')
-		line = append(line, frag...)
-		if len(line) > maxSSELine {
-			return nil, errSSELineTooLong
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			if len(line) > 0 && err == io.EOF {
-				// A final line without a newline is an incomplete line.
-				return line, io.ErrUnexpectedEOF
-			}
-			return line, err
-		}
-		break
+	frag, err := s.r.ReadSlice('\n')
+	if err == nil {
+		return bytes.TrimRight(frag, "\r\n"), nil
 	}
-	line = bytes.TrimRight(line, "\r\n")
-	return line, nil
+	line := append([]byte(nil), frag...)
+	for err == bufio.ErrBufferFull && len(line) <= maxSSELine {
+		frag, err = s.r.ReadSlice('\n')
+		line = append(line, frag...)
+	}
+	if len(line) > maxSSELine {
+		return nil, errSSELineTooLong
+	}
+	if err != nil {
+		if err == io.EOF && len(line) > 0 {
+			return line, io.ErrUnexpectedEOF // a final line without its newline: cut short
+		}
+		return line, err
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
 }
