@@ -55,7 +55,7 @@ func (c *Client) Speech(ctx context.Context, r SpeechRequest) (*MediaStream, err
 		if r.Seed != nil {
 			q.Set("seed", strconv.FormatInt(*r.Seed, 10))
 		}
-		req = request{method: http.MethodGet, url: endpoint(c.base, "/audio/"+escapePrompt(r.Text), q), auth: true}
+		req = request{method: http.MethodGet, url: endpoint(c.base, "/audio/"+escapePrompt(r.Text), q), auth: true, headerTimeout: c.tm.text}
 	} else {
 		b := map[string]any{"input": r.Text}
 		for k, v := range map[string]string{"model": r.Model, "voice": r.Voice, "response_format": r.Format} {
@@ -71,7 +71,7 @@ func (c *Client) Speech(ctx context.Context, r SpeechRequest) (*MediaStream, err
 		}
 		body, _ := json.Marshal(b)
 		req = request{method: http.MethodPost, url: endpoint(c.base, "/v1/audio/speech", nil), body: bytesBody(body),
-			contentType: "application/json", auth: true}
+			contentType: "application/json", auth: true, headerTimeout: c.tm.text}
 	}
 	resp, err := c.send(ctx, req)
 	if err != nil {

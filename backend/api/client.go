@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -189,6 +190,9 @@ type request struct {
 	auth        bool
 	// attemptTimeout bounds one attempt (0: none; the caller's context still applies).
 	attemptTimeout time.Duration
+	// headerTimeout bounds the wait for the response headers only, for answers that are
+	// handed over as streams (chat, speech) and so cannot have a limit on the whole body.
+	headerTimeout time.Duration
 	// noRetry disables retries (a streamed upload whose body cannot be made twice).
 	noRetry bool
 }
@@ -236,9 +240,14 @@ func (c *Client) backoff(attempt int) time.Duration {
 }
 
 func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error) {
-	actx, cancel := ctx, context.CancelFunc(func() {})
+	actx, cancel := context.WithCancel(ctx)
 	if r.attemptTimeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, r.attemptTimeout)
+	}
+	var headerTimer *time.Timer
+	var headerExpired atomic.Bool
+	if r.headerTimeout > 0 {
+		headerTimer = time.AfterFunc(r.headerTimeout, func() { headerExpired.Store(true); cancel() })
 	}
 	var body io.ReadCloser
 	if r.body != nil {
@@ -266,17 +275,27 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 	}
 	start := time.Now()
 	resp, err := c.hc.Do(req)
+	if headerTimer != nil && !headerTimer.Stop() && err == nil {
+		// The headers came as the timer fired: the attempt's context is (being) cancelled, so
+		// the body is unusable. Count it as the timeout it nearly was.
+		resp.Body.Close()
+		resp, err = nil, context.DeadlineExceeded
+	}
 	if err != nil {
 		// Read the attempt's own deadline before cancel() below marks it cancelled: a refused
 		// connection is a network error, not a timeout.
-		attemptExpired := errors.Is(actx.Err(), context.DeadlineExceeded)
+		attemptExpired := errors.Is(actx.Err(), context.DeadlineExceeded) || headerExpired.Load()
+		limit := r.attemptTimeout
+		if headerExpired.Load() {
+			limit = r.headerTimeout
+		}
 		cancel()
 		c.log.Debug("request failed", "method", r.method, "path", logPath(req.URL), "error", err.Error())
 		if ctx.Err() != nil {
 			return nil, ctxError(ctx, ctx.Err())
 		}
 		if attemptExpired {
-			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", r.attemptTimeout), Err: err}
+			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", limit), Err: err}
 		}
 		var pre *Error
 		if errors.As(err, &pre) {

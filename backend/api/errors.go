@@ -203,6 +203,9 @@ func DecodeError(status int, header http.Header, body []byte) *Error {
 			}
 		}
 	}
+	if e.RequestID == "" && header != nil {
+		e.RequestID = header.Get("x-request-id")
+	}
 	e.Message = Redact(strings.TrimSpace(e.Message))
 	if e.Message == "" {
 		e.Message = defaultMessage(status)

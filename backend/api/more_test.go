@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -294,5 +296,48 @@ func TestDeviceSignInExpiredAndUnknown(t *testing.T) {
 	dc2, _ := c.StartDeviceLogin(context.Background(), "")
 	if _, err := c.WaitDeviceToken(ctx, dc2); !api.IsKind(err, api.KindTimeout) {
 		t.Fatalf("ctx end while polling: %v", err)
+	}
+}
+
+// TestStreamsHaveAHeaderTimeout: chat streams and speech cannot bound their whole body, but an
+// answer whose headers do not come in time is a timed-out attempt, retried like any other.
+func TestStreamsHaveAHeaderTimeout(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	api.SetTimeouts(c, api.Timeouts{Text: 150 * time.Millisecond})
+	ctx := context.Background()
+	e.sim.Inject(sim.Fault{PathPrefix: "/v1/chat/completions", Latency: 2 * time.Second})
+	st, err := c.ChatStream(ctx, api.ChatRequest{Messages: []api.Message{{Role: "user", Content: "write 10 words"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	e.sim.Inject(sim.Fault{PathPrefix: "/v1/audio/speech", Latency: 2 * time.Second})
+	ms, err := c.Speech(ctx, api.SpeechRequest{Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms.Body.Close()
+	if n := len(waitRequests(e, 4)); n != 4 {
+		t.Fatalf("want 2 timed-out attempts and 2 retries, got %d requests", n)
+	}
+	// A stream slower than the header timeout once it has started is not cut.
+	e.sim.Inject(sim.Fault{PathPrefix: "/v1/chat/completions", BytesPerSec: 10000})
+	st, err = c.ChatStream(ctx, api.ChatRequest{Messages: []api.Message{{Role: "user", Content: "write 20 words"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	for {
+		if _, err := st.Recv(); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Fatalf("slow stream: %v", err)
+			}
+			break
+		}
+	}
+	if time.Since(start) < 150*time.Millisecond {
+		t.Fatalf("the throttled stream was not slower than the header timeout (%s): the test proves nothing", time.Since(start))
 	}
 }

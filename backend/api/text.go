@@ -318,7 +318,7 @@ func (c *Client) ChatStream(ctx context.Context, r ChatRequest) (*ChatStream, er
 		return nil, err
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/chat/completions", nil),
-		body: bytesBody(body), contentType: "application/json", auth: true})
+		body: bytesBody(body), contentType: "application/json", auth: true, headerTimeout: c.tm.text})
 	if err != nil {
 		return nil, err
 	}
