@@ -95,7 +95,14 @@ func (c *Client) mediaStream(resp *http.Response, model, wantPrefix string) (*Me
 	}
 	meta := c.metaFrom(resp, model, head)
 	if !strings.HasPrefix(meta.ContentType, wantPrefix) && meta.ContentType != "audio/pcm" {
-		resp.Body.Close()
+		defer resp.Body.Close()
+		if ct := meta.ContentType; ct == "application/json" || strings.HasPrefix(ct, "text/") {
+			// An error dressed as a success: give the server's own words.
+			rest, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			e := DecodeError(http.StatusBadGateway, resp.Header, append(head, rest...))
+			e.Status = resp.StatusCode
+			return nil, e
+		}
 		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: fmt.Sprintf("the service sent %s instead of %smedia", orUnknown(meta.ContentType), wantPrefix)}
 	}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "audio/pcm") {

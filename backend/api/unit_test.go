@@ -314,3 +314,20 @@ func FuzzEscapePrompt(f *testing.F) {
 		}
 	})
 }
+
+func TestMediaAnsweredWithAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"error":{"code":"BAD_GATEWAY","message":"voice service down"}}`)
+	}))
+	defer srv.Close()
+	c, _ := New(Options{BaseURL: srv.URL, Key: "sk_abcdefghijklmnopqrstuv"})
+	_, err := c.Speech(context.Background(), SpeechRequest{Text: "hi"})
+	if !IsKind(err, KindUpstream) || !strings.Contains(err.Error(), "voice service down") {
+		t.Fatalf("got %v", err)
+	}
+	_, err = c.Video(context.Background(), VideoRequest{Prompt: "hi"})
+	if !IsKind(err, KindUpstream) || !strings.Contains(err.Error(), "voice service down") {
+		t.Fatalf("got %v", err)
+	}
+}
