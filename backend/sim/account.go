@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -106,66 +105,4 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 			"meter_source": u.Source, "cost_usd": u.Cost, "response_time_ms": u.Millis})
 	}
 	writeJSON(w, 200, map[string]any{"usage": list, "count": len(list)})
-}
-
-type deviceCode struct {
-	userCode  string
-	issued    time.Time
-	expires   time.Time
-	approveAt time.Time
-	key       string
-	used      bool
-}
-
-func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		ClientID string `json:"client_id"`
-	}
-	if b := requestBody(r); len(b) > 0 {
-		if err := json.Unmarshal(b, &body); err != nil {
-			writeJSON(w, 400, map[string]any{"error": "invalid_request"})
-			return
-		}
-	}
-	now := time.Now()
-	code := randomID(8)
-	user := code[:4] + "-" + code[4:]
-	dc := &deviceCode{userCode: user, issued: now, expires: now.Add(s.scaled(600 * time.Second)),
-		approveAt: now.Add(s.scaled(s.opts.DeviceApproveAfter))}
-	id := randomID(24)
-	s.mu.Lock()
-	s.devices[id] = dc
-	s.mu.Unlock()
-	base := "http://" + r.Host
-	interval := s.scaled(5 * time.Second).Seconds()
-	writeJSON(w, 200, map[string]any{"device_code": id, "user_code": user, "verification_uri": base + "/device",
-		"verification_uri_complete": base + "/device?code=" + user, "expires_in": 600, "interval": interval})
-}
-
-func (s *Server) handleDeviceToken(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		DeviceCode string `json:"device_code"`
-	}
-	if err := json.Unmarshal(requestBody(r), &body); err != nil || body.DeviceCode == "" {
-		writeJSON(w, 400, map[string]any{"error": "invalid_request"})
-		return
-	}
-	s.mu.Lock()
-	dc := s.devices[body.DeviceCode]
-	s.mu.Unlock()
-	now := time.Now()
-	switch {
-	case dc == nil || dc.used:
-		writeJSON(w, 400, map[string]any{"error": "invalid_grant"})
-	case now.After(dc.expires):
-		writeJSON(w, 400, map[string]any{"error": "expired_token"})
-	case now.Before(dc.approveAt):
-		writeJSON(w, 400, map[string]any{"error": "authorization_pending"})
-	default:
-		key := s.newSecretKey()
-		s.mu.Lock()
-		dc.used = true
-		s.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"access_token": key, "token_type": "bearer"})
-	}
 }

@@ -1,6 +1,9 @@
 package sim
 
 import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	mp3 "github.com/hajimehoshi/go-mp3"
 )
 
 func (s *Server) handleAudioGET(w http.ResponseWriter, r *http.Request) {
@@ -88,7 +93,7 @@ func (s *Server) speech(w http.ResponseWriter, r *http.Request, a *account, text
 	cost := m.price * chars / 1000
 	s.run(w, r, a, job{route: "audio", m: m, estimate: cost, cacheKey: cacheKey, latency: 900 * time.Millisecond,
 		produce: func() (*result, error) {
-			data, ct, err := speechAudio(text, format)
+			data, ct, err := s.speechAudio(text, format)
 			if err != nil {
 				return nil, err
 			}
@@ -244,4 +249,104 @@ func stamp(sec float64, format string) string {
 		sep = "."
 	}
 	return fmt.Sprintf("%02d:%02d:%02d%s%03d", ms/3600000, ms/60000%60, ms/1000%60, sep, ms%1000)
+}
+
+// speechMP3 is a real espeak-ng recording (MP3, 32 kbit/s, 24 kHz mono, no ID3 tag or Xing
+// header, so copies of it concatenate into a longer valid stream).
+//
+//go:embed media/speech.mp3
+var speechMP3 []byte
+
+// speechPCM returns the fixture's samples as mono 16-bit at 24 kHz, decoded once per Server.
+func (s *Server) speechPCM() ([]byte, error) {
+	s.pcmOnce.Do(func() {
+		d, err := mp3.NewDecoder(bytes.NewReader(speechMP3))
+		if err != nil {
+			s.pcmErr = fmt.Errorf("decoding the speech fixture: %w", err)
+			return
+		}
+		stereo, err := io.ReadAll(d)
+		if err != nil {
+			s.pcmErr = fmt.Errorf("decoding the speech fixture: %w", err)
+			return
+		}
+		// go-mp3 always gives stereo: keep the left channel.
+		pcm := make([]byte, 0, len(stereo)/2)
+		for i := 0; i+3 < len(stereo); i += 4 {
+			pcm = append(pcm, stereo[i], stereo[i+1])
+		}
+		s.pcm = pcm
+	})
+	return s.pcm, s.pcmErr
+}
+
+// repeatsFor is how many copies of the fixture a text of n characters needs (about 15
+// characters per second of speech; the fixture is ~4 s).
+func repeatsFor(n int) int { return max(1, min(40, (n+59)/60)) }
+
+// speechAudio makes real audio for a text in the given format.
+func (s *Server) speechAudio(text, format string) (data []byte, contentType string, err error) {
+	reps := repeatsFor(len([]rune(text)))
+	switch format {
+	case "", "mp3":
+		// MP3 frames concatenate: the fixture has no ID3 tag or Xing header.
+		return bytes.Repeat(speechMP3, reps), "audio/mpeg", nil
+	case "wav", "pcm":
+		pcm, err := s.speechPCM()
+		if err != nil {
+			return nil, "", err
+		}
+		pcm = bytes.Repeat(pcm, reps)
+		if format == "pcm" {
+			return pcm, "audio/pcm", nil
+		}
+		return wavFile(pcm, 24000, 1), "audio/wav", nil
+	}
+	return nil, "", fmt.Errorf("unsupported format %q", format)
+}
+
+// wavFile wraps 16-bit PCM in a RIFF/WAVE header.
+func wavFile(pcm []byte, rate, channels int) []byte {
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	b.WriteString("RIFF")
+	binary.Write(&b, le, uint32(36+len(pcm)))
+	b.WriteString("WAVEfmt ")
+	binary.Write(&b, le, uint32(16))
+	binary.Write(&b, le, uint16(1))
+	binary.Write(&b, le, uint16(channels))
+	binary.Write(&b, le, uint32(rate))
+	binary.Write(&b, le, uint32(rate*channels*2))
+	binary.Write(&b, le, uint16(channels*2))
+	binary.Write(&b, le, uint16(16))
+	b.WriteString("data")
+	binary.Write(&b, le, uint32(len(pcm)))
+	b.Write(pcm)
+	return b.Bytes()
+}
+
+// chunk splits data into pieces of n bytes.
+func chunk(data []byte, n int) [][]byte {
+	var out [][]byte
+	for len(data) > n {
+		out = append(out, data[:n])
+		data = data[n:]
+	}
+	return append(out, data)
+}
+
+// audioDuration estimates the length of an uploaded audio file: exact for WAV, from the bit
+// rate of the first frame for MP3, and from the size otherwise.
+func audioDuration(data []byte) float64 {
+	if len(data) >= 44 && string(data[0:4]) == "RIFF" && string(data[8:12]) == "WAVE" {
+		rate := binary.LittleEndian.Uint32(data[24:28])
+		byteRate := binary.LittleEndian.Uint32(data[28:32])
+		if rate > 0 && byteRate > 0 {
+			return float64(len(data)-44) / float64(byteRate)
+		}
+	}
+	if d, err := mp3.NewDecoder(bytes.NewReader(data)); err == nil && d.Length() > 0 {
+		return float64(d.Length()) / 4 / float64(d.SampleRate())
+	}
+	return float64(len(data)) / 16000 // ~128 kbit/s
 }

@@ -2,9 +2,10 @@ package sim
 
 import (
 	"encoding/json"
-	"fmt"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -79,126 +80,35 @@ func badRequest(w http.ResponseWriter, field, msg string) {
 	writeError(w, http.StatusBadRequest, "Something was wrong with the input data: "+msg, d)
 }
 
-const cloudflare524 = `<!DOCTYPE html>
-<html lang="en-US"><head><title>gen.pollinations.ai | 524: A timeout occurred</title></head>
-<body><div id="cf-wrapper"><h1><span class="inline-block">A timeout occurred</span>
-<span class="code-label">Error code 524</span></h1>
-<p>The origin web server timed out responding to this request.</p>
-<p>Cloudflare Ray ID: <strong>8f1c2d3e4a5b6c7d</strong></p></div></body></html>`
-
-// writeFault answers with an injected error status, with the body the real service (or the CDN
-// in front of it) would send.
-func writeFault(w http.ResponseWriter, f *Fault) {
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
-	}
-	if f.Body != "" {
-		ct := f.ContentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		w.Header().Set("Content-Type", ct)
-		w.WriteHeader(f.Status)
-		fmt.Fprint(w, f.Body)
-		return
-	}
-	switch f.Status {
-	case 524, 504:
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(f.Status)
-		fmt.Fprint(w, cloudflare524)
-	case 500:
-		writeError(w, 500, "Oh snap, something went wrong on our end. We're on it!", nil)
-	case 502:
-		writeError(w, 502, "Upstream provider error", map[string]any{"name": "UpstreamError", "upstreamStatus": 429, "upstreamHost": "provider.example"})
-	case 503:
-		writeError(w, 503, "Unable to verify balance. Please try again shortly.", nil)
-	case 429:
-		if f.RetryAfter == "" {
-			w.Header().Set("Retry-After", "1")
-		}
-		writeError(w, 429, "Too many requests from this IP. Please slow down.", nil)
-	case 400:
-		badRequest(w, "", "Injected bad request")
-	default:
-		writeError(w, f.Status, http.StatusText(f.Status), nil)
-	}
+// moderated reports whether the simulated moderation rejects the prompt.
+func moderated(prompt string) bool {
+	return strings.Contains(strings.ToLower(prompt), "forbidden-content")
 }
 
-// faultWriter applies body faults to a successful response: throttling, a cut connection, or a
-// malformed body.
-type faultWriter struct {
-	http.ResponseWriter
-	f       *Fault
-	status  int
-	written int
-	cut     bool
+// writeModerated sends the 422 of contentModeration.ts.
+func writeModerated(w http.ResponseWriter) {
+	writeError(w, http.StatusUnprocessableEntity, "Your request was rejected by content moderation. The prompt, input, or generated content was flagged as disallowed — adjust your input and try again. (Reason: simulated policy)",
+		map[string]any{"name": "ContentModerationError", "errorCode": "content_policy_violation"})
 }
 
-func (fw *faultWriter) WriteHeader(status int) {
-	fw.status = status
-	if fw.f.CutAfter > 0 || fw.f.Malformed {
-		fw.Header().Del("Content-Length")
-	}
-	fw.ResponseWriter.WriteHeader(status)
+// writeConcurrencyLimit sends account-concurrency.ts's non-standard 429.
+func writeConcurrencyLimit(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "concurrency_limit_exceeded",
+		"message": "Another generation is still running on this account. Add credits for concurrent requests, or retry when it finishes."})
 }
 
-func (fw *faultWriter) Write(p []byte) (int, error) {
-	if fw.cut {
-		return 0, http.ErrAbortHandler
+// writePublishableLimit sends rate-limit-durable.ts's non-standard 429: the body's
+// retryAfterSeconds has one decimal (more when the simulator is scaled below 0.1 s), the header
+// is whole seconds rounded up.
+func writePublishableLimit(w http.ResponseWriter, wait time.Duration) {
+	secs := math.Ceil(wait.Seconds()*10) / 10
+	if wait < 100*time.Millisecond {
+		secs = math.Ceil(wait.Seconds()*1000) / 1000
 	}
-	if fw.status == 0 {
-		fw.WriteHeader(http.StatusOK)
-	}
-	if fw.status >= 300 {
-		return fw.ResponseWriter.Write(p)
-	}
-	n := len(p)
-	if fw.f.Malformed {
-		// Half of the first chunk, then nothing: a body that does not parse.
-		if fw.written == 0 {
-			half := p[:len(p)/2]
-			fw.ResponseWriter.Write(half)
-			fw.written += len(half)
-		}
-		return n, nil
-	}
-	if fw.f.CutAfter > 0 && fw.written+len(p) > fw.f.CutAfter {
-		p = p[:fw.f.CutAfter-fw.written]
-		fw.cut = true
-	}
-	if fw.f.BytesPerSec > 0 {
-		for len(p) > 0 {
-			chunk := fw.f.BytesPerSec / 20
-			if chunk < 1 {
-				chunk = 1
-			}
-			if chunk > len(p) {
-				chunk = len(p)
-			}
-			if _, err := fw.ResponseWriter.Write(p[:chunk]); err != nil {
-				return 0, err
-			}
-			fw.written += chunk
-			p = p[chunk:]
-			fw.Flush()
-			time.Sleep(time.Duration(float64(chunk) / float64(fw.f.BytesPerSec) * float64(time.Second)))
-		}
-	} else if len(p) > 0 {
-		if _, err := fw.ResponseWriter.Write(p); err != nil {
-			return 0, err
-		}
-		fw.written += len(p)
-	}
-	if fw.cut {
-		fw.Flush()
-		return 0, http.ErrAbortHandler
-	}
-	return n, nil
-}
-
-func (fw *faultWriter) Flush() {
-	if fl, ok := fw.ResponseWriter.(http.Flusher); ok {
-		fl.Flush()
-	}
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	txt := strconv.FormatFloat(secs, 'f', -1, 64)
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "Rate limit exceeded",
+		"message":           "Rate limit exceeded. Retry after " + txt + "s. Use secret keys (sk_*) for unlimited requests.",
+		"retryAfterSeconds": secs})
 }

@@ -2,11 +2,8 @@ package sim
 
 import (
 	"encoding/json"
-	"fmt"
-	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -63,15 +60,12 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 		return
 	}
 	now := time.Now()
+	hour := s.scaled(time.Hour)
 	s.mu.Lock()
-	wait := a.publishableWait(now)
+	wait := a.publishableWait(now, hour)
 	s.mu.Unlock()
 	if wait > 0 {
-		secs := math.Round(wait.Seconds()*10) / 10
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeJSON(w, 429, map[string]any{"error": "Rate limit exceeded",
-			"message":           fmt.Sprintf("Rate limit exceeded. Retry after %.1fs. Use secret keys (sk_*) for unlimited requests.", secs),
-			"retryAfterSeconds": secs})
+		writePublishableLimit(w, wait)
 		return
 	}
 
@@ -107,9 +101,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 	}
 	if wl.inflight >= limit {
 		s.mu.Unlock()
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, 429, map[string]any{"error": "concurrency_limit_exceeded",
-			"message": "Another generation is still running on this account. Add credits for concurrent requests, or retry when it finishes."})
+		writeConcurrencyLimit(w)
 		return
 	}
 	wl.inflight++
@@ -126,9 +118,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 		s.mu.Lock()
 		wl.inflight--
 		if res != nil && res.status == 200 {
-			src := a.charge(j.m, res.cost)
+			end := time.Now()
+			src := a.charge(j.m, res.cost, end)
+			a.spendBucket(res.cost, end, hour)
 			s.usage = append(s.usage, usageRecord{At: time.Now(), Type: "generate." + j.route, Model: j.m.Name,
-				KeyType: a.kind, Key: a.key, Source: src, Cost: res.cost, Millis: time.Since(now).Milliseconds()})
+				KeyType: a.kind, Key: a.key, Source: src, Cost: res.cost, Millis: end.Sub(now).Milliseconds()})
 			if key != "" {
 				s.cache[key] = res
 			}
@@ -218,90 +212,4 @@ func (s *Server) write(w http.ResponseWriter, res *result, fresh, hit bool) {
 			fl.Flush()
 		}
 	}
-}
-
-// writeNotice answers a text route's 402/403 the way text-balance-notice.ts does: as a normal
-// assistant reply with status 200, zero usage and Cache-Control: private, no-store.
-func (s *Server) writeNotice(w http.ResponseWriter, j job, ref *refusal) {
-	var msg string
-	switch ref.reason {
-	case "MODEL_NOT_ALLOWED":
-		msg = fmt.Sprintf("The API key used for this request isn't allowed to use %s. You can change the key's allowed models at https://enter.pollinations.ai/keys", ref.model)
-	case "KEY_BUDGET_EXHAUSTED":
-		msg = "The API key used for this request has reached its budget. Please top up or raise the key's budget at https://enter.pollinations.ai"
-	default:
-		msg = "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai) to keep using " + ref.model + "."
-	}
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("x-model-used", j.m.Name)
-	zero := map[string]any{"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-	id := "chatcmpl-notice-" + randomID(8)
-	switch {
-	case j.stream:
-		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-		w.WriteHeader(200)
-		chunk := func(v any) { b, _ := json.Marshal(v); fmt.Fprintf(w, "data: %s\n\n", b) }
-		chunk(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": j.m.Name,
-			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"role": "assistant", "content": msg}, "finish_reason": nil}}})
-		chunk(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": j.m.Name,
-			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{}, "finish_reason": "stop"}}, "usage": zero})
-		fmt.Fprint(w, "data: [DONE]\n\n")
-	case j.route == "text" && !strings.HasPrefix(j.cacheKey, "POST"):
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(200)
-		fmt.Fprint(w, msg)
-	default:
-		writeJSON(w, 200, map[string]any{"id": id, "object": "chat.completion", "created": time.Now().Unix(), "model": j.m.Name,
-			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": msg}}},
-			"usage":   zero})
-	}
-}
-
-// moderated reports whether the simulated moderation rejects the prompt.
-func moderated(prompt string) bool {
-	return strings.Contains(strings.ToLower(prompt), "forbidden-content")
-}
-
-func writeModerated(w http.ResponseWriter) {
-	writeError(w, 422, "Your request was rejected by content moderation. The prompt, input, or generated content was flagged as disallowed — adjust your input and try again. (Reason: simulated policy)",
-		map[string]any{"name": "ContentModerationError", "errorCode": "content_policy_violation"})
-}
-
-// queryBool is the backend's re-parse: only the exact string "true" is true.
-func queryBool(q map[string][]string, k string) bool {
-	v := q[k]
-	return len(v) > 0 && v[0] == "true"
-}
-
-// pathPrompt decodes the prompt segment once, as the gateway does.
-func pathPrompt(w http.ResponseWriter, r *http.Request, prefix string) (string, bool) {
-	raw := strings.TrimPrefix(r.URL.EscapedPath(), prefix)
-	p, err := urlPathUnescape(raw)
-	if err != nil {
-		badRequest(w, "prompt", "Invalid URL encoding in the prompt")
-		return "", false
-	}
-	if strings.TrimSpace(p) == "" {
-		badRequest(w, "prompt", "Prompt is required")
-		return "", false
-	}
-	return p, true
-}
-
-// parseSeed validates a seed within INT32 (−1 = random).
-func parseSeed(w http.ResponseWriter, v string, max int64) (int64, bool) {
-	if v == "" {
-		return 0, true
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < -1 || n > max {
-		badRequest(w, "seed", fmt.Sprintf("Number must be between -1 and %d", max))
-		return 0, false
-	}
-	return n, true
-}
-
-func usageHeaders(h http.Header, m *model, kind string, amount float64) {
-	h.Set("x-model-used", m.Name)
-	h.Set("x-usage-"+kind, strconv.FormatFloat(amount, 'f', -1, 64))
 }

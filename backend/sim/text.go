@@ -143,8 +143,9 @@ type chatBody struct {
 	ResponseFormat json.RawMessage `json:"response_format"`
 }
 
-func (s *Server) handleChat(plain bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+// handleChat serves POST /v1/chat/completions, and POST /text (plain: the bare content).
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) {
+	{
 		a := s.authenticate(w, r)
 		if a == nil {
 			return
@@ -343,4 +344,41 @@ func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *accoun
 			// ~60 tokens per second, like a fast model.
 			return &result{status: 200, header: h, chunks: chunks, pace: 16 * time.Millisecond, cost: float64(ntok+nre) * m.price}, nil
 		}})
+}
+
+// writeNotice answers a text route's 402/403 the way text-balance-notice.ts does: as a normal
+// assistant reply with status 200, zero usage and Cache-Control: private, no-store.
+func (s *Server) writeNotice(w http.ResponseWriter, j job, ref *refusal) {
+	var msg string
+	switch ref.reason {
+	case "MODEL_NOT_ALLOWED":
+		msg = fmt.Sprintf("The API key used for this request isn't allowed to use %s. You can change the key's allowed models at https://enter.pollinations.ai/keys", ref.model)
+	case "KEY_BUDGET_EXHAUSTED":
+		msg = "The API key used for this request has reached its budget. Please top up or raise the key's budget at https://enter.pollinations.ai"
+	default:
+		msg = "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai) to keep using " + ref.model + "."
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("x-model-used", j.m.Name)
+	zero := map[string]any{"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+	id := "chatcmpl-notice-" + randomID(8)
+	switch {
+	case j.stream:
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.WriteHeader(200)
+		chunk := func(v any) { b, _ := json.Marshal(v); fmt.Fprintf(w, "data: %s\n\n", b) }
+		chunk(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": j.m.Name,
+			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"role": "assistant", "content": msg}, "finish_reason": nil}}})
+		chunk(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": j.m.Name,
+			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{}, "finish_reason": "stop"}}, "usage": zero})
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	case j.route == "text" && !strings.HasPrefix(j.cacheKey, "POST"):
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(200)
+		fmt.Fprint(w, msg)
+	default:
+		writeJSON(w, 200, map[string]any{"id": id, "object": "chat.completion", "created": time.Now().Unix(), "model": j.m.Name,
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": msg}}},
+			"usage":   zero})
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 )
 
-var sprintf = fmt.Sprintf
-
 // model is a ModelInfo as shared/registry/model-info.ts shapes it, plus what the simulator
 // needs to price and time a generation.
 type model struct {
@@ -20,7 +18,7 @@ type model struct {
 	Publisher          string            `json:"publisher"`
 	Community          bool              `json:"community"`
 	PaidOnly           bool              `json:"paid_only"`
-	Pricing            map[string]string `json:"pricing"`
+	Pricing            map[string]string `json:"pricing"` // values are strings, as the registry serialises them
 	InputModalities    []string          `json:"input_modalities"`
 	OutputModalities   []string          `json:"output_modalities"`
 	SupportedEndpoints []string          `json:"supported_endpoints"`
@@ -129,104 +127,129 @@ func catalogue() []*model {
 	}
 }
 
-// defaults per route, as the registry's DEFAULT_*_MODEL.
-var defaultModel = map[string]string{"image": "zimage", "video": "veo", "text": "openai", "audio": "elevenlabs", "transcription": "whisper"}
+// defaultModel is the registry's DEFAULT_*_MODEL for a route.
+func defaultModel(route string) string {
+	switch route {
+	case "image":
+		return "zimage"
+	case "video":
+		return "veo"
+	case "text":
+		return "openai"
+	case "audio":
+		return "elevenlabs"
+	case "transcription":
+		return "whisper"
+	}
+	return ""
+}
 
 // findModel resolves a name or alias.
 func (s *Server) findModel(name string) *model {
-	for _, m := range catalogue() {
-		if m.Name == name {
+	for _, m := range s.models {
+		if m.Name == name || contains(m.Aliases, name) {
 			return m
-		}
-		for _, a := range m.Aliases {
-			if a == name {
-				return m
-			}
 		}
 	}
 	return nil
 }
 
+// routeAccepts reports whether a model of kind may run on a route: /image also serves video.
+func routeAccepts(route, kind string) bool {
+	return kind == route || (route == "image" && kind == "video")
+}
+
+// endpointName is how model.ts names a route family in its messages.
+func endpointName(kind string) string {
+	if kind == "transcription" {
+		return "audio"
+	}
+	return kind
+}
+
 // resolveModel finds the model for a route, or writes the 400 the real gateway sends.
 func (s *Server) resolveModel(w http.ResponseWriter, name, route string) *model {
 	if name == "" {
-		name = defaultModel[route]
+		name = defaultModel(route)
 	}
 	m := s.findModel(name)
 	if m == nil {
 		var names []string
-		for _, c := range catalogue() {
-			if c.kind == route || (route == "image" && c.kind == "video") {
+		for _, c := range s.models {
+			if routeAccepts(route, c.kind) {
 				names = append(names, `"`+c.Name+`"`)
+				for _, a := range c.Aliases {
+					names = append(names, `"`+a+`"`)
+				}
 			}
 		}
 		badRequest(w, "model", "Invalid option: expected one of "+strings.Join(names, "|"))
 		return nil
 	}
-	ok := m.kind == route || (route == "image" && m.kind == "video")
-	if !ok {
-		writeError(w, 400, sprintf("Model %q is a %s model and cannot be used on the %s endpoint. Use the %s endpoint instead.", m.Name, m.Category, routeName(route), m.kind), nil)
+	if !routeAccepts(route, m.kind) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Model %q is a %s model and cannot be used on the %s endpoint. Use the %s endpoint instead.",
+			m.Name, m.Category, endpointName(route), endpointName(m.kind)), nil)
 		return nil
 	}
 	return m
 }
 
-func routeName(route string) string {
-	if route == "transcription" {
-		return "audio"
-	}
-	return route
-}
-
-// handleModels serves /models and the per-kind lists; with a key, only what the key may use
-// and, without paid pollen, no paid-only models.
-func (s *Server) handleModels(kinds ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		a := s.optionalAccount(r)
-		switch r.URL.Query().Get("community") {
-		case "", "true", "1", "false", "0":
-		default:
-			badRequest(w, "community", "Invalid value for community")
-			return
+// visibleModels lists the models of the given kinds (all when none) that the request may see:
+// everything without a key; with a key, only its allowed models and, when the account has no
+// paid pollen, no paid-only ones.
+func (s *Server) visibleModels(r *http.Request, kinds ...string) []*model {
+	a := s.optionalAccount(r)
+	out := []*model{}
+	for _, m := range s.models {
+		if len(kinds) > 0 && !contains(kinds, m.kind) {
+			continue
 		}
-		var out []*model
-		for _, m := range catalogue() {
-			if len(kinds) > 0 && !contains(kinds, m.kind) {
+		if a != nil {
+			s.mu.Lock()
+			allowed, paid := a.allows(m.Name), a.wallet.paid > 0
+			s.mu.Unlock()
+			if !allowed || (m.PaidOnly && !paid) {
 				continue
 			}
-			if a != nil {
-				s.mu.Lock()
-				allowed, paid := a.allows(m.Name), a.wallet.paid > 0
-				s.mu.Unlock()
-				if !allowed || (m.PaidOnly && !paid) {
-					continue
-				}
-			}
-			out = append(out, m)
 		}
-		if out == nil {
-			out = []*model{}
-		}
-		writeJSON(w, 200, out)
+		out = append(out, m)
 	}
+	return out
+}
+
+// validCommunity checks the community= filter: true|1|false|0, anything else is a 400.
+func validCommunity(w http.ResponseWriter, r *http.Request) bool {
+	switch r.URL.Query().Get("community") {
+	case "", "true", "1", "false", "0":
+		return true
+	}
+	badRequest(w, "community", "Invalid option: expected one of \"true\"|\"false\"|\"1\"|\"0\"")
+	return false
+}
+
+// handleModels serves /models and the per-kind lists (ModelInfo arrays).
+func (s *Server) handleModels(w http.ResponseWriter, r *http.Request, kinds ...string) {
+	if !validCommunity(w, r) {
+		return
+	}
+	list := s.visibleModels(r, kinds...)
+	if v := r.URL.Query().Get("community"); v == "true" || v == "1" {
+		list = []*model{} // every simulated model is official
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 // handleV1Models is the OpenAI-compatible list.
 func (s *Server) handleV1Models(w http.ResponseWriter, r *http.Request) {
-	var data []map[string]any
-	for _, m := range catalogue() {
-		data = append(data, map[string]any{"id": m.Name, "object": "model", "created": 1759795200,
+	data := []map[string]any{}
+	for _, m := range s.visibleModels(r) {
+		d := map[string]any{"id": m.Name, "object": "model", "created": 1759795200,
 			"input_modalities": m.InputModalities, "output_modalities": m.OutputModalities,
-			"supported_endpoints": m.SupportedEndpoints, "pricing": m.Pricing})
-	}
-	writeJSON(w, 200, map[string]any{"object": "list", "data": data})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+			"supported_endpoints": m.SupportedEndpoints, "pricing": m.Pricing, "capabilities": m.Capabilities}
+		if m.kind == "text" {
+			d["tools"], d["reasoning"], d["context_length"] = m.Tools, m.Reasoning, m.ContextLength
 		}
+		data = append(data, d)
 	}
-	return false
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 }

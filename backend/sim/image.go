@@ -1,54 +1,22 @@
 package sim
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
-
-func (s *Server) routes() {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /models", s.handleModels())
-	mux.HandleFunc("GET /v1/models", s.handleV1Models)
-	mux.HandleFunc("GET /image/models", s.handleModels("image", "video"))
-	mux.HandleFunc("GET /video/models", s.handleModels("video"))
-	mux.HandleFunc("GET /text/models", s.handleModels("text"))
-	mux.HandleFunc("GET /audio/models", s.handleModels("audio", "transcription"))
-
-	mux.HandleFunc("GET /image/", s.handleImageGET)
-	mux.HandleFunc("GET /video/", s.handleVideoGET)
-	mux.HandleFunc("POST /v1/images/generations", s.handleImagesJSON)
-	mux.HandleFunc("POST /v1/images/edits", s.handleImageEdits)
-
-	mux.HandleFunc("GET /text/", s.handleTextGET)
-	mux.HandleFunc("POST /v1/chat/completions", s.handleChat(false))
-	mux.HandleFunc("POST /text", s.handleChat(true))
-
-	mux.HandleFunc("GET /audio/", s.handleAudioGET)
-	mux.HandleFunc("POST /v1/audio/speech", s.handleSpeechPOST)
-	mux.HandleFunc("POST /v1/audio/transcriptions", s.handleTranscription)
-
-	mux.HandleFunc("GET /account/key", s.handleAccountKey)
-	mux.HandleFunc("GET /account/balance", s.handleBalance)
-	mux.HandleFunc("GET /account/profile", s.handleProfile)
-	mux.HandleFunc("GET /account/usage", s.handleUsage)
-
-	mux.HandleFunc("POST /api/device/code", s.handleDeviceCode)
-	mux.HandleFunc("POST /api/device/token", s.handleDeviceToken)
-	mux.HandleFunc("GET /device", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, "<!doctype html><title>Pollinations sign-in (simulator)</title><p>The simulator approves device codes by itself.</p>")
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, 404, "Not found: "+r.URL.Path, nil)
-	})
-	s.mux = mux
-}
 
 // image parameters shared by /image and the OpenAI-style routes.
 type imageParams struct {
@@ -218,88 +186,6 @@ func slug(s string) string {
 	return out
 }
 
-func (s *Server) runVideo(w http.ResponseWriter, r *http.Request, a *account, m *model, prompt string, q map[string][]string, seed int64, refs []string, cacheKey string) {
-	dur := m.DefaultDuration
-	if v := first(q, "duration"); v != "" {
-		d, err := strconv.ParseFloat(v, 64)
-		if err != nil || d < 1 || d > 120 {
-			badRequest(w, "duration", "Number must be between 1 and 120")
-			return
-		}
-		dur = d
-	}
-	if !durationAllowed(m, dur) {
-		badRequest(w, "duration", fmt.Sprintf("Duration %gs is not supported by %s (allowed: %s)", dur, m.Name, durationsText(m)))
-		return
-	}
-	if len(refs) > 1 && !contains(m.VideoCapabilities, "end_frame") {
-		badRequest(w, "image", fmt.Sprintf("Model %s does not take an end frame", m.Name))
-		return
-	}
-	withAudio := queryBool(q, "audio")
-	if ar := first(q, "aspectRatio"); ar != "" && !contains([]string{"16:9", "9:16", "1:1", "4:3", "3:4", "21:9"}, ar) {
-		badRequest(w, "aspectRatio", "Unsupported aspect ratio")
-		return
-	}
-	cost := m.price * dur
-	if withAudio && contains(m.VideoCapabilities, "audio_output") {
-		cost += 0.02 * dur
-	}
-	// Real runs take 30–130 s: longer clips take longer.
-	lat := 30*time.Second + time.Duration(dur*8)*time.Second
-	if lat > 130*time.Second {
-		lat = 130 * time.Second
-	}
-	s.run(w, r, a, job{route: "video", m: m, estimate: cost, cacheKey: cacheKey, latency: lat,
-		produce: func() (*result, error) {
-			h := http.Header{}
-			usageHeaders(h, m, "completion-video-seconds", dur)
-			if withAudio {
-				h.Set("x-usage-completion-audio-seconds", strconv.FormatFloat(dur, 'f', -1, 64))
-			}
-			h.Set("Content-Type", "video/mp4")
-			h.Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", slug(prompt)+".mp4"))
-			return &result{status: 200, header: h, chunks: chunk(clipMP4, 16<<10), cost: cost}, nil
-		}})
-}
-
-func first(q map[string][]string, k string) string {
-	if v := q[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-func durationAllowed(m *model, d float64) bool {
-	if len(m.AllowedDurations) > 0 {
-		for _, a := range m.AllowedDurations {
-			if a == d {
-				return true
-			}
-		}
-		return false
-	}
-	if d < m.MinDuration || d > m.MaxDuration {
-		return false
-	}
-	if m.DurationStep > 0 {
-		k := (d - m.MinDuration) / m.DurationStep
-		return k == float64(int(k))
-	}
-	return true
-}
-
-func durationsText(m *model) string {
-	if len(m.AllowedDurations) > 0 {
-		var s []string
-		for _, d := range m.AllowedDurations {
-			s = append(s, strconv.FormatFloat(d, 'f', -1, 64))
-		}
-		return strings.Join(s, ", ") + " s"
-	}
-	return fmt.Sprintf("%g–%g s in steps of %g", m.MinDuration, m.MaxDuration, m.DurationStep)
-}
-
 // handleImagesJSON is POST /v1/images/generations.
 func (s *Server) handleImagesJSON(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
@@ -393,4 +279,88 @@ func (s *Server) handleImageEdits(w http.ResponseWriter, r *http.Request) {
 	s.runImage(w, r, a, imageParams{prompt: prompt, model: m, width: wd, height: ht, seed: seed,
 		quality: r.FormValue("quality"), transparent: r.FormValue("transparent") == "true", refs: refs},
 		"POST edits "+fmt.Sprint(sha(requestBody(r))), true)
+}
+
+// renderImage draws a deterministic picture for (model, prompt, seed): a diagonal gradient
+// with a few soft discs, so different prompts and seeds give visibly different images.
+func renderImage(model, prompt string, seed int64, w, h int, asPNG, transparent bool) ([]byte, error) {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d", model, prompt, seed)))
+	c1 := color.NRGBA{sum[0], sum[1], sum[2], 255}
+	c2 := color.NRGBA{sum[3], sum[4], sum[5], 255}
+	type disc struct {
+		x, y, r float64
+		c       color.NRGBA
+	}
+	var discs []disc
+	for i := 0; i < 5; i++ {
+		b := sum[6+i*5:]
+		discs = append(discs, disc{float64(b[0]) / 255 * float64(w), float64(b[1]) / 255 * float64(h),
+			(0.08 + float64(b[2])/255*0.25) * float64(min(w, h)), color.NRGBA{b[3], b[4], sum[31-i], 255}})
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	noise := uint32(sum[30])<<8 | uint32(sum[31])
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			t := (float64(x)/float64(w) + float64(y)/float64(h)) / 2
+			r := float64(c1.R)*(1-t) + float64(c2.R)*t
+			g := float64(c1.G)*(1-t) + float64(c2.G)*t
+			bl := float64(c1.B)*(1-t) + float64(c2.B)*t
+			alpha := 255.0
+			if transparent {
+				alpha = 0
+			}
+			for _, d := range discs {
+				dx, dy := float64(x)-d.x, float64(y)-d.y
+				if dist := math.Sqrt(dx*dx + dy*dy); dist < d.r {
+					k := 1 - dist/d.r
+					k = k * k * (3 - 2*k)
+					r, g, bl = r*(1-k)+float64(d.c.R)*k, g*(1-k)+float64(d.c.G)*k, bl*(1-k)+float64(d.c.B)*k
+					alpha = math.Max(alpha, 255*k)
+				}
+			}
+			// A little grain, like a photo: it also makes sizes realistic.
+			noise = noise*1664525 + 1013904223
+			n := float64(noise>>24)/255*12 - 6
+			o := img.PixOffset(x, y)
+			px := img.Pix[o : o+4 : o+4]
+			px[0], px[1], px[2], px[3] = clamp8(r+n), clamp8(g+n), clamp8(bl+n), uint8(alpha)
+		}
+	}
+	var buf bytes.Buffer
+	var err error
+	if asPNG {
+		err = png.Encode(&buf, img)
+	} else {
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 88})
+	}
+	return buf.Bytes(), err
+}
+
+func clamp8(v float64) uint8 {
+	switch {
+	case v < 0:
+		return 0
+	case v > 255:
+		return 255
+	}
+	return uint8(v)
+}
+
+// clampSize keeps a requested size within a model's pixel budget (keeping the aspect ratio) and
+// sane bounds.
+func clampSize(w, h, maxPixels int) (int, int) {
+	if w <= 0 {
+		w = 1024
+	}
+	if h <= 0 {
+		h = 1024
+	}
+	if maxPixels <= 0 {
+		maxPixels = 4096 * 4096
+	}
+	if w*h > maxPixels {
+		k := math.Sqrt(float64(maxPixels) / float64(w*h))
+		w, h = int(float64(w)*k), int(float64(h)*k)
+	}
+	return max(64, min(w, 4096)), max(64, min(h, 4096))
 }

@@ -1,5 +1,0 @@
-package sim
-
-import "net/url"
-
-func urlPathUnescape(s string) (string, error) { return url.PathUnescape(s) }
