@@ -46,7 +46,7 @@ type UsageRecord struct {
 func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.tm.meta)
 	defer cancel()
-	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, path, nil), auth: true})
+	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, path, nil), auth: true, buffer: 16 << 20})
 	if err != nil {
 		return err
 	}

@@ -239,7 +239,7 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 		return pr, nil
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/audio/transcriptions", nil),
-		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.text})
+		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.text, buffer: 32 << 20})
 	if err != nil {
 		return nil, err
 	}

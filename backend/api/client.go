@@ -193,6 +193,10 @@ type request struct {
 	// headerTimeout bounds the wait for the response headers only, for answers that are
 	// handed over as streams (chat, speech) and so cannot have a limit on the whole body.
 	headerTimeout time.Duration
+	// buffer, when > 0, reads the whole 2xx body (up to that many bytes) inside the attempt,
+	// so that a body cut short is retried like a failed request: nothing has reached the
+	// caller yet. Streams leave it 0.
+	buffer int64
 	// noRetry disables retries (a streamed upload whose body cannot be made twice).
 	noRetry bool
 }
@@ -209,7 +213,10 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 			return resp, nil
 		}
 		e, _ := AsError(err)
-		if e == nil || r.noRetry || attempt >= c.opts.MaxRetries || c.opts.MaxRetries < 0 || !e.Retryable() || e.Kind == KindNetwork {
+		// Network failures (refused, unreachable) are reported at once: the user's connection
+		// is down more often than a retry helps. A buffered body cut short is retried.
+		retryable := e != nil && (e.Retryable() && e.Kind != KindNetwork || e.Kind == KindIncomplete && r.buffer > 0)
+		if !retryable || r.noRetry || attempt >= c.opts.MaxRetries || c.opts.MaxRetries < 0 {
 			return nil, err
 		}
 		wait := c.backoff(attempt)
@@ -306,6 +313,14 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 	c.log.Debug("response", "method", r.method, "path", logPath(req.URL), "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx, actx: actx}
+		if r.buffer > 0 {
+			data, err := readAll(resp, r.buffer)
+			if err != nil {
+				c.log.Debug("body failed", "method", r.method, "path", logPath(req.URL), "error", err.Error())
+				return nil, err
+			}
+			resp.Body = &bufferedBody{Reader: bytes.NewReader(data), data: data}
+		}
 		return resp, nil
 	}
 	defer cancel()
@@ -383,9 +398,20 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
+// bufferedBody is a 2xx body read whole inside its attempt.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+func (*bufferedBody) Close() error { return nil }
+
 // readAll reads a whole 2xx body, with a limit, mapping a cut body to KindIncomplete.
 func readAll(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
+	if b, ok := resp.Body.(*bufferedBody); ok {
+		return b.data, nil // read (and checked) inside the attempt already
+	}
 	var buf bytes.Buffer
 	if resp.ContentLength > 0 && resp.ContentLength <= limit {
 		buf.Grow(int(resp.ContentLength) + bytes.MinRead) // one allocation instead of a dozen

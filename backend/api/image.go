@@ -139,7 +139,7 @@ func (c *Client) Image(ctx context.Context, r ImageRequest) (*ImageResult, error
 		return c.imageEdit(ctx, r)
 	}
 	u, _ := c.ImageURL(r)
-	resp, err := c.send(ctx, request{method: http.MethodGet, url: u, auth: true, attemptTimeout: c.tm.image})
+	resp, err := c.send(ctx, request{method: http.MethodGet, url: u, auth: true, attemptTimeout: c.tm.image, buffer: maxImageBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (c *Client) imageEdit(ctx context.Context, r ImageRequest) (*ImageResult, e
 		return pr, nil
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/images/edits", nil),
-		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.image})
+		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.image, buffer: maxImageBytes * 2})
 	if err != nil {
 		return nil, err
 	}

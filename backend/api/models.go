@@ -379,7 +379,7 @@ func (c *Client) Models(ctx context.Context, kind string) ([]Model, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.tm.meta)
 	defer cancel()
-	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, path, nil)})
+	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, path, nil), buffer: 16 << 20})
 	if err != nil {
 		return nil, err
 	}

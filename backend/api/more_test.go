@@ -341,3 +341,31 @@ func TestStreamsHaveAHeaderTimeout(t *testing.T) {
 		t.Fatalf("the throttled stream was not slower than the header timeout (%s): the test proves nothing", time.Since(start))
 	}
 }
+
+// TestCutBodyIsRetriedWhenNothingWasHandedOver: an image or a chat reply read whole by the
+// client is retried (identically) when its body is cut; a stream is not (TestChatStreamCutIsIncomplete).
+func TestCutBodyIsRetriedWhenNothingWasHandedOver(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "secret")
+	ctx := context.Background()
+	e.sim.Inject(sim.Fault{PathPrefix: "/image/", CutAfter: 300})
+	res, err := c.Image(ctx, api.ImageRequest{Prompt: "cut", Model: "flux", Width: 128, Height: 128, Seed: seed(5)})
+	if err != nil || res.Width != 128 {
+		t.Fatalf("%v", err)
+	}
+	e.sim.Inject(sim.Fault{PathPrefix: "/v1/chat/completions", CutAfter: 50})
+	if _, err := c.Chat(ctx, api.ChatRequest{Messages: []api.Message{{Role: "user", Content: "write 30 words"}}}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := waitRequests(e, 4)
+	if len(reqs) != 4 || reqs[0].RawQuery != reqs[1].RawQuery || reqs[2].BodySHA256 != reqs[3].BodySHA256 {
+		t.Fatalf("want two identical pairs, got %d requests", len(reqs))
+	}
+	// Cut every time: the error is KindIncomplete after the retries.
+	e.sim.Inject(sim.Fault{PathPrefix: "/image/", CutAfter: 300, Times: 10})
+	quick := e.clientWait(t, e.sim.Key("secret"), 20*time.Millisecond) // short backoff, same rules
+	_, err = quick.Image(ctx, api.ImageRequest{Prompt: "cut again", Model: "flux", Width: 128, Height: 128, Seed: seed(6)})
+	if !api.IsKind(err, api.KindIncomplete) {
+		t.Fatalf("want KindIncomplete, got %v", err)
+	}
+}

@@ -49,7 +49,7 @@ func (c *Client) Text(ctx context.Context, r TextRequest) (string, Meta, error) 
 		q.Set("json", "true")
 	}
 	resp, err := c.send(ctx, request{method: http.MethodGet, url: endpoint(c.base, "/text/"+escapePrompt(r.Prompt), q),
-		auth: true, attemptTimeout: c.tm.text})
+		auth: true, attemptTimeout: c.tm.text, buffer: 32 << 20})
 	if err != nil {
 		return "", Meta{}, err
 	}
@@ -244,7 +244,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (*ChatResult, error) {
 		return nil, err
 	}
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/chat/completions", nil),
-		body: bytesBody(body), contentType: "application/json", auth: true, attemptTimeout: c.tm.text})
+		body: bytesBody(body), contentType: "application/json", auth: true, attemptTimeout: c.tm.text, buffer: 64 << 20})
 	if err != nil {
 		return nil, err
 	}
