@@ -111,7 +111,10 @@ func (e *Error) Error() string {
 // Unwrap gives the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Retryable tells whether sending the identical request again may succeed.
+// Retryable tells whether sending the identical request again may succeed (a "try again"
+// button). The client retries these itself, except network failures, which it reports at once,
+// and a 429 whose RetryAfter exceeds Options.MaxRetryWait, which it returns with RetryAfter set
+// so that the caller can show a countdown.
 func (e *Error) Retryable() bool {
 	switch e.Kind {
 	case KindUpstream, KindTimeout, KindRateLimited, KindNetwork:
