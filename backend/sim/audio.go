@@ -145,7 +145,11 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v, _ := io.ReadAll(io.LimitReader(p, 1<<16))
-		fields[p.FormName()] = string(v)
+		if old, ok := fields[p.FormName()]; ok { // repeated fields, e.g. timestamp_granularities[]
+			fields[p.FormName()] = old + "," + string(v)
+		} else {
+			fields[p.FormName()] = string(v)
+		}
 	}
 	if data == nil {
 		badRequest(w, "file", "Required")
@@ -163,10 +167,22 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = "json"
 	}
-	if !contains([]string{"json", "text", "srt", "vtt", "verbose_json"}, format) {
-		badRequest(w, "response_format", "Unsupported response_format for "+m.Name+"; accepted: json, text, srt, verbose_json, vtt")
+	// Support is per model; an unsupported combination lists the accepted formats.
+	accepted := []string{"json", "text", "srt", "verbose_json", "vtt"}
+	if m.Name == "scribe" {
+		accepted = append(accepted, "diarized_json")
+	}
+	if !contains(accepted, format) {
+		badRequest(w, "response_format", "Unsupported response_format "+strconv.Quote(format)+" for "+m.Name+"; accepted: "+strings.Join(accepted, ", "))
 		return
 	}
+	if v := fields["temperature"]; v != "" {
+		if t, err := strconv.ParseFloat(v, 64); err != nil || t < 0 || t > 1 {
+			badRequest(w, "temperature", "Number must be between 0 and 1")
+			return
+		}
+	}
+	words := strings.Contains(fields["timestamp_granularities[]"]+","+fields["timestamp_granularities"], "word")
 	lang := fields["language"]
 	if lang == "" {
 		lang = "en"
@@ -178,7 +194,7 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 		produce: func() (*result, error) {
 			h := http.Header{}
 			usageHeaders(h, m, "prompt-audio-seconds", dur)
-			body, ct := renderTranscript(segs, format, lang, dur)
+			body, ct := renderTranscript(segs, format, lang, dur, words)
 			h.Set("Content-Type", ct)
 			return &result{status: 200, header: h, chunks: [][]byte{body}, cost: cost}, nil
 		}})
@@ -208,7 +224,8 @@ func transcriptSegments(data []byte, dur float64) []segment {
 
 func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
-func renderTranscript(segs []segment, format, lang string, dur float64) ([]byte, string) {
+// renderTranscript writes a transcript in one of the response formats.
+func renderTranscript(segs []segment, format, lang string, dur float64, withWords bool) ([]byte, string) {
 	var texts []string
 	for _, s := range segs {
 		texts = append(texts, s.Text)
@@ -235,13 +252,40 @@ func renderTranscript(segs []segment, format, lang string, dur float64) ([]byte,
 			js = append(js, map[string]any{"id": s.ID, "seek": 0, "start": s.Start, "end": s.End, "text": " " + s.Text,
 				"tokens": []int{}, "temperature": 0.0, "avg_logprob": -0.2, "compression_ratio": 1.3, "no_speech_prob": 0.01})
 		}
-		b, _ := json.Marshal(map[string]any{"task": "transcribe", "language": lang, "duration": round3(dur), "text": full, "segments": js})
+		out := map[string]any{"task": "transcribe", "language": lang, "duration": round3(dur), "text": full, "segments": js}
+		if withWords {
+			out["words"] = wordTimings(segs)
+		}
+		b, _ := json.Marshal(out)
+		return b, "application/json"
+	case "diarized_json":
+		var js []map[string]any
+		for i, s := range segs {
+			js = append(js, map[string]any{"type": "transcript.text.segment", "id": fmt.Sprintf("seg_%d", s.ID),
+				"speaker": string(rune('A' + i%2)), "text": s.Text, "start": s.Start, "end": s.End})
+		}
+		b, _ := json.Marshal(map[string]any{"text": full, "duration": round3(dur), "segments": js})
 		return b, "application/json"
 	}
 	b, _ := json.Marshal(map[string]any{"text": full})
 	return b, "application/json"
 }
 
+// wordTimings spreads each segment's words evenly over its time.
+func wordTimings(segs []segment) []map[string]any {
+	out := []map[string]any{}
+	for _, s := range segs {
+		ws := strings.Fields(s.Text)
+		step := (s.End - s.Start) / float64(len(ws))
+		for i, w := range ws {
+			out = append(out, map[string]any{"word": strings.Trim(w, ".,"), "start": round3(s.Start + float64(i)*step),
+				"end": round3(s.Start + float64(i+1)*step)})
+		}
+	}
+	return out
+}
+
+// stamp formats seconds as an SRT (00:00:01,500) or VTT (00:00:01.500) timestamp.
 func stamp(sec float64, format string) string {
 	ms := int(sec*1000 + 0.5)
 	sep := ","

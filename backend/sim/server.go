@@ -186,6 +186,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
 	}()
+	if r.Body == nil { // a client-side request handed straight to ServeHTTP
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	sum := sha256.Sum256(body)
 	rec.BodySHA256 = hex.EncodeToString(sum[:])
@@ -230,7 +233,7 @@ func (s *Server) logf(format string, args ...any) {
 	s.opts.Logf("%s", maskKeys(fmt.Sprintf(format, args...)))
 }
 
-var keyShape = regexp.MustCompile(`\b([sp]k_)[A-Za-z0-9]{4,}`)
+var keyShape = regexp.MustCompile(`([sp]k_)[A-Za-z0-9]{4,}`)
 
 // maskKeys hides keys that a path or message might carry.
 func maskKeys(s string) string { return keyShape.ReplaceAllString(s, "${1}…") }

@@ -145,98 +145,96 @@ type chatBody struct {
 
 // handleChat serves POST /v1/chat/completions, and POST /text (plain: the bare content).
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) {
-	{
-		a := s.authenticate(w, r)
-		if a == nil {
-			return
-		}
-		var body chatBody
-		if err := json.Unmarshal(requestBody(r), &body); err != nil {
-			writeError(w, 400, "Invalid JSON body", nil)
-			return
-		}
-		if len(body.Messages) == 0 {
-			badRequest(w, "messages", "Required")
-			return
-		}
-		m := s.resolveModel(w, body.Model, "text")
-		if m == nil {
-			return
-		}
-		if body.Temperature != nil && (*body.Temperature < 0 || *body.Temperature > 2) {
-			badRequest(w, "temperature", "Number must be between 0 and 2")
-			return
-		}
-		if body.Seed != nil && (*body.Seed < -1 || *body.Seed > 2147483647) {
-			badRequest(w, "seed", "Number must be between -1 and 2147483647")
-			return
-		}
-		prompt, hasImage, hasAudio, err := lastUser(body)
-		if err != nil {
-			writeError(w, 400, err.Error(), nil)
-			return
-		}
-		if hasImage && !contains(m.InputModalities, "image") {
-			writeError(w, 400, fmt.Sprintf("Model %s does not accept image input", m.Name), nil)
-			return
-		}
-		if hasAudio && !contains(m.InputModalities, "audio") {
-			writeError(w, 400, fmt.Sprintf("Model %s does not accept audio input", m.Name), nil)
-			return
-		}
-		if moderated(prompt) {
-			writeModerated(w)
-			return
-		}
-		var rf struct {
-			Type string `json:"type"`
-		}
-		json.Unmarshal(body.ResponseFormat, &rf)
-		wantsJSON := rf.Type == "json_object" || rf.Type == "json_schema"
-		reply := replyFor(prompt, body.MaxTokens)
-		if hasImage {
-			reply = "I can see the image you attached. " + reply
-		}
-		if hasAudio {
-			reply = "I listened to the audio you attached. " + reply
-		}
-		if wantsJSON {
-			b, _ := json.Marshal(map[string]any{"answer": reply})
-			reply = string(b)
-		}
-		reasoning := ""
-		if m.Reasoning {
-			reasoning = "Let me think about \"" + firstLine(prompt, 40) + "\" step by step. First, the key idea; then the details."
-		}
-		est := m.price * 500
-		if body.Stream {
-			s.runChatStream(w, r, a, m, reply, reasoning, est, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON, "")
-			return
-		}
-		s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
-			cacheKey: "POST " + r.URL.Path + " " + sha(requestBody(r)),
-			latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
-			produce: func() (*result, error) {
-				ntok := len(tokens(reply))
-				h := http.Header{}
-				usageHeaders(h, m, "completion-text-tokens", float64(ntok))
-				cost := float64(ntok) * m.price
-				if plain {
-					h.Set("Content-Type", "text/plain; charset=utf-8")
-					return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: cost}, nil
-				}
-				msg := map[string]any{"role": "assistant", "content": reply}
-				if reasoning != "" {
-					msg["reasoning_content"] = reasoning
-				}
-				b, _ := json.Marshal(map[string]any{"id": "chatcmpl-" + randomID(10), "object": "chat.completion",
-					"created": time.Now().Unix(), "model": m.Name,
-					"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": msg}},
-					"usage":   usageJSON(len(prompt)/4+1, ntok, len(tokens(reasoning)))})
-				h.Set("Content-Type", "application/json")
-				return &result{status: 200, header: h, chunks: [][]byte{b}, cost: cost}, nil
-			}})
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
 	}
+	var body chatBody
+	if err := json.Unmarshal(requestBody(r), &body); err != nil {
+		writeError(w, 400, "Invalid JSON body", nil)
+		return
+	}
+	if len(body.Messages) == 0 {
+		badRequest(w, "messages", "Required")
+		return
+	}
+	m := s.resolveModel(w, body.Model, "text")
+	if m == nil {
+		return
+	}
+	if body.Temperature != nil && (*body.Temperature < 0 || *body.Temperature > 2) {
+		badRequest(w, "temperature", "Number must be between 0 and 2")
+		return
+	}
+	if body.Seed != nil && (*body.Seed < -1 || *body.Seed > 2147483647) {
+		badRequest(w, "seed", "Number must be between -1 and 2147483647")
+		return
+	}
+	prompt, hasImage, hasAudio, err := lastUser(body)
+	if err != nil {
+		writeError(w, 400, err.Error(), nil)
+		return
+	}
+	if hasImage && !contains(m.InputModalities, "image") {
+		writeError(w, 400, fmt.Sprintf("Model %s does not accept image input", m.Name), nil)
+		return
+	}
+	if hasAudio && !contains(m.InputModalities, "audio") {
+		writeError(w, 400, fmt.Sprintf("Model %s does not accept audio input", m.Name), nil)
+		return
+	}
+	if moderated(prompt) {
+		writeModerated(w)
+		return
+	}
+	var rf struct {
+		Type string `json:"type"`
+	}
+	json.Unmarshal(body.ResponseFormat, &rf)
+	wantsJSON := rf.Type == "json_object" || rf.Type == "json_schema"
+	reply := replyFor(prompt, body.MaxTokens)
+	if hasImage {
+		reply = "I can see the image you attached. " + reply
+	}
+	if hasAudio {
+		reply = "I listened to the audio you attached. " + reply
+	}
+	if wantsJSON {
+		b, _ := json.Marshal(map[string]any{"answer": reply})
+		reply = string(b)
+	}
+	reasoning := ""
+	if m.Reasoning {
+		reasoning = "Let me think about \"" + firstLine(prompt, 40) + "\" step by step. First, the key idea; then the details."
+	}
+	est := m.price * 500
+	if body.Stream {
+		s.runChatStream(w, r, a, m, reply, reasoning, est, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON, "")
+		return
+	}
+	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
+		cacheKey: "POST " + r.URL.Path + " " + sha(requestBody(r)),
+		latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
+		produce: func() (*result, error) {
+			ntok := len(tokens(reply))
+			h := http.Header{}
+			usageHeaders(h, m, "completion-text-tokens", float64(ntok))
+			cost := float64(ntok) * m.price
+			if plain {
+				h.Set("Content-Type", "text/plain; charset=utf-8")
+				return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: cost}, nil
+			}
+			msg := map[string]any{"role": "assistant", "content": reply}
+			if reasoning != "" {
+				msg["reasoning_content"] = reasoning
+			}
+			b, _ := json.Marshal(map[string]any{"id": "chatcmpl-" + randomID(10), "object": "chat.completion",
+				"created": time.Now().Unix(), "model": m.Name,
+				"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": msg}},
+				"usage":   usageJSON(len(prompt)/4+1, ntok, len(tokens(reasoning)))})
+			h.Set("Content-Type", "application/json")
+			return &result{status: 200, header: h, chunks: [][]byte{b}, cost: cost}, nil
+		}})
 }
 
 func usageJSON(prompt, completion, reasoning int) map[string]any {
