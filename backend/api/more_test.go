@@ -369,3 +369,24 @@ func TestCutBodyIsRetriedWhenNothingWasHandedOver(t *testing.T) {
 		t.Fatalf("want KindIncomplete, got %v", err)
 	}
 }
+
+func TestAudioPartInChat(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "q.wav")
+	os.WriteFile(wav, tinyWAV(8000), 0o644)
+	part, err := api.AudioPartFromFile(wav)
+	if err != nil || part.AudioFormat != "wav" || len(part.AudioData) != 44+16000 {
+		t.Fatalf("part: %+v %v", part.AudioFormat, err)
+	}
+	notAudio := filepath.Join(dir, "x.wav")
+	os.WriteFile(notAudio, []byte("plain text, not audio"), 0o644)
+	if _, err := api.AudioPartFromFile(notAudio); err == nil {
+		t.Fatal("a text file named .wav was accepted as audio")
+	}
+	res, err := e.client(t, "secret").Chat(context.Background(), api.ChatRequest{Model: "openai-audio",
+		Messages: []api.Message{{Role: "user", Content: "what did I say?", Parts: []api.Part{part}}}})
+	if err != nil || res.Content == "" {
+		t.Fatalf("audio chat: %v", err)
+	}
+}

@@ -331,3 +331,27 @@ func TestMediaAnsweredWithAnError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestMediaShortOfContentLength: a body that ends before its announced Content-Length is
+// KindIncomplete from Read, never a quiet io.EOF.
+func TestMediaShortOfContentLength(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/mpeg")
+		w.Header().Set("Content-Length", "5000")
+		w.Write(append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), make([]byte, 1990)...))
+	}))
+	defer srv.Close()
+	c, _ := New(Options{BaseURL: srv.URL, Key: "sk_abcdefghijklmnopqrstuv"})
+	ms, err := c.Speech(context.Background(), SpeechRequest{Text: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Body.Close()
+	if ms.Meta.ContentType != "audio/mpeg" {
+		t.Fatalf("type %q", ms.Meta.ContentType)
+	}
+	n, err := io.Copy(io.Discard, ms.Body)
+	if !IsKind(err, KindIncomplete) || n != 2000 {
+		t.Fatalf("read %d bytes, err %v; want 2000 and KindIncomplete", n, err)
+	}
+}
