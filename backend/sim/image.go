@@ -213,7 +213,7 @@ func (s *Server) handleImagesJSON(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "n", "Only n=1 is supported")
 		return
 	}
-	m := s.resolveModel(w, body.Model, "image")
+	m := s.resolveModel(w, body.Model, "images")
 	if m == nil {
 		return
 	}
@@ -253,7 +253,7 @@ func (s *Server) handleImageEdits(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "prompt", "Required")
 		return
 	}
-	m := s.resolveModel(w, r.FormValue("model"), "image")
+	m := s.resolveModel(w, r.FormValue("model"), "images")
 	if m == nil {
 		return
 	}

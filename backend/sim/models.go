@@ -130,7 +130,7 @@ func catalogue() []*model {
 // defaultModel is the registry's DEFAULT_*_MODEL for a route.
 func defaultModel(route string) string {
 	switch route {
-	case "image":
+	case "image", "images":
 		return "zimage"
 	case "video":
 		return "veo"
@@ -154,15 +154,19 @@ func (s *Server) findModel(name string) *model {
 	return nil
 }
 
-// routeAccepts reports whether a model of kind may run on a route: /image also serves video.
+// routeAccepts reports whether a model of kind may run on a route: GET /image also serves
+// video; "images" (the OpenAI image routes) takes image models only.
 func routeAccepts(route, kind string) bool {
-	return kind == route || (route == "image" && kind == "video")
+	return kind == route || (route == "image" && kind == "video") || (route == "images" && kind == "image")
 }
 
 // endpointName is how model.ts names a route family in its messages.
 func endpointName(kind string) string {
-	if kind == "transcription" {
+	switch kind {
+	case "transcription":
 		return "audio"
+	case "images":
+		return "image"
 	}
 	return kind
 }
