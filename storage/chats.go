@@ -67,6 +67,19 @@ func (l *Library) AddMessage(ctx context.Context, m *Message) (int64, error) {
 	}
 	att, _ := json.Marshal(m.Attachments)
 	err := l.tx(ctx, func(tx *sql.Tx) error {
+		var kind Kind
+		if err := tx.QueryRowContext(ctx, `SELECT kind FROM items WHERE id = ?`, m.ChatID).Scan(&kind); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("chat %d: %w", m.ChatID, ErrNotFound)
+			}
+			return err
+		}
+		if m.ParentID != nil {
+			var pchat int64
+			if err := tx.QueryRowContext(ctx, `SELECT chat_id FROM messages WHERE id = ?`, *m.ParentID).Scan(&pchat); err != nil || pchat != m.ChatID {
+				return fmt.Errorf("message %d is not in chat %d: %w", *m.ParentID, m.ChatID, ErrNotFound)
+			}
+		}
 		if m.ParentID != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id = ?`, m.ChatID, *m.ParentID); err != nil {
 				return err
@@ -102,7 +115,7 @@ func (l *Library) UpdateMessage(ctx context.Context, m *Message) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			return fmt.Errorf("message %d: %w", m.ID, ErrNotFound)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid = ?`, m.ID); err != nil {
 			return err
@@ -118,6 +131,9 @@ func (l *Library) SelectSibling(ctx context.Context, messageID int64) error {
 		var chat int64
 		var parent sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT chat_id, parent_id FROM messages WHERE id = ?`, messageID).Scan(&chat, &parent); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
+			}
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS ?`, chat, parent); err != nil {
@@ -133,7 +149,7 @@ func (l *Library) SelectSibling(ctx context.Context, messageID int64) error {
 func (l *Library) Messages(ctx context.Context, chatID int64) ([]Message, error) {
 	rows, err := l.r.QueryContext(ctx, `SELECT `+msgCols+`, selected FROM messages WHERE chat_id = ? ORDER BY id`, chatID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: reading chat %d: %w", chatID, err)
 	}
 	defer rows.Close()
 	type node struct {
@@ -264,11 +280,19 @@ func orDefault(s, def string) string {
 // DeleteMessage removes a message (a reply that failed before its first word) and its replies.
 func (l *Library) DeleteMessage(ctx context.Context, id int64) error {
 	return l.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE id = ? OR parent_id = ?)`, id, id); err != nil {
+		// The replies go by ON DELETE CASCADE; their search rows are removed here, all levels down.
+		if _, err := tx.ExecContext(ctx, `WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT m.id FROM messages m JOIN sub ON m.parent_id = sub.id)
+			DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM sub)`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id = ?`, id)
-		return err
+		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("message %d: %w", id, ErrNotFound)
+		}
+		return nil
 	})
 }
 

@@ -2,107 +2,102 @@ package storage
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
-// Limits that keep a hostile archive from filling the disk or memory.
-const (
-	maxImportEntries = 200_000
-	maxImportTotal   = 32 << 30
-	maxManifestBytes = 256 << 20
-)
+// importLimits keep a hostile archive from filling the disk or memory. They are a field of the
+// Library so that tests can lower them.
+type importLimits struct {
+	entries  int    // entries in the archive
+	total    uint64 // declared uncompressed bytes, all entries together
+	manifest int64  // bytes of manifest.json
+}
+
+var defaultImportLimits = importLimits{entries: 200_000, total: 64 << 30, manifest: 256 << 20}
 
 // ImportReport says what an import did.
 type ImportReport struct {
-	Added, Skipped int
-	Media          int
+	Added, Skipped int // items
+	Media          int // media files stored (already present ones included)
 }
 
 // ErrBadArchive means the zip is not a library export or tries something it must not.
 var ErrBadArchive = errors.New("not a valid Pollinations Studio export")
 
+var knownKinds = map[Kind]bool{KindImage: true, KindVideo: true, KindSpeech: true, KindRecording: true,
+	KindTranscript: true, KindChat: true, KindText: true}
+
 // Import merges an export zip into the library. Items already present (same media, or same
 // kind, time and prompt) are skipped; nothing is overwritten. Entries that would escape the
-// library (../, absolute paths), too many entries, and sizes that lie are refused.
+// library (../, absolute paths), too many entries, and sizes that lie are refused before
+// anything is written; each media file is checked against its name (its hash) before it is kept.
 func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, error) {
 	var rep ImportReport
 	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return rep, fmt.Errorf("%w: %v", ErrBadArchive, err)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return rep, fmt.Errorf("storage: importing %s: %w: %v", filepath.Base(zipPath), ErrBadArchive, err)
 	}
 	defer zr.Close()
-	if len(zr.File) > maxImportEntries {
-		return rep, fmt.Errorf("%w: %d entries is too many", ErrBadArchive, len(zr.File))
+	lim := l.limits
+	if len(zr.File) > lim.entries {
+		return rep, fmt.Errorf("storage: importing: %w: %d entries is too many (at most %d)", ErrBadArchive, len(zr.File), lim.entries)
 	}
 	var total uint64
 	var manifestFile *zip.File
 	mediaFiles := map[string]*zip.File{}
 	for _, f := range zr.File {
 		name := f.Name
-		clean := path.Clean(strings.ReplaceAll(name, `\`, "/"))
-		if strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || strings.HasPrefix(clean, "../") || clean == ".." || strings.Contains(name, ":") || clean != name {
-			return rep, fmt.Errorf("%w: entry %q points outside the library", ErrBadArchive, name)
+		if err := checkEntryName(name); err != nil {
+			return rep, fmt.Errorf("storage: importing: %w: %v", ErrBadArchive, err)
 		}
 		total += f.UncompressedSize64
-		if total > maxImportTotal {
-			return rep, fmt.Errorf("%w: it unpacks to more than %d GB", ErrBadArchive, maxImportTotal>>30)
+		if total > lim.total || f.UncompressedSize64 > lim.total {
+			return rep, fmt.Errorf("storage: importing: %w: it unpacks to more than %d bytes", ErrBadArchive, lim.total)
 		}
 		switch {
 		case name == "manifest.json":
 			manifestFile = f
-		case strings.HasPrefix(name, "media/") && l.MediaPath(strings.TrimPrefix(name, "media/")) != "":
+		case name == "media/":
+		case strings.HasPrefix(name, "media/") && l.MediaPath(strings.TrimPrefix(name, "media/")) != "" && f.Mode().IsRegular():
 			mediaFiles[strings.TrimPrefix(name, "media/")] = f
-		case strings.HasSuffix(name, "/"):
 		default:
-			return rep, fmt.Errorf("%w: unexpected entry %q", ErrBadArchive, name)
+			return rep, fmt.Errorf("storage: importing: %w: unexpected entry %q", ErrBadArchive, name)
 		}
 	}
 	if manifestFile == nil {
-		return rep, fmt.Errorf("%w: no manifest.json", ErrBadArchive)
+		return rep, fmt.Errorf("storage: importing: %w: no manifest.json", ErrBadArchive)
 	}
-	raw, err := readEntry(manifestFile, maxManifestBytes)
+	raw, err := readEntry(manifestFile, lim.manifest)
 	if err != nil {
-		return rep, err
+		return rep, fmt.Errorf("storage: importing: %w", err)
 	}
 	var m manifest
 	if err := json.Unmarshal(raw, &m); err != nil || m.Format != "pollinations-studio-library" {
-		return rep, fmt.Errorf("%w: the manifest cannot be read", ErrBadArchive)
+		return rep, fmt.Errorf("storage: importing: %w: the manifest cannot be read", ErrBadArchive)
 	}
 	if m.Version > manifestVersion {
-		return rep, fmt.Errorf("%w: made by a newer version (format %d)", ErrBadArchive, m.Version)
+		return rep, fmt.Errorf("storage: importing: %w: made by a newer version (format %d)", ErrBadArchive, m.Version)
 	}
-	// Media first, each checked against its name (the hash), so no row points at a bad file.
+	for i, e := range m.Items {
+		if !knownKinds[e.Kind] || (e.MediaHash != "" && l.MediaPath(e.MediaHash) == "") || !json.Valid(orEmptyObject(e.Params)) {
+			return rep, fmt.Errorf("storage: importing: %w: item %d of the manifest is malformed", ErrBadArchive, i+1)
+		}
+	}
+	// Media first, each checked against its name (the hash) while it streams to a temporary
+	// file, so no row ever points at a bad or partial file.
 	stored := map[string]bool{}
 	for name, f := range mediaFiles {
-		if err := ctx.Err(); err != nil {
-			return rep, err
+		if err := l.importMedia(ctx, name, f); err != nil {
+			return rep, fmt.Errorf("storage: importing: %w", err)
 		}
-		data, err := readEntry(f, MaxMediaBytes)
-		if err != nil {
-			return rep, err
-		}
-		sum := sha256.Sum256(data)
-		if hex.EncodeToString(sum[:]) != strings.SplitN(name, ".", 2)[0] {
-			return rep, fmt.Errorf("%w: %s does not match its content", ErrBadArchive, name)
-		}
-		ext := ""
-		if i := strings.IndexByte(name, '.'); i >= 0 {
-			ext = name[i:]
-		}
-		got, err := l.PutMedia(ctx, bytes.NewReader(data), ext)
-		if err != nil {
-			return rep, err
-		}
-		stored[got] = true
+		stored[name] = true
 		rep.Media++
 	}
 	idMap := map[int64]int64{}
@@ -112,7 +107,7 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 		}
 		exists, err := l.alreadyHave(ctx, e.Item)
 		if err != nil {
-			return rep, err
+			return rep, fmt.Errorf("storage: importing: %w", err)
 		}
 		if exists {
 			rep.Skipped++
@@ -131,16 +126,13 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 				it.ParentID = nil
 			}
 		}
-		if it.Kind == "" || (it.MediaHash != "" && l.MediaPath(it.MediaHash) == "") {
-			return rep, fmt.Errorf("%w: an item is malformed", ErrBadArchive)
-		}
 		if _, err := l.AddItem(ctx, &it); err != nil {
-			return rep, err
+			return rep, fmt.Errorf("storage: importing (%d items added before this): %w", rep.Added, err)
 		}
 		idMap[oldID] = it.ID
 		if len(e.Segments) > 0 {
 			if err := l.SetSegments(ctx, it.ID, e.Segments); err != nil {
-				return rep, err
+				return rep, fmt.Errorf("storage: importing: %w", err)
 			}
 		}
 		msgMap := map[int64]int64{}
@@ -155,7 +147,7 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 				}
 			}
 			if _, err := l.AddMessage(ctx, &msg); err != nil {
-				return rep, err
+				return rep, fmt.Errorf("storage: importing: %w", err)
 			}
 			msgMap[old] = msg.ID
 		}
@@ -164,7 +156,73 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 	return rep, nil
 }
 
-// readEntry reads a zip entry, refusing one whose content is larger than it declared.
+// checkEntryName refuses names that could escape a folder on any OS: absolute paths, drive
+// letters, backslashes, .. and names that are not in their clean form.
+func checkEntryName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("an entry has no name")
+	case strings.HasPrefix(name, "/"), strings.Contains(name, ":"):
+		return fmt.Errorf("entry %q is an absolute path", name)
+	case strings.Contains(name, `\`):
+		return fmt.Errorf("entry %q has a backslash", name)
+	}
+	clean := path.Clean(strings.TrimSuffix(name, "/"))
+	if clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(clean, "/../") {
+		return fmt.Errorf("entry %q points outside the library", name)
+	}
+	if clean != strings.TrimSuffix(name, "/") {
+		return fmt.Errorf("entry %q is not a plain path", name)
+	}
+	return nil
+}
+
+// importMedia streams one media entry into the library, refusing content longer than declared
+// or not matching its name.
+func (l *Library) importMedia(ctx context.Context, name string, f *zip.File) error {
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadArchive, name, err)
+	}
+	defer rc.Close()
+	hash, ext, _ := strings.Cut(name, ".")
+	if ext != "" {
+		ext = "." + ext
+	}
+	cr := &countingReader{r: io.LimitReader(rc, int64(f.UncompressedSize64)+1)}
+	_, err = l.putMedia(ctx, cr, ext, hash, int64(f.UncompressedSize64))
+	switch {
+	case errors.Is(err, errHashMismatch):
+		return fmt.Errorf("%w: %s does not match its content", ErrBadArchive, name)
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		return fmt.Errorf("%w: %s: %v", ErrBadArchive, name, err)
+	case uint64(cr.n) != f.UncompressedSize64:
+		return fmt.Errorf("%w: %s is not the size it claims", ErrBadArchive, name)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func orEmptyObject(p json.RawMessage) json.RawMessage {
+	if len(p) == 0 {
+		return json.RawMessage("{}")
+	}
+	return p
+}
+
+// readEntry reads a small zip entry whole, refusing one larger than limit or than it declared.
 func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	if f.UncompressedSize64 > uint64(limit) {
 		return nil, fmt.Errorf("%w: %s is too large", ErrBadArchive, f.Name)

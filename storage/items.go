@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -131,10 +132,12 @@ func paramsText(p json.RawMessage) (string, error) {
 	if len(p) == 0 {
 		return "{}", nil
 	}
-	if !json.Valid(p) {
-		return "", errors.New("storage: the parameters are not valid JSON")
+	// Compact, so that the same parameters read back the same after an export and import.
+	var b bytes.Buffer
+	if err := json.Compact(&b, p); err != nil {
+		return "", fmt.Errorf("storage: the parameters are not valid JSON: %w", err)
 	}
-	return string(p), nil
+	return b.String(), nil
 }
 
 // AddItem saves a new item (and its tags, collections and references) and sets it.ID.
@@ -152,17 +155,23 @@ func (l *Library) AddItem(ctx context.Context, it *Item) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if it.MediaHash != "" && l.MediaPath(it.MediaHash) == "" {
-		return 0, fmt.Errorf("storage: %q is not a media name", it.MediaHash)
+	if it.MediaHash != "" {
+		p := l.MediaPath(it.MediaHash)
+		if p == "" {
+			return 0, fmt.Errorf("storage: %q is not a media name", it.MediaHash)
+		}
+		// A row only ever points at a whole file: PutMedia first, then AddItem. An import of an
+		// item whose media was not exported says so with Missing.
+		if !it.Missing && !fileExists(p) {
+			return 0, fmt.Errorf("storage: media %s is not in the library (PutMedia it first)", it.MediaHash)
+		}
 	}
 	err = l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO items (kind, status, error, prompt, negative_prompt, params,
-			model_requested, model_used, seed, width, height, duration_sec, content_type, media_hash, media_size,
-			text, cost, cost_known, created_at, finished_at, favourite, parent_id, relation)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		res, err := tx.StmtContext(ctx, l.stmts.insertItem).ExecContext(ctx,
 			it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
 			nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize,
-			it.Text, it.Cost, it.CostKnown, ms(it.CreatedAt), ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation)
+			it.Text, it.Cost, it.CostKnown, ms(it.CreatedAt), ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID),
+			it.Relation, it.Missing)
 		if err != nil {
 			return err
 		}
@@ -171,10 +180,11 @@ func (l *Library) AddItem(ctx context.Context, it *Item) (int64, error) {
 			return err
 		}
 		it.ID = id
-		if err := writeLists(ctx, tx, it); err != nil {
+		if err := writeLists(ctx, tx, it, true); err != nil {
 			return err
 		}
-		return indexItem(ctx, tx, it)
+		_, err = tx.StmtContext(ctx, l.stmts.indexItem).ExecContext(ctx, it.ID, it.Prompt, it.Text)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage: saving the item: %w", err)
@@ -185,10 +195,13 @@ func (l *Library) AddItem(ctx context.Context, it *Item) (int64, error) {
 	return it.ID, nil
 }
 
-func writeLists(ctx context.Context, tx *sql.Tx, it *Item) error {
-	for _, q := range []string{`DELETE FROM tags WHERE item_id = ?`, `DELETE FROM collections WHERE item_id = ?`, `DELETE FROM item_refs WHERE item_id = ?`} {
-		if _, err := tx.ExecContext(ctx, q, it.ID); err != nil {
-			return err
+// writeLists writes an item's tags, collections and references (replacing them unless fresh).
+func writeLists(ctx context.Context, tx *sql.Tx, it *Item, fresh bool) error {
+	if !fresh {
+		for _, q := range []string{`DELETE FROM tags WHERE item_id = ?`, `DELETE FROM collections WHERE item_id = ?`, `DELETE FROM item_refs WHERE item_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, it.ID); err != nil {
+				return err
+			}
 		}
 	}
 	for _, t := range uniq(it.Tags) {
@@ -222,38 +235,51 @@ func uniq(in []string) []string {
 	return out
 }
 
-func indexItem(ctx context.Context, tx *sql.Tx, it *Item) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM items_fts WHERE rowid = ?`, it.ID); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO items_fts (rowid, prompt, text) VALUES (?, ?, ?)`, it.ID, it.Prompt, it.Text)
-	return err
-}
-
-// UpdateItem rewrites an item's fields (not its id or creation time).
+// UpdateItem rewrites an item's fields (not its id, creation time or trash state). Its media is
+// re-checked: pointing it at a file that is not there marks it missing.
 func (l *Library) UpdateItem(ctx context.Context, it *Item) error {
+	if it.Kind == "" {
+		return errors.New("storage: an item needs a kind")
+	}
 	params, err := paramsText(it.Params)
 	if err != nil {
 		return err
 	}
-	return l.tx(ctx, func(tx *sql.Tx) error {
+	missing := false
+	if it.MediaHash != "" {
+		p := l.MediaPath(it.MediaHash)
+		if p == "" {
+			return fmt.Errorf("storage: %q is not a media name", it.MediaHash)
+		}
+		missing = !fileExists(p)
+	}
+	err = l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE items SET kind=?, status=?, error=?, prompt=?, negative_prompt=?, params=?,
 			model_requested=?, model_used=?, seed=?, width=?, height=?, duration_sec=?, content_type=?, media_hash=?,
-			media_size=?, text=?, cost=?, cost_known=?, finished_at=?, favourite=?, parent_id=?, relation=? WHERE id=?`,
+			media_size=?, text=?, cost=?, cost_known=?, finished_at=?, favourite=?, parent_id=?, relation=?, missing=?
+			WHERE id=?`,
 			it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
 			nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize, it.Text,
-			it.Cost, it.CostKnown, ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation, it.ID)
+			it.Cost, it.CostKnown, ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation, missing, it.ID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			return fmt.Errorf("item %d: %w", it.ID, ErrNotFound)
 		}
-		if err := writeLists(ctx, tx, it); err != nil {
+		if err := writeLists(ctx, tx, it, false); err != nil {
 			return err
 		}
-		return indexItem(ctx, tx, it)
+		return l.reindex(ctx, tx, it.ID)
 	})
+	if err != nil {
+		return fmt.Errorf("storage: updating item %d: %w", it.ID, err)
+	}
+	it.Missing = missing
+	if it.MediaHash != "" {
+		it.MediaPath = l.MediaPath(it.MediaHash)
+	}
+	return nil
 }
 
 // Item returns one item with its tags, collections and references.
@@ -263,7 +289,7 @@ func (l *Library) Item(ctx context.Context, id int64) (*Item, error) {
 		return nil, fmt.Errorf("item %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: reading item %d: %w", id, err)
 	}
 	items := []Item{*it}
 	if err := l.fillLists(ctx, items); err != nil {
@@ -295,7 +321,7 @@ func (l *Library) fillLists(ctx context.Context, items []Item) error {
 	} {
 		rows, err := l.r.QueryContext(ctx, q.sql, args...)
 		if err != nil {
-			return err
+			return fmt.Errorf("storage: reading tags and references: %w", err)
 		}
 		for rows.Next() {
 			var id int64
@@ -318,9 +344,34 @@ func (l *Library) exec(ctx context.Context, q string, args ...any) error {
 	})
 }
 
+// itemExists reports ErrNotFound for an unknown item, inside a write.
+func itemExists(ctx context.Context, tx *sql.Tx, id int64) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM items WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("item %d: %w", id, ErrNotFound)
+	}
+	return err
+}
+
+// onItem runs one statement about an existing item.
+func (l *Library) onItem(ctx context.Context, what string, id int64, q string, args ...any) error {
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		if err := itemExists(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: %s: %w", what, err)
+	}
+	return nil
+}
+
 // SetFavourite marks or unmarks an item.
 func (l *Library) SetFavourite(ctx context.Context, id int64, fav bool) error {
-	return l.exec(ctx, `UPDATE items SET favourite = ? WHERE id = ?`, fav, id)
+	return l.onItem(ctx, "marking a favourite", id, `UPDATE items SET favourite = ? WHERE id = ?`, fav, id)
 }
 
 // AddTag tags an item.
@@ -328,12 +379,12 @@ func (l *Library) AddTag(ctx context.Context, id int64, tag string) error {
 	if tag = strings.TrimSpace(tag); tag == "" {
 		return errors.New("storage: empty tag")
 	}
-	return l.exec(ctx, `INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)`, id, tag)
+	return l.onItem(ctx, "tagging", id, `INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)`, id, tag)
 }
 
 // RemoveTag removes a tag from an item.
 func (l *Library) RemoveTag(ctx context.Context, id int64, tag string) error {
-	return l.exec(ctx, `DELETE FROM tags WHERE item_id = ? AND tag = ?`, id, strings.TrimSpace(tag))
+	return l.onItem(ctx, "removing a tag", id, `DELETE FROM tags WHERE item_id = ? AND tag = ?`, id, strings.TrimSpace(tag))
 }
 
 // AddToCollection puts an item in a collection.
@@ -341,12 +392,12 @@ func (l *Library) AddToCollection(ctx context.Context, id int64, name string) er
 	if name = strings.TrimSpace(name); name == "" {
 		return errors.New("storage: empty collection name")
 	}
-	return l.exec(ctx, `INSERT OR IGNORE INTO collections (item_id, name) VALUES (?, ?)`, id, name)
+	return l.onItem(ctx, "adding to a collection", id, `INSERT OR IGNORE INTO collections (item_id, name) VALUES (?, ?)`, id, name)
 }
 
 // RemoveFromCollection takes an item out of a collection.
 func (l *Library) RemoveFromCollection(ctx context.Context, id int64, name string) error {
-	return l.exec(ctx, `DELETE FROM collections WHERE item_id = ? AND name = ?`, id, strings.TrimSpace(name))
+	return l.onItem(ctx, "removing from a collection", id, `DELETE FROM collections WHERE item_id = ? AND name = ?`, id, strings.TrimSpace(name))
 }
 
 func (l *Library) strings(ctx context.Context, q string) ([]string, error) {

@@ -43,6 +43,9 @@ func scanJob(s scanner) (*Job, error) {
 
 // EnqueueJob saves a new job.
 func (l *Library) EnqueueJob(ctx context.Context, j *Job) (int64, error) {
+	if j.Kind == "" {
+		return 0, errors.New("storage: a job needs a kind")
+	}
 	if !json.Valid(j.Request) {
 		return 0, errors.New("storage: a job's request must be JSON")
 	}
@@ -68,10 +71,23 @@ func (l *Library) EnqueueJob(ctx context.Context, j *Job) (int64, error) {
 	return j.ID, nil
 }
 
-// UpdateJob saves a job's state.
+// UpdateJob saves a job's state (its request and prompt stay as enqueued, for a retry).
 func (l *Library) UpdateJob(ctx context.Context, j *Job) error {
-	return l.exec(ctx, `UPDATE jobs SET status=?, error=?, item_id=?, attempts=?, started_at=?, finished_at=? WHERE id=?`,
-		j.Status, j.Error, nullInt(j.ItemID), j.Attempts, ms(j.StartedAt), ms(j.FinishedAt), j.ID)
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status=?, error=?, item_id=?, attempts=?, started_at=?, finished_at=? WHERE id=?`,
+			j.Status, j.Error, nullInt(j.ItemID), j.Attempts, ms(j.StartedAt), ms(j.FinishedAt), j.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("job %d: %w", j.ID, ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: updating a job: %w", err)
+	}
+	return nil
 }
 
 // Job returns one job.
@@ -80,7 +96,10 @@ func (l *Library) Job(ctx context.Context, id int64) (*Job, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("job %d: %w", id, ErrNotFound)
 	}
-	return j, err
+	if err != nil {
+		return nil, fmt.Errorf("storage: reading job %d: %w", id, err)
+	}
+	return j, nil
 }
 
 // Jobs lists jobs in the given states (all when none), oldest first.
@@ -96,7 +115,7 @@ func (l *Library) Jobs(ctx context.Context, statuses ...Status) ([]Job, error) {
 	}
 	rows, err := l.r.QueryContext(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: listing jobs: %w", err)
 	}
 	defer rows.Close()
 	var out []Job

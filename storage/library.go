@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
@@ -30,8 +31,15 @@ type Library struct {
 	r   *sql.DB // readers (WAL lets them run during writes)
 
 	thumbs *thumbnailer
+	limits importLimits
+	stmts  stmts // prepared statements on the writer for the hot write paths
+
 	bg     sync.WaitGroup
 	cancel context.CancelFunc
+
+	recDone chan struct{} // closed when the reconcile started by Open has finished
+	recRep  ReconcileReport
+	recErr  error
 }
 
 // DefaultDir is where the library lives unless told otherwise: $POLLINATIONS_STUDIO_DATA, else
@@ -73,14 +81,26 @@ func dsn(path string, readOnly bool) string {
 		v.Set("_txlock", "immediate")
 		v.Set("mode", "rwc")
 	}
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+	p := filepath.ToSlash(path)
+	if vol := filepath.VolumeName(path); vol != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p // file:///C:/... on Windows
+	}
+	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + v.Encode()
 }
 
-// Open opens (creating if needed) the library in dir, migrating it to the current schema.
+// Open opens (creating if needed) the library in dir, migrating it to the current schema (after
+// copying the database aside). It then reconciles rows and media files in the background, so
+// that opening stays fast however large the library is; WaitReconcile waits for that pass.
 func Open(ctx context.Context, dir string) (*Library, error) {
-	return open(ctx, dir, migrations)
+	l, err := open(ctx, dir, migrations)
+	if err != nil {
+		return nil, err
+	}
+	l.startReconcile()
+	return l, nil
 }
 
+// open opens the library with the given migrations and starts nothing in the background.
 func open(ctx context.Context, dir string, migs []migration) (*Library, error) {
 	if dir == "" {
 		return nil, errors.New("storage: no library folder given")
@@ -110,9 +130,42 @@ func open(ctx context.Context, dir string, migs []migration) (*Library, error) {
 		return nil, fmt.Errorf("storage: opening %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	l := &Library{dir: dir, w: w, r: r}
-	l.thumbs = newThumbnailer(l, 2)
+	// Keep reader connections: each new one re-reads the schema.
+	r.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	l := &Library{dir: dir, w: w, r: r, limits: defaultImportLimits}
+	if err := l.stmts.prepare(ctx, w); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("storage: preparing statements: %w", err)
+	}
+	l.thumbs = newThumbnailer(l, max(2, runtime.NumCPU()))
 	return l, nil
+}
+
+// startReconcile runs Reconcile once in the background; Close cancels and waits for it.
+func (l *Library) startReconcile() {
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	l.recDone = make(chan struct{})
+	l.bg.Add(1)
+	go func() {
+		defer l.bg.Done()
+		defer close(l.recDone)
+		l.recRep, l.recErr = l.Reconcile(ctx)
+	}()
+}
+
+// WaitReconcile waits for the reconcile pass started by Open and returns what it found.
+func (l *Library) WaitReconcile(ctx context.Context) (ReconcileReport, error) {
+	if l.recDone == nil {
+		return ReconcileReport{}, nil
+	}
+	select {
+	case <-l.recDone:
+		return l.recRep, l.recErr
+	case <-ctx.Done():
+		return ReconcileReport{}, ctx.Err()
+	}
 }
 
 // Dir is the library folder.
@@ -124,6 +177,7 @@ func (l *Library) Close() error {
 		l.cancel()
 	}
 	l.bg.Wait()
+	l.stmts.close()
 	err := l.r.Close()
 	if werr := l.w.Close(); err == nil {
 		err = werr
@@ -131,17 +185,55 @@ func (l *Library) Close() error {
 	return err
 }
 
-// tx runs f in one write transaction.
+// tx runs f in one write transaction (BEGIN IMMEDIATE, through the one writer connection).
 func (l *Library) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := l.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("beginning a write: %w", err)
 	}
 	if err := f(tx); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
+
+// stmts are the statements every generation runs, prepared once on the writer.
+type stmts struct {
+	insertItem, indexItem, unindexItem *sql.Stmt
+}
+
+func (s *stmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&s.insertItem, `INSERT INTO items (kind, status, error, prompt, negative_prompt, params,
+			model_requested, model_used, seed, width, height, duration_sec, content_type, media_hash, media_size,
+			text, cost, cost_known, created_at, finished_at, favourite, parent_id, relation, missing)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
+		{&s.indexItem, `INSERT INTO items_fts (rowid, prompt, text) VALUES (?, ?, ?)`},
+		{&s.unindexItem, `DELETE FROM items_fts WHERE rowid = ?`},
+	} {
+		st, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			s.close()
+			return err
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (s *stmts) close() {
+	for _, st := range []*sql.Stmt{s.insertItem, s.indexItem, s.unindexItem} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // IntegrityCheck runs PRAGMA integrity_check.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -45,8 +44,9 @@ func loadMigrations() []migration {
 // SchemaVersion is the schema this build writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
-// migrate brings the database to the newest schema: each step in its own transaction that also
-// sets user_version, after a copy of the database has been put aside.
+// migrate brings the database to the newest schema. The pending steps run in one transaction
+// that also sets user_version, after a copy of the database has been put aside: a failure
+// leaves the library exactly as it was, and the error says so and where the copy is.
 func migrate(ctx context.Context, db *sql.DB, path string, migs []migration) error {
 	var v int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
@@ -63,61 +63,49 @@ func migrate(ctx context.Context, db *sql.DB, path string, migs []migration) err
 	if v > 0 {
 		b, err := backupDB(ctx, db, path, v)
 		if err != nil {
-			return fmt.Errorf("storage: copying the library aside before upgrading it: %w", err)
+			return fmt.Errorf("storage: copying the library aside before upgrading it (nothing was changed): %w", err)
 		}
 		backup = b
 	}
+	fail := func(m migration, err error) error {
+		where := "your library was left as it was"
+		if backup != "" {
+			where += "; a copy from before the upgrade is at " + backup
+		}
+		return fmt.Errorf("storage: upgrading the library from schema %d to %d failed at %s, %s: %w", v, latest, m.name, where, err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(migs[0], err)
+	}
+	defer tx.Rollback()
 	for _, m := range migs {
 		if m.version <= v {
 			continue
 		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fail(m, err)
 		}
-		_, err = tx.ExecContext(ctx, m.sql)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+		// PRAGMA takes no parameters; the version is our own number, not input.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			return fail(m, err)
 		}
-		if err == nil {
-			err = tx.Commit()
-		} else {
-			tx.Rollback()
-		}
-		if err != nil {
-			where := "your library was left as it was"
-			if backup != "" {
-				where += "; a copy from before the upgrade is at " + backup
-			}
-			return fmt.Errorf("storage: upgrading the library to schema %d (%s) failed, %s: %w", m.version, m.name, where, err)
-		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(migs[len(migs)-1], err)
 	}
 	return nil
 }
 
-// backupDB checkpoints the WAL and copies the database file.
+// backupDB writes a consistent copy of the database beside it (VACUUM INTO reads one snapshot,
+// WAL included) and returns its path.
 func backupDB(ctx context.Context, db *sql.DB, path string, version int) (string, error) {
-	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+	dst := fmt.Sprintf("%s.v%d-%s.bak", path, version, time.Now().Format("20060102-150405.000"))
+	if _, err := os.Stat(dst); err == nil {
+		return "", fmt.Errorf("%s already exists", dst)
+	}
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
 		return "", err
 	}
-	dst := fmt.Sprintf("%s.v%d-%s.bak", path, version, time.Now().Format("20060102-150405"))
-	in, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return "", err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return "", err
-	}
-	return dst, out.Close()
+	return dst, nil
 }

@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -14,9 +17,10 @@ type Sort string
 
 // The sorts.
 const (
-	SortNewest Sort = "newest"
-	SortOldest Sort = "oldest"
-	SortCost   Sort = "cost"
+	SortNewest    Sort = "newest"
+	SortOldest    Sort = "oldest"
+	SortCost      Sort = "cost"      // most expensive first
+	SortRelevance Sort = "relevance" // best text match first (newest first without text)
 )
 
 // Query selects items. Zero fields do not filter.
@@ -123,14 +127,17 @@ func (q Query) where() (string, []any) {
 		args = append(args, *q.MaxCost)
 	}
 	if m := MatchExpr(q.Text); m != "" {
-		conds = append(conds, `(id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)
-			OR id IN (SELECT chat_id FROM messages WHERE id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)))`)
+		// One IN over both indexes: SQLite builds the set once and then either walks the
+		// ordering index testing membership, or looks the few matches up by rowid.
+		conds = append(conds, `id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?
+			UNION SELECT m.chat_id FROM messages m WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?))`)
 		args = append(args, m, m)
 	}
 	return strings.Join(conds, " AND "), args
 }
 
 func (q Query) order() (col, dir string) {
+	// Relevance is ranked in Go (searchRelevance); here it falls back to newest first.
 	switch q.Sort {
 	case SortOldest:
 		return "created_at", "ASC"
@@ -140,11 +147,16 @@ func (q Query) order() (col, dir string) {
 	return "created_at", "DESC"
 }
 
-// Search returns one page of matching items.
+// Search returns one page of matching items. Pages are keyset pages (the cursor is the last
+// row's sort key), so any window costs the same; relevance pages are ranked in memory once per
+// call and cut by position.
 func (l *Library) Search(ctx context.Context, q Query) (Page, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 200
+	}
+	if q.Sort == SortRelevance && MatchExpr(q.Text) != "" {
+		return l.searchRelevance(ctx, q, limit)
 	}
 	where, args := q.where()
 	col, dir := q.order()
@@ -163,21 +175,9 @@ func (l *Library) Search(ctx context.Context, q Query) (Page, error) {
 	}
 	sqlText := fmt.Sprintf(`SELECT %s FROM items WHERE %s ORDER BY %s %s, id %s LIMIT ?`, itemCols, where, col, dir, dir)
 	args = append(args, limit+1)
-	rows, err := l.r.QueryContext(ctx, sqlText, args...)
+	items, err := l.queryItems(ctx, sqlText, args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("storage: searching: %w", err)
-	}
-	defer rows.Close()
-	var items []Item
-	for rows.Next() {
-		it, err := l.scanItem(rows)
-		if err != nil {
-			return Page{}, err
-		}
-		items = append(items, *it)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, err
 	}
 	var p Page
 	if len(items) > limit {
@@ -196,6 +196,116 @@ func (l *Library) Search(ctx context.Context, q Query) (Page, error) {
 	return p, nil
 }
 
+func (l *Library) queryItems(ctx context.Context, sqlText string, args ...any) ([]Item, error) {
+	rows, err := l.r.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Item
+	for rows.Next() {
+		it, err := l.scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, *it)
+	}
+	return items, rows.Err()
+}
+
+// searchRelevance ranks the matches and returns the window after the cursor's position.
+func (l *Library) searchRelevance(ctx context.Context, q Query, limit int) (Page, error) {
+	offset := 0
+	if q.After != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(q.After, "r"))
+		if err != nil || !strings.HasPrefix(q.After, "r") || n < 0 {
+			return Page{}, fmt.Errorf("storage: bad page cursor %q", q.After)
+		}
+		offset = n
+	}
+	ids, err := l.rankedIDs(ctx, q)
+	if err != nil {
+		return Page{}, err
+	}
+	var p Page
+	if offset >= len(ids) {
+		return p, nil
+	}
+	end := min(len(ids), offset+limit)
+	if end < len(ids) {
+		p.Next = "r" + strconv.Itoa(end)
+	}
+	p.Items, err = l.Items(ctx, ids[offset:end])
+	if err != nil {
+		return Page{}, fmt.Errorf("storage: searching: %w", err)
+	}
+	return p, nil
+}
+
+// rankedIDs is every match, best first: a word in the prompt weighs more than one in the text
+// or a chat message, rarer words weigh more, and ties go to the newest.
+func (l *Library) rankedIDs(ctx context.Context, q Query) ([]int64, error) {
+	m := MatchExpr(q.Text)
+	score := map[int64]float64{}
+	add := func(sqlText string, weights []float64) error {
+		rows, err := l.r.QueryContext(ctx, sqlText, m)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var mi []byte
+			if err := rows.Scan(&id, &mi); err != nil {
+				return err
+			}
+			score[id] += matchScore(mi, weights)
+		}
+		return rows.Err()
+	}
+	if err := add(`SELECT rowid, matchinfo(items_fts, 'pcx') FROM items_fts WHERE items_fts MATCH ?`, []float64{2, 1}); err != nil {
+		return nil, fmt.Errorf("storage: ranking: %w", err)
+	}
+	if err := add(`SELECT m.chat_id, matchinfo(messages_fts, 'pcx') FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+		WHERE messages_fts MATCH ?`, []float64{1}); err != nil {
+		return nil, fmt.Errorf("storage: ranking: %w", err)
+	}
+	// The filters, by the ordinary query (newest first, which is the tie-break).
+	fq := q
+	fq.Sort = SortNewest
+	ids, err := l.IDs(ctx, fq)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(ids, func(i, j int) bool { return score[ids[i]] > score[ids[j]] })
+	return ids, nil
+}
+
+// matchScore reads FTS4 matchinfo 'pcx' (phrases, columns, then per phrase and column: hits
+// in this row, hits in all rows, rows with a hit) into a tf-idf-like score.
+func matchScore(mi []byte, weights []float64) float64 {
+	if len(mi) < 8 {
+		return 0
+	}
+	u := func(i int) float64 { return float64(binary.NativeEndian.Uint32(mi[i*4:])) }
+	p, c := int(u(0)), int(u(1))
+	if len(mi) < (2+3*p*c)*4 {
+		return 0
+	}
+	var s float64
+	for ph := 0; ph < p; ph++ {
+		for col := 0; col < c && col < len(weights); col++ {
+			base := 2 + 3*(ph*c+col)
+			hits, rows := u(base), u(base+2)
+			if hits > 0 {
+				s += weights[col] * hits / (1 + rows)
+			}
+		}
+	}
+	return s
+}
+
+// makeCursor encodes the last row's sort key; only Search reads it back.
 func makeCursor(v float64, id int64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64) + "_" + strconv.FormatInt(id, 10)
 }
@@ -207,7 +317,7 @@ func parseCursor(s string) (float64, int64, error) {
 	}
 	v, err1 := strconv.ParseFloat(a, 64)
 	id, err2 := strconv.ParseInt(b, 10, 64)
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, 0, fmt.Errorf("storage: bad page cursor %q", s)
 	}
 	return v, id, nil
@@ -217,17 +327,22 @@ func parseCursor(s string) (float64, int64, error) {
 func (l *Library) Count(ctx context.Context, q Query) (int, error) {
 	where, args := q.where()
 	var n int
-	err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE `+where, args...).Scan(&n)
-	return n, err
+	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("storage: counting: %w", err)
+	}
+	return n, nil
 }
 
 // IDs lists every matching id in order: a virtual grid keeps these and loads items as cells show.
 func (l *Library) IDs(ctx context.Context, q Query) ([]int64, error) {
+	if q.Sort == SortRelevance && MatchExpr(q.Text) != "" {
+		return l.rankedIDs(ctx, q)
+	}
 	where, args := q.where()
 	col, dir := q.order()
 	rows, err := l.r.QueryContext(ctx, fmt.Sprintf(`SELECT id FROM items WHERE %s ORDER BY %s %s, id %s`, where, col, dir, dir), args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: listing: %w", err)
 	}
 	defer rows.Close()
 	var ids []int64
@@ -253,7 +368,7 @@ func (l *Library) Items(ctx context.Context, ids []int64) ([]Item, error) {
 	ph := strings.Repeat("?,", len(ids))
 	rows, err := l.r.QueryContext(ctx, `SELECT `+itemCols+` FROM items WHERE id IN (`+ph[:len(ph)-1]+`)`, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: reading items: %w", err)
 	}
 	byID := map[int64]Item{}
 	for rows.Next() {

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -9,10 +11,13 @@ import (
 	_ "image/gif" // decoders for thumbnails
 	_ "image/jpeg"
 	"image/png"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	xdraw "golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
@@ -21,21 +26,34 @@ import (
 // thumbnailer makes thumbnails lazily, a few at a time, once per (file, size).
 type thumbnailer struct {
 	l        *Library
-	sem      chan struct{}
+	sem      chan struct{} // bounds how many are made at once (decoding is CPU and memory heavy)
 	mu       sync.Mutex
-	inflight map[string]chan struct{}
+	inflight map[string]chan struct{} // one maker per output file; the others wait for it
+	made     atomic.Int64             // thumbnails actually made (tests check de-duplication)
 }
 
 func newThumbnailer(l *Library, n int) *thumbnailer {
 	return &thumbnailer{l: l, sem: make(chan struct{}, n), inflight: map[string]chan struct{}{}}
 }
 
-func (t *thumbnailer) path(hash string, size int) string {
-	return filepath.Join(t.l.dir, "thumbs", fmt.Sprintf("%s-%d.png", strings.SplitN(hash, ".", 2)[0], size))
+// path is where the thumbnail of key at size is cached: thumbs/<first two>/<key>-<size>.png,
+// in sub-folders like media/ so that no folder grows huge.
+func (t *thumbnailer) path(key string, size int) string {
+	base, _, _ := strings.Cut(key, ".")
+	sub := "placeholders"
+	if hashRE.MatchString(key) {
+		sub = key[:2]
+	}
+	return filepath.Join(t.l.dir, "thumbs", sub, fmt.Sprintf("%s-%d.png", base, size))
 }
 
+// forget removes the cached thumbnails of a media file that is gone.
 func (t *thumbnailer) forget(hash string) {
-	matches, _ := filepath.Glob(filepath.Join(t.l.dir, "thumbs", strings.SplitN(hash, ".", 2)[0]+"-*.png"))
+	if !hashRE.MatchString(hash) {
+		return
+	}
+	base, _, _ := strings.Cut(hash, ".")
+	matches, _ := filepath.Glob(filepath.Join(t.l.dir, "thumbs", hash[:2], base+"-*.png"))
 	for _, m := range matches {
 		os.Remove(m)
 	}
@@ -55,11 +73,17 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 		return "", err
 	}
 	key := it.MediaHash
-	if key == "" || it.Missing || !strings.HasPrefix(it.ContentType, "image/") || it.ContentType == "image/svg+xml" {
+	wave := false
+	switch {
+	case key == "" || it.Missing:
 		key = "placeholder-" + string(it.Kind)
 		if it.Missing {
 			key = "placeholder-missing"
 		}
+	case isWAV(it):
+		wave = true // the file's own waveform, cached under its hash
+	case !strings.HasPrefix(it.ContentType, "image/") || it.ContentType == "image/svg+xml":
+		key = "placeholder-" + string(it.Kind)
 	}
 	t := l.thumbs
 	out := t.path(key, size)
@@ -96,18 +120,31 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 	}
 	defer func() { <-t.sem }()
 
+	if _, err := os.Stat(out); err == nil {
+		return out, nil // made by a request that finished while this one waited for its turn
+	}
 	var img image.Image
-	if strings.HasPrefix(key, "placeholder-") {
+	switch {
+	case strings.HasPrefix(key, "placeholder-"):
 		img = placeholder(strings.TrimPrefix(key, "placeholder-"), size)
-	} else {
+	case wave:
+		img, err = waveform(it.MediaPath, string(it.Kind), size)
+		if err != nil {
+			img = placeholder(string(it.Kind), size)
+		}
+	default:
 		img, err = scaledImage(it.MediaPath, size)
 		if err != nil {
 			img = placeholder("broken", size)
 		}
 	}
-	if err := writePNG(out, img); err != nil {
-		return "", err
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", fmt.Errorf("storage: thumbnail: %w", err)
 	}
+	if err := writePNG(out, img); err != nil {
+		return "", fmt.Errorf("storage: thumbnail: %w", err)
+	}
+	t.made.Add(1)
 	return out, nil
 }
 
@@ -144,8 +181,8 @@ func scaledImage(path string, size int) (image.Image, error) {
 	return dst, nil
 }
 
-// placeholder draws a flat tile with a simple glyph for the kind.
-func placeholder(kind string, size int) image.Image {
+// placeholderBackground is the flat tile of a kind's colour.
+func placeholderBackground(kind string, size int) *image.NRGBA {
 	bg := map[string]color.NRGBA{
 		"speech": {0x3b, 0x82, 0xf6, 255}, "recording": {0x0e, 0xa5, 0xe9, 255}, "video": {0x8b, 0x5c, 0xf6, 255},
 		"transcript": {0x10, 0xb9, 0x81, 255}, "chat": {0xf5, 0x9e, 0x0b, 255}, "text": {0xf5, 0x9e, 0x0b, 255},
@@ -156,6 +193,12 @@ func placeholder(kind string, size int) image.Image {
 	}
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	draw.Draw(img, img.Bounds(), &image.Uniform{bg}, image.Point{}, draw.Src)
+	return img
+}
+
+// placeholder draws a flat tile with a simple glyph for the kind.
+func placeholder(kind string, size int) image.Image {
+	img := placeholderBackground(kind, size)
 	white := color.NRGBA{255, 255, 255, 220}
 	c := size / 2
 	switch kind {
@@ -207,4 +250,111 @@ func writePNG(path string, img image.Image) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+func isWAV(it *Item) bool {
+	switch it.ContentType {
+	case "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave":
+		return true
+	}
+	return strings.HasSuffix(it.MediaHash, ".wav")
+}
+
+// waveform draws the peaks of a PCM WAV file (16-bit integer or 32-bit float) on the kind's
+// colour. It reads a small window per column, not the whole file.
+func waveform(path, kind string, size int) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	w, err := readWAVHeader(f)
+	if err != nil {
+		return nil, err
+	}
+	img := placeholderBackground(kind, size)
+	cols := size / 3
+	frames := w.dataLen / int64(w.blockAlign)
+	if cols == 0 || frames == 0 {
+		return img, nil
+	}
+	window := min(frames/int64(cols)+1, 2048)
+	buf := make([]byte, window*int64(w.blockAlign))
+	white := color.NRGBA{255, 255, 255, 220}
+	mid := size / 2
+	for c := 0; c < cols; c++ {
+		off := w.dataStart + int64(c)*frames/int64(cols)*int64(w.blockAlign)
+		n, _ := f.ReadAt(buf, off)
+		peak := 0.0
+		for i := 0; i+w.bits/8 <= n; i += w.blockAlign {
+			var v float64
+			if w.float {
+				v = float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[i:])))
+			} else {
+				v = float64(int16(binary.LittleEndian.Uint16(buf[i:]))) / 32768
+			}
+			peak = max(peak, math.Abs(v))
+		}
+		h := max(1, int(min(peak, 1)*float64(size)*0.4))
+		fill(img, c*3, mid-h, c*3+2, mid+h, white)
+	}
+	return img, nil
+}
+
+type wavInfo struct {
+	dataStart, dataLen int64
+	blockAlign, bits   int
+	float              bool
+}
+
+// readWAVHeader finds the fmt and data chunks of a RIFF WAVE file.
+func readWAVHeader(r io.ReadSeeker) (wavInfo, error) {
+	var w wavInfo
+	var hdr [12]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:4]) != "RIFF" || string(hdr[8:]) != "WAVE" {
+		return w, errors.New("not a WAV file")
+	}
+	pos := int64(12)
+	haveFmt := false
+	for i := 0; i < 64; i++ { // a real file has a handful of chunks
+		var ch [8]byte
+		if _, err := io.ReadFull(r, ch[:]); err != nil {
+			return w, errors.New("WAV file without data")
+		}
+		size := int64(binary.LittleEndian.Uint32(ch[4:]))
+		pos += 8
+		switch string(ch[:4]) {
+		case "fmt ":
+			var fm [16]byte
+			if size < 16 {
+				return w, errors.New("bad WAV format chunk")
+			}
+			if _, err := io.ReadFull(r, fm[:]); err != nil {
+				return w, err
+			}
+			format := binary.LittleEndian.Uint16(fm[0:])
+			w.blockAlign = int(binary.LittleEndian.Uint16(fm[12:]))
+			w.bits = int(binary.LittleEndian.Uint16(fm[14:]))
+			w.float = format == 3 || (format == 0xFFFE && w.bits == 32)
+			if !(w.bits == 16 && !w.float) && !(w.bits == 32 && w.float) || w.blockAlign < w.bits/8 {
+				return w, errors.New("unsupported WAV sample format")
+			}
+			haveFmt = true
+			if _, err := r.Seek(pos+size+size%2, io.SeekStart); err != nil {
+				return w, err
+			}
+		case "data":
+			if !haveFmt {
+				return w, errors.New("WAV data before its format")
+			}
+			w.dataStart, w.dataLen = pos, size
+			return w, nil
+		default:
+			if _, err := r.Seek(pos+size+size%2, io.SeekStart); err != nil {
+				return w, err
+			}
+		}
+		pos += size + size%2
+	}
+	return w, errors.New("WAV file without data")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -16,27 +17,63 @@ type Segment struct {
 	Speaker    string `json:",omitempty"`
 }
 
-// SetSegments replaces a transcript's segments.
+// SetSegments replaces a transcript's segments (after a correction too). The segments' words
+// are searchable with the item.
 func (l *Library) SetSegments(ctx context.Context, itemID int64, segs []Segment) error {
-	return l.tx(ctx, func(tx *sql.Tx) error {
+	for i, s := range segs {
+		if math.IsNaN(s.Start) || math.IsNaN(s.End) || math.IsInf(s.Start, 0) || math.IsInf(s.End, 0) || s.Start < 0 || s.End < s.Start {
+			return fmt.Errorf("storage: segment %d has bad times (%v to %v)", i+1, s.Start, s.End)
+		}
+	}
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		if err := itemExists(ctx, tx, itemID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE item_id = ?`, itemID); err != nil {
 			return err
 		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO segments (item_id, idx, start, "end", text, speaker) VALUES (?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
 		for i, s := range segs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO segments (item_id, idx, start, "end", text, speaker) VALUES (?,?,?,?,?,?)`,
-				itemID, i, s.Start, s.End, s.Text, s.Speaker); err != nil {
+			if _, err := ins.ExecContext(ctx, itemID, i, s.Start, s.End, s.Text, s.Speaker); err != nil {
 				return err
 			}
 		}
-		return nil
+		return l.reindex(ctx, tx, itemID)
 	})
+	if err != nil {
+		return fmt.Errorf("storage: saving the segments of item %d: %w", itemID, err)
+	}
+	return nil
+}
+
+// reindex rewrites an item's full-text row: its prompt, and its text plus its segments' text
+// (so a corrected word is found).
+func (l *Library) reindex(ctx context.Context, tx *sql.Tx, id int64) error {
+	var prompt, text, segs string
+	err := tx.QueryRowContext(ctx, `SELECT prompt, text, IFNULL((SELECT group_concat(text, ' ') FROM segments WHERE item_id = items.id), '')
+		FROM items WHERE id = ?`, id).Scan(&prompt, &text, &segs)
+	if err != nil {
+		return err
+	}
+	if segs != "" && segs != text {
+		text += "\n" + segs
+	}
+	if _, err := tx.StmtContext(ctx, l.stmts.unindexItem).ExecContext(ctx, id); err != nil {
+		return err
+	}
+	_, err = tx.StmtContext(ctx, l.stmts.indexItem).ExecContext(ctx, id, prompt, text)
+	return err
 }
 
 // Segments returns a transcript's segments in order.
 func (l *Library) Segments(ctx context.Context, itemID int64) ([]Segment, error) {
 	rows, err := l.r.QueryContext(ctx, `SELECT start, "end", text, speaker FROM segments WHERE item_id = ? ORDER BY idx`, itemID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("storage: reading segments: %w", err)
 	}
 	defer rows.Close()
 	var out []Segment
