@@ -254,3 +254,35 @@ func TestMatchScore(t *testing.T) {
 		t.Fatal("truncated matchinfo must not panic nor score")
 	}
 }
+
+// TestBothTextPlans: the two ways of running a text search (walk the ordering index, or look
+// the matches up and sort them) give the same rows in the same order.
+func TestBothTextPlans(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	for i := 0; i < 40; i++ {
+		it := &Item{Kind: []Kind{KindImage, KindText}[i%2], Prompt: fmt.Sprintf("fox %d", i), CreatedAt: base.Add(time.Duration(i/3) * time.Second), Favourite: i%4 == 0}
+		must[int64](t)(l.AddItem(ctx, it))
+	}
+	chat := must[int64](t)(l.NewChat(ctx, "talk", "openai", ""))
+	must[int64](t)(l.AddMessage(ctx, &Message{ChatID: chat, Role: "user", Content: "a fox in a chat"}))
+	for _, q := range []Query{{Text: "fox"}, {Text: "fo", Favourite: true}, {Text: "fox 1", Kinds: []Kind{KindText}}, {Text: "chat"}} {
+		var got [2][]int64
+		for i, walk := range []bool{false, true} {
+			where, args := q.where(walk)
+			rows, err := l.r.QueryContext(ctx, `SELECT id FROM items WHERE `+where+` ORDER BY created_at DESC, id DESC`, args...)
+			check(t, err)
+			for rows.Next() {
+				var id int64
+				check(t, rows.Scan(&id))
+				got[i] = append(got[i], id)
+			}
+			rows.Close()
+		}
+		want := must[[]int64](t)(l.IDs(ctx, q))
+		if len(want) == 0 || !reflect.DeepEqual(got[0], want) || !reflect.DeepEqual(got[1], want) {
+			t.Errorf("%+v: lookup %v, walk %v, IDs %v", q, got[0], got[1], want)
+		}
+	}
+}
