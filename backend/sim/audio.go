@@ -389,8 +389,23 @@ func audioDuration(data []byte) float64 {
 			return float64(len(data)-44) / float64(byteRate)
 		}
 	}
-	if d, err := mp3.NewDecoder(bytes.NewReader(data)); err == nil && d.Length() > 0 {
-		return float64(d.Length()) / 4 / float64(d.SampleRate())
+	if d, ok := mp3Duration(data); ok {
+		return d
 	}
 	return float64(len(data)) / 16000 // ~128 kbit/s
+}
+
+// mp3Duration measures an MP3 by decoding it. go-mp3 panics on some corrupt frames (found by
+// FuzzAudioDuration); an upload must never take the handler down, so that counts as "not MP3".
+func mp3Duration(data []byte) (secs float64, ok bool) {
+	defer func() {
+		if recover() != nil {
+			secs, ok = 0, false
+		}
+	}()
+	d, err := mp3.NewDecoder(bytes.NewReader(data))
+	if err != nil || d.Length() <= 0 || d.SampleRate() <= 0 {
+		return 0, false
+	}
+	return float64(d.Length()) / 4 / float64(d.SampleRate()), true
 }

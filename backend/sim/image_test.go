@@ -40,7 +40,7 @@ func TestImageGET(t *testing.T) {
 	}{
 		{"width=320&height=200&model=flux", "jpeg", 320, 200, "flux"},
 		{"width=100&height=80", "jpeg", 100, 80, "zimage"}, // default model
-		{"", "jpeg", 1024, 1024, "zimage"},                  // default size
+		{"", "jpeg", 1024, 1024, "zimage"},                 // default size
 		{"width=4096&height=4096&model=flux", "jpeg", 1536, 1536, "flux"},
 		{"width=4000&height=1000&model=flux", "jpeg", 3072, 768, "flux"}, // aspect kept within 2 359 296 px
 		{"width=10&height=10&model=flux", "jpeg", 64, 64, "flux"},
