@@ -1,0 +1,214 @@
+package sim
+
+import (
+	"math"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPaymentRequired(t *testing.T) {
+	s := startSim(t, Options{})
+	poor := s.Key("tier")
+	cases := []struct {
+		name, path, key string
+		setup           func()
+		reason, says    string
+	}{
+		{"paid-only with tier pollen", "/image/x?model=seedream&width=64&height=64", poor, nil,
+			"PAID_ONLY", "This model requires a paid balance. Tier balance cannot be used."},
+		{"paid-only video", "/video/x", poor, nil, "PAID_ONLY", "This model requires a paid balance."},
+		{"key budget", "/image/x?width=64&height=64", s.Key("exhausted"), nil,
+			"KEY_BUDGET_EXHAUSTED", "API key budget exhausted. Please top up or create a new key."},
+		{"estimate over balance", "/image/x?model=kontext&width=64&height=64", poor, func() { s.SetBalance(poor, 0.01, 0) },
+			"INSUFFICIENT_BALANCE", "Insufficient balance. This model costs ~0.0400 pollen per request, but your available balance is 0.0100."},
+		{"nothing left", "/audio/hello", poor, func() { s.SetBalance(poor, 0, 0) },
+			"INSUFFICIENT_BALANCE", "Insufficient pollen balance to use this model"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.setup != nil {
+				tc.setup()
+			}
+			r := do(t, s, "GET", tc.path, tc.key, nil)
+			msg := r.errorMessage(t)
+			det, _ := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
+			if r.status != 402 || !strings.HasPrefix(msg, tc.says) || det["reason"] != tc.reason {
+				t.Fatalf("%d %q %v", r.status, msg, det)
+			}
+		})
+	}
+	// The scoped key on a model it may not use: 403 on media routes.
+	r := do(t, s, "GET", "/image/x?model=zimage", s.Key("scoped"), nil)
+	if r.status != 403 || r.errorMessage(t) != "Model 'zimage' is not allowed for this API key" {
+		t.Fatalf("scoped: %d %s", r.status, r.body)
+	}
+	if r := do(t, s, "GET", "/image/x?model=flux&width=64&height=64", s.Key("scoped"), nil); r.status != 200 {
+		t.Fatalf("scoped on flux: %d", r.status)
+	}
+}
+
+// TestSpendingRules: a regular model spends tier pollen when it covers the cost, otherwise paid;
+// a paid-only model always spends paid; a key budget goes down with what its key spends.
+func TestSpendingRules(t *testing.T) {
+	s := startSim(t, Options{})
+	key := s.Key("secret")
+	s.SetBalance(key, 0.003, 1)
+	step := func(path string, wantTier, wantPaid float64) {
+		t.Helper()
+		if r := do(t, s, "GET", path, key, nil); r.status != 200 {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
+		tier, paid := s.Balance(key)
+		if math.Abs(tier-wantTier) > 1e-9 || math.Abs(paid-wantPaid) > 1e-9 {
+			t.Fatalf("%s: tier %g paid %g, want %g %g", path, tier, paid, wantTier, wantPaid)
+		}
+	}
+	step("/image/a?model=flux&width=64&height=64", 0.001, 1)         // 0.002 from tier
+	step("/image/b?model=flux&width=64&height=64", 0.001, 0.998)     // tier no longer covers it
+	step("/image/c?model=seedream&width=64&height=64", 0.001, 0.968) // paid-only: paid
+	scoped := s.Key("scoped")
+	do(t, s, "GET", "/image/d?model=flux&width=64&height=64", scoped, nil)
+	var budget float64
+	s.mu.Lock()
+	budget = *s.accounts[scoped].budget
+	s.mu.Unlock()
+	if math.Abs(budget-(5-0.002)) > 1e-9 {
+		t.Fatalf("scoped budget %g", budget)
+	}
+	if _, paid := s.Balance(scoped); math.Abs(paid-0.966) > 1e-9 {
+		t.Fatalf("the scoped key spends the shared wallet: paid %g", paid)
+	}
+	if tier, paid := s.Balance("sk_nobody"); tier != 0 || paid != 0 {
+		t.Fatal("unknown key has a balance")
+	}
+}
+
+// TestTierAccountOneAtATime: an account without paid pollen runs one generation at a time; a
+// second one at once gets the non-standard 429.
+func TestTierAccountOneAtATime(t *testing.T) {
+	s := startSim(t, Options{TimeScale: 0.05}) // 100–300 ms per image
+	key := s.Key("tier")
+	var wg sync.WaitGroup
+	res := make([]resp, 3)
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = do(t, s, "GET", "/image/p"+strconv.Itoa(i)+"?model=flux&width=64&height=64", key, nil)
+		}()
+	}
+	wg.Wait()
+	ok, limited := 0, 0
+	for _, r := range res {
+		switch r.status {
+		case 200:
+			ok++
+		case 429:
+			limited++
+			v := r.json(t)
+			if v["error"] != "concurrency_limit_exceeded" || !strings.HasPrefix(v["message"].(string), "Another generation is still running on this account.") ||
+				r.header.Get("Retry-After") != "1" {
+				t.Fatalf("429 body %s, Retry-After %q", r.body, r.header.Get("Retry-After"))
+			}
+		default:
+			t.Fatalf("status %d", r.status)
+		}
+	}
+	if ok != 1 || limited != 2 || s.MaxConcurrent(key) != 1 {
+		t.Fatalf("%d ok, %d limited, peak %d", ok, limited, s.MaxConcurrent(key))
+	}
+	// The secret key's account has paid pollen: no such limit.
+	sec := s.Key("secret")
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = do(t, s, "GET", "/image/q"+strconv.Itoa(i)+"?model=flux&width=64&height=64", sec, nil)
+		}()
+	}
+	wg.Wait()
+	for _, r := range res {
+		if r.status != 200 {
+			t.Fatalf("paid account limited: %d", r.status)
+		}
+	}
+	if s.MaxConcurrent(sec) < 2 {
+		t.Fatalf("paid account peak %d", s.MaxConcurrent(sec))
+	}
+}
+
+var retryAfterText = regexp.MustCompile(`^Rate limit exceeded\. Retry after ([0-9.]+)s\. Use secret keys \(sk_\*\) for unlimited requests\.$`)
+
+// TestPublishableLimiter: a publishable key spends at most about 1 pollen per (scaled) hour;
+// past that, the non-standard 429 says how long to wait, and after that wait it works again.
+func TestPublishableLimiter(t *testing.T) {
+	s := startSim(t, Options{TimeScale: 0.0001}) // an hour is 360 ms
+	pk := s.Key("publishable")
+	// One costly generation (nova-reel 12 s = 0.96) then another takes the bucket below zero.
+	for _, d := range []string{"12", "6"} {
+		if r := do(t, s, "GET", "/video/spend?model=nova-reel&duration="+d, pk, nil); r.status != 200 {
+			t.Fatalf("spend: %d %s", r.status, r.body)
+		}
+	}
+	r := do(t, s, "GET", "/image/more?model=flux&width=64&height=64", pk, nil)
+	if r.status != 429 {
+		t.Fatalf("over the limit: %d", r.status)
+	}
+	v := r.json(t)
+	m := retryAfterText.FindStringSubmatch(v["message"].(string))
+	secs, _ := v["retryAfterSeconds"].(float64)
+	if v["error"] != "Rate limit exceeded" || m == nil || secs <= 0 || r.header.Get("Retry-After") != "1" {
+		t.Fatalf("429: %s Retry-After %q", r.body, r.header.Get("Retry-After"))
+	}
+	if txt, _ := strconv.ParseFloat(m[1], 64); txt != secs {
+		t.Fatalf("message says %s, field says %g", m[1], secs)
+	}
+	// Debt 0.44 of 1 pollen/hour: about 0.44 × 360 ms.
+	if secs < 0.1 || secs > 0.2 {
+		t.Fatalf("retry after %gs", secs)
+	}
+	time.Sleep(time.Duration(secs*float64(time.Second)) + 20*time.Millisecond)
+	if r := do(t, s, "GET", "/image/more?model=flux&width=64&height=64", pk, nil); r.status != 200 {
+		t.Fatalf("after the wait: %d %s", r.status, r.body)
+	}
+	// A secret key of the same account is not limited.
+	if r := do(t, s, "GET", "/image/sk?model=flux&width=64&height=64", s.Key("secret"), nil); r.status != 200 {
+		t.Fatalf("secret key: %d", r.status)
+	}
+}
+
+func TestPublishableLimitBody(t *testing.T) {
+	for _, tc := range []struct {
+		wait   time.Duration
+		text   string
+		header string
+	}{
+		{12500 * time.Millisecond, "12.5", "13"},
+		{12510 * time.Millisecond, "12.6", "13"},
+		{3 * time.Second, "3", "3"},
+		{40 * time.Millisecond, "0.04", "1"},
+	} {
+		w := newRecorder()
+		writePublishableLimit(w, tc.wait)
+		if w.header.Get("Retry-After") != tc.header || !strings.Contains(w.body.String(), "Retry after "+tc.text+"s.") ||
+			!strings.Contains(w.body.String(), `"retryAfterSeconds":`+tc.text) {
+			t.Errorf("%s: %s %s", tc.wait, w.header.Get("Retry-After"), w.body.String())
+		}
+	}
+}
+
+type recorder struct {
+	header http.Header
+	body   strings.Builder
+	code   int
+}
+
+func newRecorder() *recorder                    { return &recorder{header: http.Header{}} }
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(code int)        { r.code = code }
