@@ -52,10 +52,11 @@ type Page struct {
 func MatchExpr(text string) string {
 	var terms []string
 	for _, w := range strings.Fields(text) {
-		// Keep only letters and digits: the tokenizer would split on the rest anyway.
+		// Keep only letters, digits and combining marks: the tokenizer splits on the rest
+		// anyway, and what is left can hold no FTS syntax (no quote, star, bracket or minus).
 		var b strings.Builder
 		for _, r := range w {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) || (unicode.IsMark(r) && b.Len() > 0) {
 				b.WriteRune(r)
 			} else if b.Len() > 0 {
 				terms = append(terms, b.String())

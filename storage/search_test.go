@@ -24,6 +24,8 @@ func TestMatchExpr(t *testing.T) {
 		{"*", ""},
 		{"straße café", `"straße" "café*"`},
 		{"日本", `"日本*"`},
+		{"cafe\u0301", "\"cafe\u0301*\""},
+		{"\u0301x", `"x*"`},
 	}
 	for _, c := range cases {
 		if got := MatchExpr(c.in); got != c.want {
