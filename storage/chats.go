@@ -56,8 +56,17 @@ func scanMessage(s scanner) (Message, error) {
 // AddMessage appends a message; a message with the same parent as earlier ones becomes the
 // selected sibling.
 func (l *Library) AddMessage(ctx context.Context, m *Message) (int64, error) {
+	err := l.tx(ctx, func(tx *sql.Tx) error { return insertMessage(ctx, tx, m, true) })
+	if err != nil {
+		return 0, fmt.Errorf("storage: saving the message: %w", err)
+	}
+	return m.ID, nil
+}
+
+// insertMessage writes a message inside a write transaction; touch marks the chat as active now.
+func insertMessage(ctx context.Context, tx *sql.Tx, m *Message, touch bool) error {
 	if m.ChatID == 0 || m.Role == "" {
-		return 0, errors.New("storage: a message needs a chat and a role")
+		return errors.New("a message needs a chat and a role")
 	}
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = time.Now()
@@ -65,44 +74,42 @@ func (l *Library) AddMessage(ctx context.Context, m *Message) (int64, error) {
 	if m.Status == "" {
 		m.Status = StatusDone
 	}
-	att, _ := json.Marshal(m.Attachments)
-	err := l.tx(ctx, func(tx *sql.Tx) error {
-		var kind Kind
-		if err := tx.QueryRowContext(ctx, `SELECT kind FROM items WHERE id = ?`, m.ChatID).Scan(&kind); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("chat %d: %w", m.ChatID, ErrNotFound)
-			}
-			return err
-		}
-		if m.ParentID != nil {
-			var pchat int64
-			if err := tx.QueryRowContext(ctx, `SELECT chat_id FROM messages WHERE id = ?`, *m.ParentID).Scan(&pchat); err != nil || pchat != m.ChatID {
-				return fmt.Errorf("message %d is not in chat %d: %w", *m.ParentID, m.ChatID, ErrNotFound)
-			}
-		}
-		if m.ParentID != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id = ?`, m.ChatID, *m.ParentID); err != nil {
-				return err
-			}
-		} else if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS NULL`, m.ChatID); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (chat_id, parent_id, role, content, reasoning, model, status, partial, cost, created_at, attachments, selected)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,1)`, m.ChatID, nullInt(m.ParentID), m.Role, m.Content, m.Reasoning, m.Model, m.Status, m.Partial, m.Cost, ms(m.CreatedAt), string(att))
-		if err != nil {
-			return err
-		}
-		m.ID, _ = res.LastInsertId()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content) VALUES (?, ?)`, m.ID, m.Content); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE items SET finished_at = ? WHERE id = ?`, ms(time.Now()), m.ChatID)
-		return err
-	})
+	att, err := json.Marshal(m.Attachments)
 	if err != nil {
-		return 0, fmt.Errorf("storage: saving the message: %w", err)
+		return err
 	}
-	return m.ID, nil
+	var kind Kind
+	if err := tx.QueryRowContext(ctx, `SELECT kind FROM items WHERE id = ?`, m.ChatID).Scan(&kind); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("chat %d: %w", m.ChatID, ErrNotFound)
+		}
+		return err
+	}
+	if m.ParentID != nil {
+		var pchat int64
+		if err := tx.QueryRowContext(ctx, `SELECT chat_id FROM messages WHERE id = ?`, *m.ParentID).Scan(&pchat); err != nil || pchat != m.ChatID {
+			return fmt.Errorf("message %d is not in chat %d: %w", *m.ParentID, m.ChatID, ErrNotFound)
+		}
+	}
+	// The new message is the one shown among its siblings.
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS ?`, m.ChatID, nullInt(m.ParentID)); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages (chat_id, parent_id, role, content, reasoning, model, status, partial, cost, created_at, attachments, selected)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,1)`, m.ChatID, nullInt(m.ParentID), m.Role, m.Content, m.Reasoning, m.Model, m.Status, m.Partial, m.Cost, ms(m.CreatedAt), string(att))
+	if err != nil {
+		return err
+	}
+	if m.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO messages_fts (rowid, content) VALUES (?, ?)`, m.ID, m.Content); err != nil {
+		return err
+	}
+	if touch {
+		_, err = tx.ExecContext(ctx, `UPDATE items SET finished_at = ? WHERE id = ?`, ms(time.Now()), m.ChatID)
+	}
+	return err
 }
 
 // UpdateMessage rewrites a message's content and state (a streamed reply as it grows, an edit).

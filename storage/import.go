@@ -3,6 +3,7 @@ package storage
 import (
 	"archive/zip"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,60 +101,70 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 		stored[name] = true
 		rep.Media++
 	}
-	idMap := map[int64]int64{}
-	for _, e := range m.Items {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		exists, err := l.alreadyHave(ctx, e.Item)
-		if err != nil {
-			return rep, fmt.Errorf("storage: importing: %w", err)
-		}
-		if exists {
-			rep.Skipped++
-			continue
-		}
-		it := e.Item
-		oldID := it.ID
-		it.ID, it.TrashedAt, it.Missing = 0, nil, false
-		if it.MediaHash != "" && !stored[it.MediaHash] && !fileExists(l.MediaPath(it.MediaHash)) {
-			it.Missing = true
-		}
-		if it.ParentID != nil {
-			if nid, ok := idMap[*it.ParentID]; ok {
-				it.ParentID = &nid
-			} else {
-				it.ParentID = nil
+	// All the rows in one transaction: an import that fails half-way adds nothing (the media it
+	// stored are collected by a later reconcile).
+	err = l.tx(ctx, func(tx *sql.Tx) error {
+		idMap := map[int64]int64{}
+		for _, e := range m.Items {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-		}
-		if _, err := l.AddItem(ctx, &it); err != nil {
-			return rep, fmt.Errorf("storage: importing (%d items added before this): %w", rep.Added, err)
-		}
-		idMap[oldID] = it.ID
-		if len(e.Segments) > 0 {
-			if err := l.SetSegments(ctx, it.ID, e.Segments); err != nil {
-				return rep, fmt.Errorf("storage: importing: %w", err)
+			exists, err := alreadyHave(ctx, tx, e.Item)
+			if err != nil {
+				return err
 			}
-		}
-		msgMap := map[int64]int64{}
-		for _, msg := range e.Messages {
-			old := msg.ID
-			msg.ID, msg.ChatID = 0, it.ID
-			if msg.ParentID != nil {
-				if nid, ok := msgMap[*msg.ParentID]; ok {
-					msg.ParentID = &nid
-				} else {
-					msg.ParentID = nil
+			if exists {
+				rep.Skipped++
+				continue
+			}
+			it := e.Item
+			oldID := it.ID
+			it.ID, it.TrashedAt, it.Missing = 0, nil, false
+			if it.MediaHash != "" && !stored[it.MediaHash] && !fileExists(l.MediaPath(it.MediaHash)) {
+				it.Missing = true // exported without its media
+			}
+			it.ParentID = remap(idMap, it.ParentID)
+			params, err := l.checkNewItem(&it)
+			if err != nil {
+				return fmt.Errorf("%w: item %q: %v", ErrBadArchive, it.Prompt, err)
+			}
+			if err := l.insertItem(ctx, tx, &it, params); err != nil {
+				return err
+			}
+			idMap[oldID] = it.ID
+			if len(e.Segments) > 0 {
+				if err := l.writeSegments(ctx, tx, it.ID, e.Segments); err != nil {
+					return fmt.Errorf("%w: %v", ErrBadArchive, err)
 				}
 			}
-			if _, err := l.AddMessage(ctx, &msg); err != nil {
-				return rep, fmt.Errorf("storage: importing: %w", err)
+			msgMap := map[int64]int64{}
+			for _, msg := range e.Messages {
+				old := msg.ID
+				msg.ID, msg.ChatID, msg.ParentID = 0, it.ID, remap(msgMap, msg.ParentID)
+				if err := insertMessage(ctx, tx, &msg, false); err != nil {
+					return fmt.Errorf("%w: %v", ErrBadArchive, err)
+				}
+				msgMap[old] = msg.ID
 			}
-			msgMap[old] = msg.ID
+			rep.Added++
 		}
-		rep.Added++
+		return nil
+	})
+	if err != nil {
+		return ImportReport{Media: rep.Media}, fmt.Errorf("storage: importing (nothing was added): %w", err)
 	}
 	return rep, nil
+}
+
+// remap maps an id of the archive to its new id (nil when it was not imported).
+func remap(ids map[int64]int64, old *int64) *int64 {
+	if old == nil {
+		return nil
+	}
+	if id, ok := ids[*old]; ok {
+		return &id
+	}
+	return nil
 }
 
 // checkEntryName refuses names that could escape a folder on any OS: absolute paths, drive
@@ -242,13 +253,15 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func (l *Library) alreadyHave(ctx context.Context, it Item) (bool, error) {
+// alreadyHave says whether the library has the item: the same media of the same kind, or for an
+// item without media the same kind, creation time and prompt.
+func alreadyHave(ctx context.Context, tx *sql.Tx, it Item) (bool, error) {
 	var n int
 	var err error
 	if it.MediaHash != "" {
-		err = l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE media_hash = ? AND kind = ?`, it.MediaHash, it.Kind).Scan(&n)
+		err = tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM items WHERE media_hash = ? AND media_hash <> '' AND +kind = ?)`, it.MediaHash, it.Kind).Scan(&n)
 	} else {
-		err = l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE kind = ? AND created_at = ? AND prompt = ?`, it.Kind, ms(it.CreatedAt), it.Prompt).Scan(&n)
+		err = tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM items WHERE kind = ? AND created_at = ? AND prompt = ?)`, it.Kind, ms(it.CreatedAt), it.Prompt).Scan(&n)
 	}
 	return n > 0, err
 }

@@ -161,3 +161,32 @@ func FuzzCheckEntryName(f *testing.F) {
 		}
 	})
 }
+
+// TestImportIsAllOrNothing: an archive whose last item is bad adds none of the good ones.
+func TestImportIsAllOrNothing(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	manifest := `{"format":"pollinations-studio-library","version":1,"items":[
+		{"ID":1,"Kind":"text","Prompt":"good one","CreatedAt":"2026-01-01T00:00:00Z"},
+		{"ID":2,"Kind":"text","Prompt":"good two","ParentID":1,"Relation":"variation","CreatedAt":"2026-01-01T00:00:01Z"},
+		{"ID":3,"Kind":"transcript","Prompt":"bad","CreatedAt":"2026-01-01T00:00:02Z","segments":[{"Start":5,"End":1,"Text":"x"}]}]}`
+	_, err := l.Import(ctx, writeZip(t, []entry{{"manifest.json", manifest}}))
+	if !errors.Is(err, ErrBadArchive) || !strings.Contains(err.Error(), "nothing was added") {
+		t.Fatalf("got %v", err)
+	}
+	if n, _ := l.Count(ctx, Query{}); n != 0 {
+		t.Fatalf("%d items were added by a failed import", n)
+	}
+	// Without the bad item, both land and the lineage is mapped to the new ids.
+	good := strings.Replace(manifest, `,
+		{"ID":3,"Kind":"transcript","Prompt":"bad","CreatedAt":"2026-01-01T00:00:02Z","segments":[{"Start":5,"End":1,"Text":"x"}]}`, "", 1)
+	rep := must[ImportReport](t)(l.Import(ctx, writeZip(t, []entry{{"manifest.json", good}})))
+	if rep.Added != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	ids := must[[]int64](t)(l.IDs(ctx, Query{Sort: SortOldest}))
+	two := must[*Item](t)(l.Item(ctx, ids[1]))
+	if two.ParentID == nil || *two.ParentID != ids[0] || two.Relation != "variation" {
+		t.Fatalf("lineage: %+v", two)
+	}
+}

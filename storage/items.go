@@ -142,8 +142,20 @@ func paramsText(p json.RawMessage) (string, error) {
 
 // AddItem saves a new item (and its tags, collections and references) and sets it.ID.
 func (l *Library) AddItem(ctx context.Context, it *Item) (int64, error) {
+	params, err := l.checkNewItem(it)
+	if err != nil {
+		return 0, err
+	}
+	if err := l.tx(ctx, func(tx *sql.Tx) error { return l.insertItem(ctx, tx, it, params) }); err != nil {
+		return 0, fmt.Errorf("storage: saving the item: %w", err)
+	}
+	return it.ID, nil
+}
+
+// checkNewItem fills an item's defaults and refuses what cannot be saved.
+func (l *Library) checkNewItem(it *Item) (params string, err error) {
 	if it.Kind == "" {
-		return 0, errors.New("storage: an item needs a kind")
+		return "", errors.New("storage: an item needs a kind")
 	}
 	if it.Status == "" {
 		it.Status = StatusDone
@@ -151,48 +163,42 @@ func (l *Library) AddItem(ctx context.Context, it *Item) (int64, error) {
 	if it.CreatedAt.IsZero() {
 		it.CreatedAt = time.Now()
 	}
-	params, err := paramsText(it.Params)
-	if err != nil {
-		return 0, err
+	if params, err = paramsText(it.Params); err != nil {
+		return "", err
 	}
 	if it.MediaHash != "" {
 		p := l.MediaPath(it.MediaHash)
 		if p == "" {
-			return 0, fmt.Errorf("storage: %q is not a media name", it.MediaHash)
+			return "", fmt.Errorf("storage: %q is not a media name", it.MediaHash)
 		}
 		// A row only ever points at a whole file: PutMedia first, then AddItem. An import of an
 		// item whose media was not exported says so with Missing.
 		if !it.Missing && !fileExists(p) {
-			return 0, fmt.Errorf("storage: media %s is not in the library (PutMedia it first)", it.MediaHash)
+			return "", fmt.Errorf("storage: media %s is not in the library (PutMedia it first)", it.MediaHash)
 		}
+		it.MediaPath = p
 	}
-	err = l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, l.stmts.insertItem).ExecContext(ctx,
-			it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
-			nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize,
-			it.Text, it.Cost, it.CostKnown, ms(it.CreatedAt), ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID),
-			it.Relation, it.Missing)
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		it.ID = id
-		if err := writeLists(ctx, tx, it, true); err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, l.stmts.indexItem).ExecContext(ctx, it.ID, it.Prompt, it.Text)
-		return err
-	})
+	return params, nil
+}
+
+// insertItem writes a checked item inside a write transaction and sets it.ID.
+func (l *Library) insertItem(ctx context.Context, tx *sql.Tx, it *Item, params string) error {
+	res, err := tx.StmtContext(ctx, l.stmts.insertItem).ExecContext(ctx,
+		it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
+		nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize,
+		it.Text, it.Cost, it.CostKnown, ms(it.CreatedAt), ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID),
+		it.Relation, it.Missing)
 	if err != nil {
-		return 0, fmt.Errorf("storage: saving the item: %w", err)
+		return err
 	}
-	if it.MediaHash != "" {
-		it.MediaPath = l.MediaPath(it.MediaHash)
+	if it.ID, err = res.LastInsertId(); err != nil {
+		return err
 	}
-	return it.ID, nil
+	if err := writeLists(ctx, tx, it, true); err != nil {
+		return err
+	}
+	_, err = tx.StmtContext(ctx, l.stmts.indexItem).ExecContext(ctx, it.ID, it.Prompt, it.Text)
+	return err
 }
 
 // writeLists writes an item's tags, collections and references (replacing them unless fresh).

@@ -181,7 +181,7 @@ func (l *Library) Reconcile(ctx context.Context) (ReconcileReport, error) {
 				if fileExists(l.MediaPath(h)) {
 					continue
 				}
-				res, err := tx.ExecContext(ctx, `UPDATE items SET missing = 1 WHERE media_hash = ? AND missing = 0`, h)
+				res, err := tx.ExecContext(ctx, `UPDATE items SET missing = 1 WHERE media_hash = ? AND media_hash <> '' AND missing = 0`, h)
 				if err != nil {
 					return err
 				}
@@ -314,7 +314,7 @@ func (l *Library) listMedia(ctx context.Context) (map[string]string, error) {
 // mediaUsed asks whether any row still points at a media file.
 func (l *Library) mediaUsed(ctx context.Context, name string) (bool, error) {
 	var n int
-	err := l.r.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM items WHERE media_hash = ?)
+	err := l.r.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM items WHERE media_hash = ? AND media_hash <> '')
 		OR EXISTS(SELECT 1 FROM item_refs WHERE ref = ?)
 		OR EXISTS(SELECT 1 FROM messages WHERE attachments <> '[]' AND instr(attachments, ?) > 0)`, name, name, name).Scan(&n)
 	return n != 0, err

@@ -20,34 +20,37 @@ type Segment struct {
 // SetSegments replaces a transcript's segments (after a correction too). The segments' words
 // are searchable with the item.
 func (l *Library) SetSegments(ctx context.Context, itemID int64, segs []Segment) error {
-	for i, s := range segs {
-		if math.IsNaN(s.Start) || math.IsNaN(s.End) || math.IsInf(s.Start, 0) || math.IsInf(s.End, 0) || s.Start < 0 || s.End < s.Start {
-			return fmt.Errorf("storage: segment %d has bad times (%v to %v)", i+1, s.Start, s.End)
-		}
-	}
-	err := l.tx(ctx, func(tx *sql.Tx) error {
-		if err := itemExists(ctx, tx, itemID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE item_id = ?`, itemID); err != nil {
-			return err
-		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO segments (item_id, idx, start, "end", text, speaker) VALUES (?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for i, s := range segs {
-			if _, err := ins.ExecContext(ctx, itemID, i, s.Start, s.End, s.Text, s.Speaker); err != nil {
-				return err
-			}
-		}
-		return l.reindex(ctx, tx, itemID)
-	})
+	err := l.tx(ctx, func(tx *sql.Tx) error { return l.writeSegments(ctx, tx, itemID, segs) })
 	if err != nil {
 		return fmt.Errorf("storage: saving the segments of item %d: %w", itemID, err)
 	}
 	return nil
+}
+
+// writeSegments replaces an item's segments inside a write transaction.
+func (l *Library) writeSegments(ctx context.Context, tx *sql.Tx, itemID int64, segs []Segment) error {
+	for i, s := range segs {
+		if math.IsNaN(s.Start) || math.IsNaN(s.End) || math.IsInf(s.Start, 0) || math.IsInf(s.End, 0) || s.Start < 0 || s.End < s.Start {
+			return fmt.Errorf("segment %d has bad times (%v to %v)", i+1, s.Start, s.End)
+		}
+	}
+	if err := itemExists(ctx, tx, itemID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM segments WHERE item_id = ?`, itemID); err != nil {
+		return err
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO segments (item_id, idx, start, "end", text, speaker) VALUES (?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for i, s := range segs {
+		if _, err := ins.ExecContext(ctx, itemID, i, s.Start, s.End, s.Text, s.Speaker); err != nil {
+			return err
+		}
+	}
+	return l.reindex(ctx, tx, itemID)
 }
 
 // reindex rewrites an item's full-text row: its prompt, and its text plus its segments' text
