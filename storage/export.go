@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -27,9 +29,16 @@ type exportedItem struct {
 	Messages []Message `json:"messages,omitempty"`
 }
 
-// Export writes a zip of the given items (all, when ids is nil): manifest.json and media/.
-// File names inside are content hashes, safe on every OS.
+// Export writes a zip of the given items (all but the trash, when ids is nil): manifest.json
+// and media/. File names inside are content hashes, safe on every OS.
 func (l *Library) Export(ctx context.Context, ids []int64, w io.Writer) error {
+	if err := l.export(ctx, ids, w); err != nil {
+		return fmt.Errorf("storage: exporting: %w", err)
+	}
+	return nil
+}
+
+func (l *Library) export(ctx context.Context, ids []int64, w io.Writer) error {
 	var items []Item
 	if ids == nil {
 		all, err := l.IDs(ctx, Query{Sort: SortOldest})
@@ -38,6 +47,11 @@ func (l *Library) Export(ctx context.Context, ids []int64, w io.Writer) error {
 		}
 		ids = all
 	}
+	// In the order they were made, so that a parent comes before its remixes and the import
+	// can link them.
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	for start := 0; start < len(ids); start += 500 {
 		part, err := l.Items(ctx, ids[start:min(len(ids), start+500)])
 		if err != nil {
@@ -80,7 +94,12 @@ func (l *Library) Export(ctx context.Context, ids []int64, w io.Writer) error {
 	if err := enc.Encode(m); err != nil {
 		return err
 	}
+	names := make([]string, 0, len(media))
 	for h := range media {
+		names = append(names, h)
+	}
+	sort.Strings(names) // the same selection gives the same archive
+	for _, h := range names {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -94,7 +113,7 @@ func (l *Library) Export(ctx context.Context, ids []int64, w io.Writer) error {
 		}
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("storage: exporting %s: %w", h, err)
+			return fmt.Errorf("%s: %w", h, err)
 		}
 	}
 	return zw.Close()

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -68,10 +69,17 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 	if size < 16 || size > 2048 {
 		return "", fmt.Errorf("storage: thumbnail size %d out of range", size)
 	}
-	it, err := l.Item(ctx, id)
-	if err != nil {
-		return "", err
+	// Only what the picture depends on (not tags and references: a gallery asks this a lot).
+	it := &Item{ID: id}
+	err := l.r.QueryRowContext(ctx, `SELECT kind, media_hash, content_type, missing FROM items WHERE id = ?`, id).
+		Scan(&it.Kind, &it.MediaHash, &it.ContentType, &it.Missing)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("storage: thumbnail: item %d: %w", id, ErrNotFound)
 	}
+	if err != nil {
+		return "", fmt.Errorf("storage: thumbnail of item %d: %w", id, err)
+	}
+	it.MediaPath = l.MediaPath(it.MediaHash)
 	key := it.MediaHash
 	wave := false
 	switch {
