@@ -309,8 +309,8 @@ type SiblingPosition struct {
 	Prev, Next   int64 // neighbours (0 at the ends)
 }
 
-// Siblings of every message of a chat, in one query: for the "2 / 3" flipper of regenerated
-// replies and edited messages.
+// SiblingPositions places every message of a chat among its siblings, in one query: for the
+// "2 / 3" flipper of regenerated replies and edited messages.
 func (l *Library) SiblingPositions(ctx context.Context, chatID int64) (map[int64]SiblingPosition, error) {
 	rows, err := l.r.QueryContext(ctx, `SELECT id, IFNULL(parent_id, 0) FROM messages WHERE chat_id = ? ORDER BY id`, chatID)
 	if err != nil {

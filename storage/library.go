@@ -2,8 +2,14 @@
 // model, seed, cost and date in SQLite, its media beside the database named by content hash,
 // thumbnails, full-text search, trash, export and import, chats, transcripts and the job queue.
 //
-// Nothing is lost: media files are written whole (temporary file, fsync, rename) before a row
-// points at them; every change is one transaction; a migration copies the database aside first.
+// Nothing is lost: media files are written whole (temporary file, fsync, rename, fsync of the
+// folder) before a row points at them; every change is one transaction on the one writer
+// connection (WAL, BEGIN IMMEDIATE), while reads go through a separate read-only pool; a
+// migration copies the database aside first and runs in one transaction. Open stays fast at any
+// size: the comparison of rows and files (Reconcile) runs in the background.
+//
+// Search is SQLite FTS4 (built into go-sqlite3, no build tag): what a person types is always
+// quoted term by term, never FTS syntax, and pages are keyset pages over indexes.
 package storage
 
 import (
