@@ -134,21 +134,44 @@ func (l *Library) UpdateMessage(ctx context.Context, m *Message) error {
 
 // SelectSibling makes a message the one shown among its siblings.
 func (l *Library) SelectSibling(ctx context.Context, messageID int64) error {
-	return l.tx(ctx, func(tx *sql.Tx) error {
-		var chat int64
-		var parent sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT chat_id, parent_id FROM messages WHERE id = ?`, messageID).Scan(&chat, &parent); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
-			}
-			return err
+	if err := l.tx(ctx, func(tx *sql.Tx) error { return selectSibling(ctx, tx, messageID) }); err != nil {
+		return fmt.Errorf("storage: choosing a reply: %w", err)
+	}
+	return nil
+}
+
+func selectSibling(ctx context.Context, tx *sql.Tx, messageID int64) error {
+	var chat int64
+	var parent sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT chat_id, parent_id FROM messages WHERE id = ?`, messageID).Scan(&chat, &parent); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS ?`, chat, parent); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 1 WHERE id = ?`, messageID)
 		return err
-	})
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 0 WHERE chat_id = ? AND parent_id IS ?`, chat, parent); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE messages SET selected = 1 WHERE id = ?`, messageID)
+	return err
+}
+
+// selectedMessages lists the ids of a chat's messages shown among their siblings.
+func (l *Library) selectedMessages(ctx context.Context, chatID int64) ([]int64, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT id FROM messages WHERE chat_id = ? AND selected = 1 ORDER BY id`, chatID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // Messages returns the chat's active branch, oldest first: from the selected root, each step

@@ -27,6 +27,7 @@ type exportedItem struct {
 	Item
 	Segments []Segment `json:"segments,omitempty"`
 	Messages []Message `json:"messages,omitempty"`
+	Selected []int64   `json:"selected,omitempty"` // messages shown among their siblings
 }
 
 // Export writes a zip of the given items (all but the trash, when ids is nil): manifest.json
@@ -71,6 +72,9 @@ func (l *Library) export(ctx context.Context, ids []int64, w io.Writer) error {
 		}
 		if it.Kind == KindChat {
 			if e.Messages, err = l.allMessages(ctx, it.ID); err != nil {
+				return err
+			}
+			if e.Selected, err = l.selectedMessages(ctx, it.ID); err != nil {
 				return err
 			}
 		}

@@ -34,9 +34,14 @@ func fillLibrary(t *testing.T, l *Library) {
 	chat := must[int64](t)(l.NewChat(ctx, "Chat", "openai", "be kind"))
 	u := &Message{ChatID: chat, Role: "user", Content: "hi", CreatedAt: at}
 	must[int64](t)(l.AddMessage(ctx, u))
+	var first int64
 	for _, c := range []string{"hello!", "hey there"} {
-		must[int64](t)(l.AddMessage(ctx, &Message{ChatID: chat, ParentID: &u.ID, Role: "assistant", Content: c, Model: "openai-fast", CreatedAt: at}))
+		id := must[int64](t)(l.AddMessage(ctx, &Message{ChatID: chat, ParentID: &u.ID, Role: "assistant", Content: c, Model: "openai-fast", CreatedAt: at}))
+		if first == 0 {
+			first = id
+		}
 	}
+	check(t, l.SelectSibling(ctx, first)) // the active branch is not simply the newest reply
 	seed := int64(3)
 	must[int64](t)(l.AddItem(ctx, &Item{Kind: KindText, Prompt: "a haiku", Text: "old pond", Seed: &seed, Cost: 0.0001, CostKnown: true, CreatedAt: at.Add(4 * time.Second)}))
 	must[int64](t)(l.AddItem(ctx, &Item{Kind: KindVideo, Prompt: "failed video", Status: StatusFailed, Error: "timeout", CreatedAt: at.Add(5 * time.Second)}))
@@ -126,7 +131,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	// The active branch survives too.
 	chats := must[[]int64](t)(dst.IDs(ctx, Query{Kinds: []Kind{KindChat}}))
-	if msgs := must[[]Message](t)(dst.Messages(ctx, chats[0])); len(msgs) != 2 || msgs[1].Content != "hey there" {
+	if msgs := must[[]Message](t)(dst.Messages(ctx, chats[0])); len(msgs) != 2 || msgs[1].Content != "hello!" {
 		t.Fatalf("active branch: %+v", msgs)
 	}
 	// A second import skips everything and writes nothing.

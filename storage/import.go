@@ -146,6 +146,13 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 				}
 				msgMap[old] = msg.ID
 			}
+			for _, old := range e.Selected {
+				if id, ok := msgMap[old]; ok {
+					if err := selectSibling(ctx, tx, id); err != nil {
+						return err
+					}
+				}
+			}
 			rep.Added++
 		}
 		return nil
