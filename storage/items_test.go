@@ -110,3 +110,17 @@ func TestTagsCollectionsModels(t *testing.T) {
 		t.Fatalf("collection filter: %v", ids)
 	}
 }
+
+func TestItemsInOrder(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	a := addImage(t, l, "a", []byte("a"), time.Now())
+	b := addImage(t, l, "b", []byte("b"), time.Now())
+	got := must[[]Item](t)(l.Items(ctx, []int64{b.ID, 999, a.ID}))
+	if len(got) != 2 || got[0].ID != b.ID || got[1].ID != a.ID || got[0].Tags[0] != "test" {
+		t.Fatalf("items: %+v", got)
+	}
+	if got, err := l.Items(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no ids: %v %v", got, err)
+	}
+}
