@@ -58,17 +58,18 @@ type Stream interface {
 	Frames() int64
 }
 
-// Decode opens a stream of audio. With FormatAuto the first bytes decide.
+// Decode opens a stream of audio. With FormatAuto the first bytes decide. A reader that can
+// seek (a file) gives MP3s a known length; any other reader is read only forwards, as it arrives.
 func Decode(r io.Reader, hint Format) (Stream, error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if s, ok, err := decodeSeekable(rs, hint); ok {
+			return s, err
+		}
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	if hint == FormatAuto {
 		head, _ := br.Peek(12)
-		switch {
-		case len(head) >= 12 && string(head[0:4]) == "RIFF" && string(head[8:12]) == "WAVE":
-			hint = FormatWAV
-		case len(head) >= 3 && (string(head[0:3]) == "ID3" || (head[0] == 0xFF && head[1]&0xE0 == 0xE0)):
-			hint = FormatMP3
-		default:
+		if hint = sniffFormat(head); hint == FormatAuto {
 			return nil, ErrUnsupported
 		}
 	}
@@ -76,11 +77,42 @@ func Decode(r io.Reader, hint Format) (Stream, error) {
 	case FormatWAV:
 		return decodeWAV(br)
 	case FormatMP3:
-		return decodeMP3(br)
+		return decodeMP3(&limitedReader{r: br, n: maxMP3Bytes})
 	case FormatPCM:
-		return &pcmStream{r: br, rate: 24000, channels: 1, bits: 16, frames: -1}, nil
+		return NewPCMStream(br, 24000, 1)
 	}
 	return nil, ErrUnsupported
+}
+
+// decodeSeekable opens MP3s straight on the seeker, so go-mp3 measures their length and can
+// seek; it declines (ok false) anything else, which is then read through a buffer.
+func decodeSeekable(rs io.ReadSeeker, hint Format) (s Stream, ok bool, err error) {
+	start, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, false, nil
+	}
+	if hint == FormatAuto {
+		var head [12]byte
+		n, _ := io.ReadFull(rs, head[:])
+		if _, err := rs.Seek(start, io.SeekStart); err != nil {
+			return nil, true, fmt.Errorf("audio: rewinding after the header: %w", err)
+		}
+		hint = sniffFormat(head[:n])
+	}
+	if hint != FormatMP3 {
+		return nil, false, nil
+	}
+	s, err = decodeMP3(rs)
+	return s, true, err
+}
+
+// NewPCMStream reads raw signed 16-bit little-endian PCM (interleaved when channels > 1), for
+// TTS "pcm" output at rates other than the 24 kHz mono that FormatPCM assumes.
+func NewPCMStream(r io.Reader, rate, channels int) (Stream, error) {
+	if rate < 1000 || rate > 384000 || channels < 1 || channels > 8 {
+		return nil, fmt.Errorf("audio: raw PCM with %d channels at %d Hz is not supported", channels, rate)
+	}
+	return &pcmStream{r: r, rate: rate, channels: channels, bits: 16, frames: -1, remain: -1}, nil
 }
 
 // pcmStream reads integer or float PCM and converts it to int16.
@@ -219,9 +251,10 @@ type mp3Stream struct {
 	buf []byte
 }
 
-// maxMP3Bytes bounds what go-mp3 may read looking for frames in junk.
+// maxMP3Bytes bounds what go-mp3 may read from a stream looking for frames in junk.
 const maxMP3Bytes = 2 << 30
 
+// decodeMP3 opens an MP3; r is a bounded stream or a seekable file.
 func decodeMP3(r io.Reader) (s Stream, err error) {
 	defer func() {
 		// go-mp3 panics on some corrupt headers (found by FuzzDecodeMP3): an error, not a crash.
@@ -229,7 +262,7 @@ func decodeMP3(r io.Reader) (s Stream, err error) {
 			s, err = nil, fmt.Errorf("audio: damaged MP3: %v", p)
 		}
 	}()
-	d, err := mp3.NewDecoder(&limitedReader{r: r, n: maxMP3Bytes})
+	d, err := mp3.NewDecoder(r)
 	if err != nil {
 		return nil, fmt.Errorf("audio: not a playable MP3: %w", err)
 	}
@@ -246,6 +279,20 @@ func (s *mp3Stream) Frames() int64 {
 		return n / 4
 	}
 	return -1
+}
+
+// seekFrame jumps to a frame; only MP3s opened on a seekable source can.
+func (s *mp3Stream) seekFrame(f int64) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("audio: damaged MP3: %v", p)
+		}
+	}()
+	if s.d.Length() < 0 {
+		return ErrNotSeekable
+	}
+	_, err = s.d.Seek(f*4, io.SeekStart)
+	return err
 }
 
 func (s *mp3Stream) ReadSamples(p []int16) (n int, err error) {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gen2brain/malgo"
 )
@@ -28,9 +30,14 @@ type EngineOptions struct {
 type Engine struct {
 	ctx *malgo.AllocatedContext
 
+	closing atomic.Bool    // Close has begun: a device stopping now is not "lost"
+	stuck   atomic.Bool    // a device did not stop when told to (see uninit)
+	pending sync.WaitGroup // uninitLater calls still running
+
 	mu      sync.Mutex
-	current *Player // the player that has the speakers (exclusive playback)
-	devices map[*malgo.Device]struct{}
+	current *Player                   // the player that has the speakers (exclusive playback)
+	devices map[*malgo.Device]func()  // each open device and what ends its user at Close
+	ids     map[string]unsafe.Pointer // C copies of chosen device IDs, made once each
 	closed  bool
 }
 
@@ -44,7 +51,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
 	}
-	return &Engine{ctx: ctx, devices: map[*malgo.Device]struct{}{}}, nil
+	return &Engine{ctx: ctx, devices: map[*malgo.Device]func(){}, ids: map[string]unsafe.Pointer{}}, nil
 }
 
 // Close stops every device and releases the audio system.
@@ -55,20 +62,23 @@ func (e *Engine) Close() error {
 		return nil
 	}
 	e.closed = true
+	e.closing.Store(true)
 	devs := make([]*malgo.Device, 0, len(e.devices))
-	for d := range e.devices {
+	ends := make([]func(), 0, len(e.devices))
+	for d, end := range e.devices {
 		devs = append(devs, d)
+		ends = append(ends, end)
 	}
 	e.devices = nil
 	e.mu.Unlock()
-	stuck := false
 	for _, d := range devs {
-		// Devices before the context, as miniaudio requires.
-		if !uninit(d) {
-			stuck = true
-		}
+		e.uninit(d) // devices before the context, as miniaudio requires
 	}
-	if stuck {
+	e.pending.Wait()
+	for _, end := range ends {
+		end() // players and recorders learn that the engine is gone
+	}
+	if e.stuck.Load() {
 		// Freeing the context under a device that did not stop would crash: leave both to the
 		// process's exit instead.
 		return errors.New("audio: a sound device did not stop in time")
@@ -82,16 +92,27 @@ func (e *Engine) Close() error {
 // hang here now and then (UI tests), and the app must be able to quit all the same.
 const uninitTimeout = 3 * time.Second
 
-// uninit stops and frees a device, and reports whether it did so in time.
-func uninit(d *malgo.Device) bool {
+// uninit stops and frees a device, and reports whether it did so in time. A device that did
+// not is remembered: the context under it must then never be freed.
+func (e *Engine) uninit(d *malgo.Device) bool {
 	done := make(chan struct{})
 	go func() { d.Uninit(); close(done) }()
 	select {
 	case <-done:
 		return true
 	case <-time.After(uninitTimeout):
+		e.stuck.Store(true)
 		return false
 	}
+}
+
+// uninitLater frees an untracked device in the background; Close waits for it.
+func (e *Engine) uninitLater(d *malgo.Device) {
+	e.pending.Add(1)
+	go func() {
+		defer e.pending.Done()
+		e.uninit(d)
+	}()
 }
 
 // ErrClosed means the engine was closed (the app is quitting).
@@ -101,7 +122,8 @@ var ErrClosed = errors.New("audio: the engine is closed")
 // Both happen under the engine's lock: Close must neither free the context while a device is
 // being made on it nor uninitialise a device that is still starting (miniaudio hangs there;
 // found by the UI tests).
-func (e *Engine) startDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks) (*malgo.Device, error) {
+// onClose is called (once, not on the audio thread) if Close stops the device.
+func (e *Engine) startDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks, onClose func()) (*malgo.Device, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -112,10 +134,10 @@ func (e *Engine) startDevice(cfg malgo.DeviceConfig, cb malgo.DeviceCallbacks) (
 		return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
 	}
 	if err := d.Start(); err != nil {
-		d.Uninit()
+		e.uninit(d)
 		return nil, fmt.Errorf("audio: starting the device: %w", err)
 	}
-	e.devices[d] = struct{}{}
+	e.devices[d] = onClose
 	return d, nil
 }
 
@@ -138,7 +160,13 @@ type Device struct {
 }
 
 func (e *Engine) list(kind malgo.DeviceType) ([]Device, error) {
-	infos, err := e.ctx.Devices(kind)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	infos, err := e.ctx.Devices(kind) // under the lock: Close must not free the context meanwhile
+	e.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("audio: listing devices: %w", err)
 	}
@@ -155,8 +183,14 @@ func (e *Engine) PlaybackDevices() ([]Device, error) { return e.list(malgo.Playb
 // CaptureDevices lists the inputs.
 func (e *Engine) CaptureDevices() ([]Device, error) { return e.list(malgo.Capture) }
 
-// findDevice returns the ID of a device chosen by ID or name ("" = the system default).
-func (e *Engine) findDevice(kind malgo.DeviceType, want string) (*malgo.DeviceID, error) {
+// ErrDeviceNotFound means a chosen device is not connected (any more); the caller may fall back
+// to the default ("").
+var ErrDeviceNotFound = errors.New("audio: the chosen sound device is not connected")
+
+// findDevice returns the miniaudio ID of a device chosen by ID or name, nil for "" (the system
+// default). The ID is copied to C memory once per device and kept until the process ends: a
+// Go pointer must not be handed to miniaudio, and malgo offers no way to free the copy.
+func (e *Engine) findDevice(kind malgo.DeviceType, want string) (unsafe.Pointer, error) {
 	if want == "" {
 		return nil, nil
 	}
@@ -166,9 +200,15 @@ func (e *Engine) findDevice(kind malgo.DeviceType, want string) (*malgo.DeviceID
 	}
 	for _, d := range ds {
 		if d.ID == want || d.Name == want {
-			id := d.id
-			return &id, nil
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			ptr, ok := e.ids[d.ID]
+			if !ok {
+				ptr = d.id.Pointer()
+				e.ids[d.ID] = ptr
+			}
+			return ptr, nil
 		}
 	}
-	return nil, fmt.Errorf("audio: the device %q is not connected", want)
+	return nil, fmt.Errorf("%w: %q", ErrDeviceNotFound, want)
 }

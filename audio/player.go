@@ -16,7 +16,7 @@ import (
 
 // PlayerOptions configure a Player.
 type PlayerOptions struct {
-	DeviceID string // "" = the system default
+	DeviceID string // a Device's ID or Name; "" = the system default
 	// Shared lets this player sound together with others; by default starting one stops the
 	// one that was playing, so two sounds never talk over each other.
 	Shared bool
@@ -26,11 +26,27 @@ type PlayerOptions struct {
 type PlayStats struct {
 	Started       time.Time // Play was called
 	FirstSampleAt time.Time // the first decoded sample was handed to the device
-	Underruns     int64     // callbacks that found the buffer empty mid-stream
+	// FirstSampleLatency is FirstSampleAt − Started (0 until a sample has gone out).
+	FirstSampleLatency time.Duration
+	Underruns          int64 // callbacks that found the buffer empty mid-stream (silence was written)
+	Frames             int64 // frames handed to the device since the start or the last seek
 }
 
-// ErrNotSeekable means the source is a stream that cannot go back.
+// ErrNotSeekable means the source is a stream that cannot go back (or went past what is kept).
 var ErrNotSeekable = errors.New("audio: this sound is streaming and cannot be seeked")
+
+// ErrDeviceLost means the sound device went away (unplugged, sound server gone) or stopped
+// asking for sound.
+var ErrDeviceLost = errors.New("audio: the sound device stopped responding")
+
+// Timing of the playback machinery; variables of the playback, not globals, so tests can
+// shorten them.
+const (
+	stallTimeout  = 2 * time.Second        // no callback for this long: the device is gone
+	settleTimeout = 500 * time.Millisecond // Pause/Seek wait this long for the callback to notice
+	rampFrames    = 64                     // fade length around an underrun (~1.5 ms), so it does not click
+	maxTape       = 64 << 20               // bytes of a stream kept for Seek
+)
 
 // Player plays one sound at a time, streaming from a reader.
 type Player struct {
@@ -42,7 +58,8 @@ type Player struct {
 	volume atomic.Uint32 // float32 bits
 }
 
-// NewPlayer returns a player on the engine.
+// NewPlayer returns a player on the engine. A DeviceID that is not connected is
+// ErrDeviceNotFound (the caller may fall back to the default).
 func (e *Engine) NewPlayer(opts PlayerOptions) (*Player, error) {
 	if _, err := e.findDevice(malgo.Playback, opts.DeviceID); err != nil {
 		return nil, err
@@ -52,53 +69,89 @@ func (e *Engine) NewPlayer(opts PlayerOptions) (*Player, error) {
 	return p, nil
 }
 
-// playback is one Play: its device, decoder and state.
+// playback is one Play: its device, decoder and state. The callback owns the ring's read side
+// and the fields marked "callback"; the decoder of the current generation owns the write side,
+// under prodMu.
 type playback struct {
-	p      *Player
-	devMu  sync.Mutex
-	dev    *malgo.Device
-	ring   *ring
-	stream Stream
-	src    io.Reader
-	rate   int
-	ch     int
+	p       *Player
+	rate    int
+	ch      int
+	ring    *ring
+	started time.Time
+	stall   time.Duration
 
-	paused    atomic.Bool
-	eof       atomic.Bool
-	stopping  atomic.Bool
-	played    atomic.Int64 // frames handed to the device
-	skipped   int64        // frames skipped by a seek (added to the position)
+	src  io.Reader // what Play was given
+	tape *tape     // the bytes of a stream that cannot seek, kept for Seek
+
+	seekMu  sync.Mutex // one Seek at a time
+	prodMu  sync.Mutex // guards gen, stream, decoded and writes to the ring
+	gen     uint64
+	stream  Stream
+	decoded chan struct{} // closed when the current generation's decoder returns
+
+	base      atomic.Int64 // frames before the current generation (the seek target)
+	total     atomic.Int64 // the sound's length in frames, -1 until known
+	played    atomic.Int64 // frames handed to the device since base
+	calls     atomic.Uint64
 	firstNS   atomic.Int64
 	underruns atomic.Int64
-	started   time.Time
-	scratch   []int16
-	finished  chan struct{} // signalled (non-blocking) by the callback at the end
-	quit      chan struct{}
-	decoded   chan struct{} // closed when the decoder goroutine has returned
-	done      chan struct{}
-	err       error
-	once      sync.Once
+	paused    atomic.Bool
+	hold      atomic.Bool // a seek is swapping the ring: the callback plays silence
+	eof       atomic.Bool
+	primed    atomic.Bool // the current generation has written to the ring
+	stopping  atomic.Bool
+
+	scratch []int16 // callback
+	rampIn  int     // callback: frames of fade-in left after an underrun
+
+	devMu    sync.Mutex
+	dev      *malgo.Device
+	finished chan struct{} // signalled (non-blocking) by the callback at the end
+	quit     chan struct{}
+	done     chan struct{}
+	err      error
+	once     sync.Once
 }
 
 // Play starts playing r and returns once playback has started (or failed). Audio that is
-// still downloading plays as it arrives.
+// still downloading plays as it arrives. Cancelling ctx stops playback (Wait returns ctx's
+// error).
 func (p *Player) Play(ctx context.Context, r io.Reader, hint Format) error {
-	p.Stop()
-	if !p.opts.Shared {
-		p.e.mu.Lock()
-		prev := p.e.current
-		p.e.current = p
-		p.e.mu.Unlock()
-		if prev != nil && prev != p {
-			prev.Stop()
-		}
-	}
+	p.takeSpeakers()
 	started := time.Now()
-	s, err := decodeCtx(ctx, r, hint)
+	var t *tape
+	src := r
+	if _, ok := r.(io.ReadSeeker); !ok {
+		t = &tape{r: r}
+		src = t
+	}
+	s, err := decodeCtx(ctx, src, hint)
 	if err != nil {
 		return err
 	}
-	return p.start(s, r, started, 0)
+	return p.start(ctx, s, r, t, started)
+}
+
+// PlayStream plays an already opened stream (raw PCM at a chosen rate, for instance). It
+// cannot be seeked.
+func (p *Player) PlayStream(ctx context.Context, s Stream) error {
+	p.takeSpeakers()
+	return p.start(ctx, s, nil, nil, time.Now())
+}
+
+// takeSpeakers stops this player and, unless it is shared, the one that was playing.
+func (p *Player) takeSpeakers() {
+	p.Stop()
+	if p.opts.Shared {
+		return
+	}
+	p.e.mu.Lock()
+	prev := p.e.current
+	p.e.current = p
+	p.e.mu.Unlock()
+	if prev != nil && prev != p {
+		prev.Stop()
+	}
 }
 
 // decodeCtx opens the stream, giving up when ctx ends (a download that never sends a byte).
@@ -113,18 +166,19 @@ func decodeCtx(ctx context.Context, r io.Reader, hint Format) (Stream, error) {
 	case v := <-ch:
 		return v.s, v.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("audio: waiting for the first sound: %w", ctx.Err())
 	}
 }
 
-func (p *Player) start(s Stream, src io.Reader, started time.Time, skipped int64) error {
+func (p *Player) start(ctx context.Context, s Stream, src io.Reader, t *tape, started time.Time) error {
 	rate, ch := s.SampleRate(), s.Channels()
 	if rate <= 0 || ch <= 0 || ch > 8 {
 		return fmt.Errorf("audio: cannot play %d channels at %d Hz", ch, rate)
 	}
-	pb := &playback{p: p, ring: newRing(rate * ch * 2), stream: s, src: src, rate: rate, ch: ch, started: started,
-		skipped: skipped, scratch: make([]int16, rate*ch), finished: make(chan struct{}, 1),
-		quit: make(chan struct{}), done: make(chan struct{}), decoded: make(chan struct{})}
+	pb := &playback{p: p, rate: rate, ch: ch, ring: newRing(rate * ch * 2), started: started, stall: stallTimeout,
+		src: src, tape: t, scratch: make([]int16, rate*ch/2), finished: make(chan struct{}, 1),
+		quit: make(chan struct{}), done: make(chan struct{})}
+	pb.total.Store(s.Frames())
 	devID, err := p.e.findDevice(malgo.Playback, p.opts.DeviceID)
 	if err != nil {
 		return err
@@ -134,48 +188,91 @@ func (p *Player) start(s Stream, src io.Reader, started time.Time, skipped int64
 	cfg.Playback.Channels = uint32(ch)
 	cfg.SampleRate = uint32(rate)
 	cfg.PeriodSizeInMilliseconds = 20
-	if devID != nil {
-		cfg.Playback.DeviceID = devID.Pointer()
-	}
+	cfg.Playback.DeviceID = devID
 	// Decoding starts before the device, so the first period already has sound.
-	go pb.decode()
+	pb.prodMu.Lock()
+	pb.startDecoder(s, 0)
+	pb.prodMu.Unlock()
 	p.mu.Lock()
 	p.run = pb
 	p.mu.Unlock()
-	dev, err := p.e.startDevice(cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped})
+	dev, err := p.e.startDevice(cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped},
+		func() { pb.finish(ErrClosed) })
 	if err != nil {
 		pb.finish(err)
 		return err
 	}
 	pb.setDevice(dev)
-	go pb.watch()
+	go pb.watch(ctx)
 	return nil
 }
 
+// startDecoder begins a new generation: s fills the ring from frame skip on. Called under prodMu.
+func (pb *playback) startDecoder(s Stream, skip int64) {
+	pb.gen++
+	pb.stream = s
+	pb.decoded = make(chan struct{})
+	go pb.decode(s, pb.gen, skip, pb.decoded)
+}
+
 // decode fills the ring from the stream; it waits (not the callback) when the ring is full.
-func (pb *playback) decode() {
-	defer close(pb.decoded)
+// A decoder whose generation was replaced by a seek returns at its next write.
+func (pb *playback) decode(s Stream, gen uint64, skip int64, decoded chan struct{}) {
+	defer close(decoded)
 	buf := make([]int16, 4096*pb.ch)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var frames int64
+	skip *= int64(pb.ch) // in samples from here on
+	if fs, ok := s.(interface{ seekFrame(int64) error }); ok && skip > 0 {
+		if fs.seekFrame(skip/int64(pb.ch)) == nil {
+			frames, skip = skip/int64(pb.ch), 0
+		}
+	}
 	for {
-		n, err := pb.stream.ReadSamples(buf)
+		n, err := s.ReadSamples(buf)
+		frames += int64(n / pb.ch)
 		rest := buf[:n]
-		for len(rest) > 0 {
+		if skip > 0 { // decode and drop up to a seek's target
+			d := min(skip, int64(len(rest)))
+			skip -= d
+			rest = rest[d:]
+		}
+		for first := true; len(rest) > 0 || first; first = false {
+			pb.prodMu.Lock()
+			if pb.gen != gen {
+				pb.prodMu.Unlock()
+				return
+			}
 			w := pb.ring.write(rest)
+			if w > 0 {
+				pb.primed.Store(true)
+			}
+			if len(rest) == w && err == io.EOF {
+				pb.total.Store(frames) // a stream's length is known once it has all arrived
+				pb.eof.Store(true)
+			}
+			pb.prodMu.Unlock()
 			rest = rest[w:]
 			if len(rest) > 0 {
+				timer.Reset(10 * time.Millisecond)
 				select {
 				case <-pb.quit:
 					return
-				case <-time.After(5 * time.Millisecond):
+				case <-timer.C:
 				}
 			}
 		}
 		if err == io.EOF {
-			pb.eof.Store(true)
 			return
 		}
 		if err != nil {
-			pb.finish(fmt.Errorf("audio: decoding: %w", err))
+			pb.prodMu.Lock()
+			current := pb.gen == gen
+			pb.prodMu.Unlock()
+			if current {
+				go pb.finish(fmt.Errorf("audio: decoding: %w", err))
+			}
 			return
 		}
 		select {
@@ -188,8 +285,9 @@ func (pb *playback) decode() {
 
 // callback runs on the audio thread: no locks, no allocation, no blocking.
 func (pb *playback) callback(out, _ []byte, frames uint32) {
-	need := int(frames) * pb.ch
-	if pb.paused.Load() || pb.stopping.Load() {
+	defer pb.calls.Add(1)
+	need := min(int(frames)*pb.ch, len(out)/2)
+	if pb.paused.Load() || pb.stopping.Load() || pb.hold.Load() {
 		clear(out)
 		return
 	}
@@ -198,47 +296,103 @@ func (pb *playback) callback(out, _ []byte, frames uint32) {
 	for done < need {
 		chunk := min(need-done, len(pb.scratch))
 		n := pb.ring.read(pb.scratch[:chunk])
-		for i := 0; i < n; i++ {
-			v := pb.scratch[i]
-			if vol != 1 {
-				v = int16(max(-32768, min(32767, float32(v)*vol)))
-			}
-			binary.LittleEndian.PutUint16(out[(done+i)*2:], uint16(v))
+		if n == 0 {
+			break
 		}
-		if n > 0 && pb.firstNS.Load() == 0 {
-			pb.firstNS.Store(time.Now().UnixNano())
-		}
+		pb.put(out[done*2:], pb.scratch[:n], vol)
 		done += n
 		if n < chunk {
 			break
 		}
 	}
+	if done > 0 && pb.firstNS.Load() == 0 {
+		pb.firstNS.Store(time.Now().UnixNano())
+	}
 	clear(out[done*2 : need*2])
 	pb.played.Add(int64(done / pb.ch))
 	if done < need {
+		pb.fadeOut(out[:done*2])
 		if pb.eof.Load() && pb.ring.len() == 0 {
 			select {
 			case pb.finished <- struct{}{}:
 			default:
 			}
-		} else if pb.firstNS.Load() != 0 {
+		} else if pb.primed.Load() {
 			pb.underruns.Add(1)
+			pb.rampIn = rampFrames
+		}
+	}
+}
+
+// put writes samples to the device's buffer with the volume and any fade-in after an underrun.
+func (pb *playback) put(out []byte, s []int16, vol float32) {
+	for i, v := range s {
+		g := vol
+		if pb.rampIn > 0 {
+			g *= float32(rampFrames-pb.rampIn) / rampFrames
+			if (i+1)%pb.ch == 0 {
+				pb.rampIn--
+			}
+		}
+		if g != 1 {
+			v = int16(max(-32768, min(32767, float32(v)*g)))
+		}
+		binary.LittleEndian.PutUint16(out[i*2:], uint16(v))
+	}
+}
+
+// fadeOut ramps the last frames before a gap down to silence, so the gap does not click.
+func (pb *playback) fadeOut(b []byte) {
+	frames := len(b) / 2 / pb.ch
+	n := min(frames, rampFrames)
+	for f := 0; f < n; f++ {
+		g := float32(f) / float32(n) // 0 at the last frame
+		for c := 0; c < pb.ch; c++ {
+			i := ((frames-1-f)*pb.ch + c) * 2
+			v := int16(binary.LittleEndian.Uint16(b[i:]))
+			binary.LittleEndian.PutUint16(b[i:], uint16(int16(float32(v)*g)))
 		}
 	}
 }
 
 func (pb *playback) deviceStopped() {
 	if !pb.stopping.Load() {
-		// Not asked for: the device went away (unplugged, server gone).
-		go pb.finish(errors.New("audio: the sound device stopped"))
+		// Not asked for: the device went away (unplugged, server gone), or the app is quitting.
+		err := ErrDeviceLost
+		if pb.p.e.closing.Load() {
+			err = ErrClosed
+		}
+		go pb.finish(err)
 	}
 }
 
-func (pb *playback) watch() {
-	select {
-	case <-pb.finished:
-		pb.finish(nil)
-	case <-pb.quit:
+// watch ends the playback at the end of the sound, when ctx ends, or when the device stops
+// calling back (a device that vanished must end the play with an error, not hang it).
+func (pb *playback) watch(ctx context.Context) {
+	tick := time.NewTicker(pb.stall / 8)
+	defer tick.Stop()
+	lastCalls, lastMove := pb.calls.Load(), time.Now()
+	for {
+		select {
+		case <-pb.quit:
+			return
+		case <-ctx.Done():
+			pb.finish(ctx.Err())
+			return
+		case <-pb.finished:
+			// A seek may have refilled the ring since the callback signalled.
+			if pb.eof.Load() && pb.ring.len() == 0 && !pb.hold.Load() {
+				pb.finish(nil)
+				return
+			}
+		case now := <-tick.C:
+			if c := pb.calls.Load(); c != lastCalls {
+				lastCalls, lastMove = c, now
+			} else if now.Sub(lastMove) > pb.stall {
+				pb.finish(ErrDeviceLost)
+				return
+			}
+		}
 	}
 }
 
@@ -249,7 +403,7 @@ func (pb *playback) setDevice(d *malgo.Device) {
 	finished := pb.stopping.Load()
 	pb.devMu.Unlock()
 	if finished && pb.p.e.untrack(d) {
-		uninit(d)
+		pb.p.e.uninit(d)
 	}
 }
 
@@ -262,11 +416,37 @@ func (pb *playback) finish(err error) {
 		pb.devMu.Unlock()
 		pb.err = err
 		close(pb.quit)
-		if dev != nil && pb.p.e.untrack(dev) {
-			uninit(dev)
+		if dev == nil || !pb.p.e.untrack(dev) {
+			close(pb.done)
+			return
+		}
+		if errors.Is(err, ErrDeviceLost) {
+			// A vanished device can take a while to let go (PulseAudio gone: until the
+			// uninit timeout): report the loss now.
+			close(pb.done)
+			pb.p.e.uninitLater(dev)
+			return
+		}
+		if !pb.p.e.uninit(dev) && pb.err == nil {
+			pb.err = ErrDeviceLost
 		}
 		close(pb.done)
 	})
+}
+
+// settle waits until a whole callback has run since the caller changed a flag the callback
+// reads, so that nothing started before the change is still in flight. It reports false
+// when the device did not call back in time.
+func (pb *playback) settle() bool {
+	c := pb.calls.Load()
+	deadline := time.Now().Add(settleTimeout)
+	for pb.calls.Load() < c+2 {
+		if pb.stopping.Load() || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
 }
 
 func (p *Player) current() *playback {
@@ -282,10 +462,10 @@ func (p *Player) Stop() {
 	}
 }
 
-// Pause holds playback where it is; Resume continues.
+// Pause holds playback where it is; once it returns, the position no longer moves.
 func (p *Player) Pause() {
-	if pb := p.current(); pb != nil {
-		pb.paused.Store(true)
+	if pb := p.current(); pb != nil && !pb.paused.Swap(true) {
+		pb.settle()
 	}
 }
 
@@ -302,10 +482,22 @@ func (p *Player) Paused() bool {
 	return pb != nil && pb.paused.Load()
 }
 
+// Playing reports whether a sound is playing or paused (not yet ended).
+func (p *Player) Playing() bool {
+	pb := p.current()
+	return pb != nil && !pb.stopping.Load()
+}
+
 // SetVolume sets the gain, 0 (silent) to 1 (as recorded), up to 2.
 func (p *Player) SetVolume(v float64) {
+	if math.IsNaN(v) {
+		v = 1
+	}
 	p.volume.Store(math.Float32bits(float32(math.Max(0, math.Min(2, v)))))
 }
+
+// Volume is the gain SetVolume set.
+func (p *Player) Volume() float64 { return float64(math.Float32frombits(p.volume.Load())) }
 
 // Position is how far playback has got.
 func (p *Player) Position() time.Duration {
@@ -313,20 +505,25 @@ func (p *Player) Position() time.Duration {
 	if pb == nil {
 		return 0
 	}
-	return time.Duration(float64(pb.played.Load()+pb.skipped) / float64(pb.rate) * float64(time.Second))
+	return framesToDuration(pb.base.Load()+pb.played.Load(), pb.rate)
 }
 
-// Duration is the sound's length, when known.
+func framesToDuration(f int64, rate int) time.Duration {
+	return time.Duration(float64(f) / float64(rate) * float64(time.Second))
+}
+
+// Duration is the sound's length: known at once for files and WAV/MP3 with a length, and
+// for a stream once it has all arrived.
 func (p *Player) Duration() (time.Duration, bool) {
 	pb := p.current()
 	if pb == nil {
 		return 0, false
 	}
-	f := pb.stream.Frames()
+	f := pb.total.Load()
 	if f < 0 {
 		return 0, false
 	}
-	return time.Duration(float64(f+pb.skipped) / float64(pb.rate) * float64(time.Second)), true
+	return framesToDuration(f, pb.rate), true
 }
 
 // Done is closed when playback ends.
@@ -355,49 +552,148 @@ func (p *Player) Stats() PlayStats {
 	if pb == nil {
 		return PlayStats{}
 	}
-	st := PlayStats{Started: pb.started, Underruns: pb.underruns.Load()}
+	st := PlayStats{Started: pb.started, Underruns: pb.underruns.Load(), Frames: pb.played.Load()}
 	if ns := pb.firstNS.Load(); ns != 0 {
 		st.FirstSampleAt = time.Unix(0, ns)
+		st.FirstSampleLatency = st.FirstSampleAt.Sub(st.Started)
 	}
 	return st
 }
 
-// Seek moves to a position; the source must be seekable (a file, not a download).
+// Seek moves to a position. Files seek anywhere; a stream seeks within what has arrived so
+// far (kept up to 64 MB), and a target past that plays once it arrives. Seeking keeps the
+// playback (Done and Wait are unchanged) and its paused state.
 func (p *Player) Seek(to time.Duration) error {
 	pb := p.current()
-	if pb == nil {
+	if pb == nil || pb.stopping.Load() {
 		return errors.New("audio: nothing is playing")
 	}
-	rs, ok := pb.src.(io.ReadSeeker)
-	if !ok {
+	pb.seekMu.Lock()
+	defer pb.seekMu.Unlock()
+	var src io.Reader
+	rs, seekable := pb.src.(io.ReadSeeker)
+	switch {
+	case seekable:
+	case pb.tape != nil:
+		if src = pb.tape.replay(); src == nil {
+			return ErrNotSeekable
+		}
+	default:
 		return ErrNotSeekable
 	}
-	paused := pb.paused.Load()
-	pb.finish(nil)
-	<-pb.decoded // the source is ours again
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("audio: seeking: %w", err)
+	target := max(0, int64(to.Seconds()*float64(pb.rate)))
+	if total := pb.total.Load(); total >= 0 {
+		target = min(target, total)
 	}
-	s, err := Decode(rs, FormatAuto)
+	pb.hold.Store(true)
+	defer pb.hold.Store(false)
+	if !pb.settle() && !pb.stopping.Load() {
+		return ErrDeviceLost
+	}
+	pb.prodMu.Lock()
+	defer pb.prodMu.Unlock()
+	if seekable {
+		// The file is shared with the old decoder: let it finish its read first. Files do not
+		// block for long; streams (the tape) are serialised by the tape itself.
+		old := pb.decoded
+		pb.gen++
+		pb.prodMu.Unlock()
+		<-old
+		pb.prodMu.Lock()
+		if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("audio: seeking: %w", err)
+		}
+		src = rs
+	}
+	s, err := Decode(src, FormatAuto)
 	if err != nil {
-		return err
+		return fmt.Errorf("audio: reopening for the seek: %w", err)
 	}
-	// Decode and drop up to the target: exact for every format, fast enough for speech clips.
-	skip := int64(to.Seconds()*float64(s.SampleRate())) * int64(s.Channels())
-	buf := make([]int16, 8192)
-	var skipped int64
-	for skipped < skip {
-		n, err := s.ReadSamples(buf[:min(int64(len(buf)), skip-skipped)])
-		skipped += int64(n)
-		if err != nil {
-			break
+	if s.SampleRate() != pb.rate || s.Channels() != pb.ch {
+		return errors.New("audio: the sound changed format on seeking")
+	}
+	pb.ring.reset() // the callback holds and no decoder writes: both sides are idle
+	pb.played.Store(0)
+	pb.base.Store(target)
+	pb.eof.Store(false)
+	pb.primed.Store(false)
+	pb.startDecoder(s, target)
+	return nil
+}
+
+// tape passes a stream through and keeps what went by, so Seek can go back in it. One read
+// from the underlying stream at a time, so a replay and the first decoder can share it.
+type tape struct {
+	r      io.Reader
+	readMu sync.Mutex // held across the underlying Read
+	mu     sync.Mutex // guards buf and over
+	buf    []byte
+	over   bool // more than maxTape went by: no longer kept
+	err    error
+}
+
+func (t *tape) Read(p []byte) (int, error) {
+	t.readMu.Lock()
+	defer t.readMu.Unlock()
+	return t.readLocked(p)
+}
+
+func (t *tape) readLocked(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	n, err := t.r.Read(p)
+	t.mu.Lock()
+	if n > 0 && !t.over {
+		if len(t.buf)+n > maxTape {
+			t.over, t.buf = true, nil
+		} else {
+			t.buf = append(t.buf, p[:n]...)
 		}
 	}
-	if err := p.start(s, rs, time.Now(), skipped/int64(s.Channels())); err != nil {
-		return err
+	t.mu.Unlock()
+	t.err = err
+	return n, err
+}
+
+// replay returns a reader from the start of the stream, or nil if it was not all kept.
+func (t *tape) replay() io.Reader {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.over {
+		return nil
 	}
-	if paused {
-		p.Pause()
+	return &replay{t: t}
+}
+
+type replay struct {
+	t   *tape
+	pos int
+}
+
+func (r *replay) Read(p []byte) (int, error) {
+	if n, err := r.fromBuf(p); n > 0 || err != nil {
+		return n, err
 	}
-	return nil
+	r.t.readMu.Lock()
+	defer r.t.readMu.Unlock()
+	// Another reader may have added to the tape while this one waited.
+	if n, err := r.fromBuf(p); n > 0 || err != nil {
+		return n, err
+	}
+	n, err := r.t.readLocked(p)
+	r.pos += n
+	return n, err
+}
+
+// fromBuf copies what the tape holds past pos; (0, nil) means the reader is at the live edge.
+func (r *replay) fromBuf(p []byte) (int, error) {
+	r.t.mu.Lock()
+	defer r.t.mu.Unlock()
+	if r.t.over {
+		return 0, ErrNotSeekable // the stream outgrew the tape under this replay
+	}
+	n := copy(p, r.t.buf[r.pos:])
+	r.pos += n
+	return n, nil
 }

@@ -39,53 +39,79 @@ func EncodeWAV(w io.Writer, samples []int16, rate, channels int) error {
 	return err
 }
 
-// RepairWAV fixes the sizes in the header of a 16-bit WAV written by the Recorder and cut short
-// (a crash before Stop): the data is whatever whole frames the file holds. It reports whether
-// it changed anything.
+// RepairWAV fixes the sizes in the header of a PCM WAV cut short (the Recorder's file after a
+// crash, before Stop wrote the final sizes): the data runs to the last whole frame of the file.
+// It reports whether it changed anything; call it before opening a recording left behind.
 func RepairWAV(path string) (bool, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("audio: opening %s for repair: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("audio: %w", err)
 	}
-	h := make([]byte, 44)
-	if _, err := io.ReadFull(f, h); err != nil {
-		return false, fmt.Errorf("audio: %s is too short to be a WAV: %w", filepath.Base(path), err)
+	name := filepath.Base(path)
+	var h [12]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" {
+		return false, fmt.Errorf("audio: %s is not a WAV file", name)
 	}
-	if string(h[0:4]) != "RIFF" || string(h[8:16]) != "WAVEfmt " || string(h[36:40]) != "data" {
-		return false, fmt.Errorf("audio: %s is not a WAV this app recorded", filepath.Base(path))
+	// Walk the chunks to "data"; the block size comes from "fmt ".
+	off, block := int64(12), int64(0)
+	for i := 0; ; i++ {
+		var ch [8]byte
+		if _, err := f.ReadAt(ch[:], off); err != nil || i == maxWAVChunks {
+			return false, fmt.Errorf("audio: %s has no sound data to repair", name)
+		}
+		size := int64(binary.LittleEndian.Uint32(ch[4:]))
+		switch string(ch[0:4]) {
+		case "fmt ":
+			var fm [16]byte
+			if size < 16 {
+				return false, fmt.Errorf("audio: %s has a broken format chunk", name)
+			}
+			if _, err := f.ReadAt(fm[:], off+8); err != nil {
+				return false, fmt.Errorf("audio: %s has a broken format chunk: %w", name, err)
+			}
+			block = int64(binary.LittleEndian.Uint16(fm[12:14]))
+		case "data":
+			if block <= 0 {
+				return false, fmt.Errorf("audio: %s has no usable format before its data", name)
+			}
+			start := off + 8
+			data := max(0, st.Size()-start) / block * block
+			data = min(data, (0xFFFFFFFF-(start-8))/block*block) // what a RIFF size can say
+			end := start + data
+			if size == data && int64(binary.LittleEndian.Uint32(h[4:8])) == end-8 && st.Size() == end {
+				return false, nil
+			}
+			var b [4]byte
+			binary.LittleEndian.PutUint32(b[:], uint32(end-8))
+			if _, err := f.WriteAt(b[:], 4); err != nil {
+				return false, fmt.Errorf("audio: repairing %s: %w", name, err)
+			}
+			binary.LittleEndian.PutUint32(b[:], uint32(data))
+			if _, err := f.WriteAt(b[:], off+4); err != nil {
+				return false, fmt.Errorf("audio: repairing %s: %w", name, err)
+			}
+			if err := f.Truncate(end); err != nil {
+				return false, fmt.Errorf("audio: repairing %s: %w", name, err)
+			}
+			if err := f.Sync(); err != nil {
+				return false, fmt.Errorf("audio: repairing %s: %w", name, err)
+			}
+			return true, nil
+		}
+		off += 8 + size + size%2
 	}
-	block := int64(binary.LittleEndian.Uint16(h[32:34]))
-	if block <= 0 {
-		return false, fmt.Errorf("audio: %s has a broken header", filepath.Base(path))
-	}
-	data := (st.Size() - 44) / block * block
-	if data > 0xFFFFFFFF-36 {
-		data = (0xFFFFFFFF - 36) / block * block
-	}
-	if binary.LittleEndian.Uint32(h[40:44]) == uint32(data) && binary.LittleEndian.Uint32(h[4:8]) == uint32(36+data) && st.Size() == 44+data {
-		return false, nil
-	}
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+data))
-	binary.LittleEndian.PutUint32(h[40:], uint32(data))
-	if _, err := f.WriteAt(h[:44], 0); err != nil {
-		return false, err
-	}
-	if err := f.Truncate(44 + data); err != nil {
-		return false, err
-	}
-	return true, f.Sync()
 }
 
 // Probe measures an audio file.
 func Probe(path string) (Info, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return Info{}, err
+		return Info{}, fmt.Errorf("audio: %w", err)
 	}
 	defer f.Close()
 	return ProbeReader(f, FormatFromName(filepath.Ext(path)))
@@ -98,7 +124,7 @@ func Waveform(path string, n int) ([]float64, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("audio: %w", err)
 	}
 	defer f.Close()
 	s, err := Decode(f, FormatFromName(filepath.Ext(path)))

@@ -1,0 +1,318 @@
+package audio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+func TestPlayOnNullBackend(t *testing.T) {
+	e := nullEngine(t)
+	p, err := e.NewPlayer(PlayerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := wavBytes(t, sine(440, 16000, 1, 0.6, 0.3), 16000, 1)
+	if err := p.Play(context.Background(), bytes.NewReader(data), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Playing() {
+		t.Fatal("not playing after Play")
+	}
+	if d, ok := p.Duration(); !ok || d < 590*time.Millisecond || d > 610*time.Millisecond {
+		t.Fatalf("duration %v %v", d, ok)
+	}
+	p.Pause()
+	pos := p.Position()
+	time.Sleep(150 * time.Millisecond)
+	if got := p.Position(); got != pos || !p.Paused() {
+		t.Fatalf("position moved while paused: %v → %v", pos, got)
+	}
+	p.Resume()
+	if err := waitErr(p, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if p.Playing() {
+		t.Fatal("still playing after the end")
+	}
+	if p.Position() < 590*time.Millisecond {
+		t.Fatalf("played only %v", p.Position())
+	}
+	st := p.Stats()
+	if st.FirstSampleAt.IsZero() || st.FirstSampleLatency <= 0 || st.FirstSampleLatency > time.Second || st.Frames != 9600 {
+		t.Fatalf("stats: %+v", st)
+	}
+}
+
+func TestExclusiveAndSharedPlayback(t *testing.T) {
+	e := nullEngine(t)
+	long := wavBytes(t, sine(300, 16000, 1, 5, 0.3), 16000, 1)
+	for _, tc := range []struct {
+		name        string
+		shared      bool
+		firstStops  bool
+		description string
+	}{
+		{"exclusive", false, true, "the first sound kept playing under the second"},
+		{"shared", true, false, "a shared player stopped another"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := e.NewPlayer(PlayerOptions{Shared: tc.shared})
+			b, _ := e.NewPlayer(PlayerOptions{Shared: tc.shared})
+			defer a.Stop()
+			defer b.Stop()
+			if err := a.Play(context.Background(), bytes.NewReader(long), FormatAuto); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Play(context.Background(), bytes.NewReader(long), FormatAuto); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-a.Done():
+				if !tc.firstStops {
+					t.Fatal(tc.description)
+				}
+			case <-time.After(time.Second):
+				if tc.firstStops {
+					t.Fatal(tc.description)
+				}
+			}
+			if !b.Playing() {
+				t.Fatal("the second sound is not playing")
+			}
+		})
+	}
+}
+
+func TestSeek(t *testing.T) {
+	e := nullEngine(t)
+	tone := wavBytes(t, sine(300, 16000, 1, 3, 0.3), 16000, 1)
+	mp3, err := os.ReadFile("testdata/speech.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		src  func() io.Reader
+		to   time.Duration // near the end, so the test is short
+	}{
+		{"wav file", func() io.Reader { return bytes.NewReader(tone) }, 2500 * time.Millisecond},
+		{"wav stream", func() io.Reader { return onlyReader{bytes.NewReader(tone)} }, 2500 * time.Millisecond},
+		{"mp3 file", func() io.Reader { return bytes.NewReader(mp3) }, 6500 * time.Millisecond},
+		{"mp3 stream", func() io.Reader { return onlyReader{bytes.NewReader(mp3)} }, 6500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, _ := e.NewPlayer(PlayerOptions{})
+			if err := p.Play(context.Background(), tc.src(), FormatAuto); err != nil {
+				t.Fatal(err)
+			}
+			done := p.Done()
+			p.Pause()
+			if err := p.Seek(tc.to); err != nil {
+				t.Fatal(err)
+			}
+			if pos := p.Position(); pos != tc.to {
+				t.Fatalf("position after seek: %v", pos)
+			}
+			if !p.Paused() {
+				t.Fatal("seeking lost the pause")
+			}
+			p.Resume()
+			// Played to the end from the target: the frames handed out are the rest of the sound.
+			if err := waitErr(p, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-done:
+			default:
+				t.Fatal("Done from before the seek did not close at the end")
+			}
+			d, ok := p.Duration()
+			if !ok {
+				t.Fatal("duration unknown after the whole sound played")
+			}
+			if got, want := p.Position(), d; got < want-30*time.Millisecond || got > want+30*time.Millisecond {
+				t.Fatalf("ended at %v, duration %v", got, want)
+			}
+			rate := 16000
+			if tc.name[:3] == "mp3" {
+				rate = 24000
+			}
+			if played, want := framesToDuration(p.Stats().Frames, rate), d-tc.to; played < want-30*time.Millisecond || played > want+30*time.Millisecond {
+				t.Fatalf("played %v after seeking to %v of %v", played, tc.to, d)
+			}
+		})
+	}
+	t.Run("unseekable", func(t *testing.T) {
+		p, _ := e.NewPlayer(PlayerOptions{})
+		s, _ := NewPCMStream(bytes.NewReader(int16sToBytes(sine(300, 16000, 1, 1, 0.3))), 16000, 1)
+		if err := p.PlayStream(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Seek(time.Second); !errors.Is(err, ErrNotSeekable) {
+			t.Fatalf("a bare stream cannot seek: %v", err)
+		}
+		p.Stop()
+		if err := p.Seek(0); err == nil {
+			t.Fatal("seeking a stopped player must fail")
+		}
+	})
+}
+
+// A stream seeks back into what has arrived while the rest is still downloading.
+func TestSeekWhileDownloading(t *testing.T) {
+	e := nullEngine(t)
+	data := wavBytes(t, sine(300, 16000, 1, 4, 0.3), 16000, 1)
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:len(data)/2]) // 2 s now, the rest later
+		time.Sleep(700 * time.Millisecond)
+		pw.Write(data[len(data)/2:])
+		pw.Close()
+	}()
+	p, _ := e.NewPlayer(PlayerOptions{})
+	if err := p.Play(context.Background(), pr, FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := p.Seek(100 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitErr(p, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := p.Duration()
+	if !ok || d != 4*time.Second || p.Position() != d {
+		t.Fatalf("duration %v %v, ended at %v", d, ok, p.Position())
+	}
+}
+
+func TestStopCancelAndVolume(t *testing.T) {
+	e := nullEngine(t)
+	long := wavBytes(t, sine(300, 16000, 1, 30, 0.3), 16000, 1)
+	p, _ := e.NewPlayer(PlayerOptions{})
+	if err := p.Play(context.Background(), bytes.NewReader(long), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	p.Stop()
+	if err := waitErr(p, time.Second); err != nil {
+		t.Fatalf("Stop is not an error: %v", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := p.Play(ctx, bytes.NewReader(long), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := waitErr(p, 2*time.Second); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelling the context: %v", err)
+	}
+
+	// A download that never sends a byte: Play gives up with the context.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := p.Play(ctx, pr, FormatAuto); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a silent download: %v", err)
+	}
+
+	for _, tc := range []struct{ in, want float64 }{{0.5, 0.5}, {-1, 0}, {5, 2}, {0, 0}} {
+		p.SetVolume(tc.in)
+		if got := p.Volume(); got != tc.want {
+			t.Errorf("SetVolume(%v) gives %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// The real-time callback must not allocate, and it must write what it was given.
+func TestCallbackNoAllocAndVolume(t *testing.T) {
+	e := nullEngine(t)
+	p, _ := e.NewPlayer(PlayerOptions{})
+	pb := &playback{p: p, rate: 16000, ch: 2, ring: newRing(1 << 16), scratch: make([]int16, 8000), finished: make(chan struct{}, 1)}
+	in := sine(440, 16000, 2, 0.5, 0.5)
+	pb.ring.write(in)
+	pb.primed.Store(true)
+	p.SetVolume(0.5)
+	out := make([]byte, 160*2*2)
+	pb.callback(out, nil, 160)
+	for i := 0; i < 320; i++ {
+		got := int16(uint16(out[i*2]) | uint16(out[i*2+1])<<8)
+		if want := int16(float32(in[i]) * 0.5); got != want {
+			t.Fatalf("sample %d: %d, want %d (half volume)", i, got, want)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() { pb.callback(out, nil, 160) })
+	if allocs != 0 {
+		t.Fatalf("the playback callback allocates %.1f times a call", allocs)
+	}
+	// Past the end of the ring: silence, an underrun counted, no allocation either.
+	pb.ring.reset()
+	before := pb.underruns.Load()
+	allocs = testing.AllocsPerRun(10, func() { pb.callback(out, nil, 160) })
+	if allocs != 0 || pb.underruns.Load() <= before {
+		t.Fatalf("underrun: %.1f allocs, underruns %d → %d", allocs, before, pb.underruns.Load())
+	}
+	for _, b := range out {
+		if b != 0 {
+			t.Fatal("an underrun must write silence")
+		}
+	}
+}
+
+// A device that disappears mid-play ends the play with an error, not a hang: both when
+// miniaudio reports it (stop notification) and when the device just stops calling back.
+func TestDeviceLost(t *testing.T) {
+	e := nullEngine(t)
+	long := wavBytes(t, sine(300, 16000, 1, 30, 0.3), 16000, 1)
+	p, _ := e.NewPlayer(PlayerOptions{})
+	if err := p.Play(context.Background(), bytes.NewReader(long), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	p.current().deviceStopped() // what miniaudio calls when a device goes away
+	if err := waitErr(p, 5*time.Second); !errors.Is(err, ErrDeviceLost) {
+		t.Fatalf("after the device stopped: %v", err)
+	}
+
+	// The watchdog alone: a playback whose device never calls back.
+	pb := &playback{p: p, rate: 16000, ch: 1, ring: newRing(1024), stall: 200 * time.Millisecond,
+		finished: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	start := time.Now()
+	go pb.watch(context.Background())
+	select {
+	case <-pb.done:
+		if !errors.Is(pb.err, ErrDeviceLost) || time.Since(start) > time.Second {
+			t.Fatalf("watchdog: %v after %v", pb.err, time.Since(start))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watchdog never fired")
+	}
+}
+
+func TestPlayAfterCloseIsAnError(t *testing.T) {
+	e, err := NewEngine(EngineOptions{Null: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.NewPlayer(PlayerOptions{})
+	if err := p.Play(context.Background(), bytes.NewReader(wavBytes(t, sine(440, 8000, 1, 10, 0.3), 8000, 1)), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitErr(p, time.Second); err != nil && !errors.Is(err, ErrClosed) {
+		t.Fatalf("playback cut by Close: %v", err)
+	}
+	err = p.Play(context.Background(), bytes.NewReader(wavBytes(t, sine(440, 8000, 1, 0.1, 0.3), 8000, 1)), FormatAuto)
+	if !errors.Is(err, ErrClosed) {
+		t.Fatalf("playing on a closed engine: %v", err)
+	}
+	if _, err := e.PlaybackDevices(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("listing on a closed engine: %v", err)
+	}
+}
