@@ -2,20 +2,33 @@ package sim
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 )
 
+// usageRecord is one billed generation, as /account/usage lists it.
 type usageRecord struct {
 	At      time.Time
-	Type    string
+	Type    string // generate.image | generate.text | …
 	Model   string
 	KeyType string
 	Key     string
-	Source  string
+	Source  string // tier | pack
 	Cost    float64
 	Millis  int64
+	Units   http.Header // the x-usage-* headers of the response
 }
 
+// usageColumns maps x-usage-* headers to the usage log's token columns.
+var usageColumns = [][2]string{
+	{"x-usage-prompt-text-tokens", "input_text_tokens"},
+	{"x-usage-prompt-audio-seconds", "input_audio_tokens"},
+	{"x-usage-completion-text-tokens", "output_text_tokens"},
+	{"x-usage-completion-audio-tokens", "output_audio_tokens"},
+	{"x-usage-completion-image-tokens", "output_image_tokens"},
+}
+
+// handleAccountKey is GET /account/key: what the key is and may do.
 func (s *Server) handleAccountKey(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -42,8 +55,11 @@ func (s *Server) handleAccountKey(w http.ResponseWriter, r *http.Request) {
 		"rateLimitEnabled": a.kind == "publishable"})
 }
 
+// may reports whether the key may read balance-like data: budgeted keys always may.
 func (a *account) may(perm string) bool { return a.budget != nil || contains(a.permissions, perm) }
 
+// handleBalance is GET /account/balance: the key's budget if it has one, else the account
+// total, plus the breakdown for keys with usage visibility.
 func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -66,6 +82,7 @@ func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, out)
 }
 
+// handleProfile is GET /account/profile; name and email need account:profile.
 func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -74,7 +91,7 @@ func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now().UTC()
-	out := map[string]any{"githubUsername": "pollinator", "image": nil, "tier": a.wallet.tierName,
+	out := map[string]any{"name": nil, "email": nil, "githubUsername": "pollinator", "image": nil, "tier": a.wallet.tierName,
 		"createdAt":   now.AddDate(0, -4, 0).Format(time.RFC3339),
 		"nextResetAt": now.Truncate(time.Hour).Add(time.Hour).Format(time.RFC3339), "communityEndpointsAllowed": true}
 	if contains(a.permissions, "profile") {
@@ -83,6 +100,8 @@ func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, out)
 }
 
+// handleUsage is GET /account/usage: the account's billed generations, newest first
+// (?limit=, default 100).
 func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -94,15 +113,29 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 403, "Permission denied - API key missing `account:usage` permission", nil)
 		return
 	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50000 {
+			badRequest(w, "limit", "Number must be between 1 and 50000")
+			return
+		}
+		limit = n
+	}
 	list := []map[string]any{}
-	for i := len(s.usage) - 1; i >= 0; i-- {
+	for i := len(s.usage) - 1; i >= 0 && len(list) < limit; i-- {
 		u := s.usage[i]
 		if ua := s.accounts[u.Key]; ua == nil || ua.wallet != a.wallet {
 			continue
 		}
-		list = append(list, map[string]any{"timestamp": u.At.UTC().Format("2006-01-02 15:04:05"), "type": u.Type,
+		row := map[string]any{"timestamp": u.At.UTC().Format("2006-01-02 15:04:05"), "type": u.Type,
 			"model": u.Model, "api_key": u.Key[:3] + "…" + u.Key[len(u.Key)-4:], "api_key_type": u.KeyType,
-			"meter_source": u.Source, "cost_usd": u.Cost, "response_time_ms": u.Millis})
+			"meter_source": u.Source, "cost_usd": u.Cost, "response_time_ms": u.Millis}
+		for _, c := range usageColumns {
+			n, _ := strconv.ParseFloat(u.Units.Get(c[0]), 64)
+			row[c[1]] = n
+		}
+		list = append(list, row)
 	}
 	writeJSON(w, 200, map[string]any{"usage": list, "count": len(list)})
 }

@@ -122,7 +122,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 			src := a.charge(j.m, res.cost, end)
 			a.spendBucket(res.cost, end, hour)
 			s.usage = append(s.usage, usageRecord{At: time.Now(), Type: "generate." + j.route, Model: j.m.Name,
-				KeyType: a.kind, Key: a.key, Source: src, Cost: res.cost, Millis: end.Sub(now).Milliseconds()})
+				KeyType: a.kind, Key: a.key, Source: src, Cost: res.cost, Millis: end.Sub(now).Milliseconds(), Units: res.header})
 			if key != "" {
 				s.cache[key] = res
 			}
