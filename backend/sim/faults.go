@@ -61,12 +61,21 @@ func (s *Server) takeFault(path string) *Fault {
 	return nil
 }
 
-const cloudflare524 = `<!DOCTYPE html>
-<html lang="en-US"><head><title>gen.pollinations.ai | 524: A timeout occurred</title></head>
-<body><div id="cf-wrapper"><h1><span class="inline-block">A timeout occurred</span>
-<span class="code-label">Error code 524</span></h1>
+// cloudflarePage is the HTML Cloudflare serves when the origin does not answer in time
+// (524) or its gateway times out (504), abridged.
+func cloudflarePage(status int) string {
+	what := "A timeout occurred"
+	if status == 504 {
+		what = "Gateway time-out"
+	}
+	return fmt.Sprintf(`<!DOCTYPE html>
+<html lang="en-US"><head><title>gen.pollinations.ai | %[1]d: %[2]s</title></head>
+<body><div id="cf-wrapper"><h1><span class="inline-block">%[2]s</span>
+<span class="code-label">Error code %[1]d</span></h1>
+<h2 class="cf-subheadline">Error %[1]d: %[2]s</h2>
 <p>The origin web server timed out responding to this request.</p>
-<p>Cloudflare Ray ID: <strong>8f1c2d3e4a5b6c7d</strong></p></div></body></html>`
+<p>Cloudflare Ray ID: <strong>8f1c2d3e4a5b6c7d</strong></p></div></body></html>`, status, what)
+}
 
 // writeFault answers with an injected error status, with the body the real service (or the CDN
 // in front of it) would send.
@@ -88,7 +97,7 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 	case 524, 504:
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		w.WriteHeader(f.Status)
-		fmt.Fprint(w, cloudflare524)
+		fmt.Fprint(w, cloudflarePage(f.Status))
 	case 500:
 		writeError(w, 500, "Oh snap, something went wrong on our end. We're on it!", nil)
 	case 502:
@@ -96,9 +105,7 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 	case 503:
 		writeError(w, 503, "Unable to verify balance. Please try again shortly.", nil)
 	case 429:
-		if f.RetryAfter == "" {
-			w.Header().Set("Retry-After", "1")
-		}
+		// The edge limiter's 429: the envelope, and no Retry-After unless the fault sets one.
 		writeError(w, 429, "Too many requests from this IP. Please slow down.", nil)
 	case 400:
 		badRequest(w, "", "Injected bad request")

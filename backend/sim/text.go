@@ -17,7 +17,7 @@ func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 var wordsRE = regexp.MustCompile(`(?i)(\d+)\s+words`)
 
 // replyFor writes a deterministic Markdown answer; "N words" in the prompt sets its length.
-func replyFor(prompt string, maxTokens int) string {
+func replyFor(prompt, system string, maxTokens int) string {
 	n := 40
 	if m := wordsRE.FindStringSubmatch(prompt); m != nil {
 		n, _ = strconv.Atoi(m[1])
@@ -31,6 +31,10 @@ func replyFor(prompt string, maxTokens int) string {
 	sum := sha256.Sum256([]byte(prompt))
 	var b strings.Builder
 	b.WriteString("## Answer\n\nYou asked: *" + strings.TrimSpace(firstLine(prompt, 80)) + "*\n\n")
+	if system = strings.TrimSpace(system); system != "" {
+		// Shows that the system prompt arrived.
+		b.WriteString("_Following your instructions: " + firstLine(system, 60) + "_\n\n")
+	}
 	for i := 0; i < n; i++ {
 		w := vocab[(int(sum[i%32])+i*7)%len(vocab)]
 		if i%12 == 0 {
@@ -99,7 +103,21 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wantsJSON := q.Get("json") == "true" || q.Get("json") == "1"
-	reply := replyFor(prompt, atoiOr(q.Get("max_tokens"), 0))
+	if v := q.Get("temperature"); v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err != nil || f < 0 || f > 2 {
+			badRequest(w, "temperature", "Number must be between 0 and 2")
+			return
+		}
+	}
+	maxTokens := atoiOr(q.Get("max_tokens"), 0)
+	if maxTokens == 0 {
+		maxTokens = atoiOr(q.Get("max_completion_tokens"), 0)
+	}
+	if maxTokens < 0 {
+		badRequest(w, "max_tokens", "Expected a positive integer")
+		return
+	}
+	reply := replyFor(prompt, q.Get("system"), maxTokens)
 	if wantsJSON {
 		b, _ := json.Marshal(map[string]any{"answer": reply})
 		reply = string(b)
@@ -192,7 +210,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 	}
 	json.Unmarshal(body.ResponseFormat, &rf)
 	wantsJSON := rf.Type == "json_object" || rf.Type == "json_schema"
-	reply := replyFor(prompt, body.MaxTokens)
+	reply := replyFor(prompt, systemPrompt(body), body.MaxTokens)
 	if hasImage {
 		reply = "I can see the image you attached. " + reply
 	}
@@ -241,6 +259,18 @@ func usageJSON(prompt, completion, reasoning int) map[string]any {
 	return map[string]any{"prompt_tokens": prompt, "completion_tokens": completion + reasoning,
 		"total_tokens":              prompt + completion + reasoning,
 		"completion_tokens_details": map[string]any{"reasoning_tokens": reasoning}}
+}
+
+// systemPrompt is the text of the system (or developer) messages.
+func systemPrompt(b chatBody) string {
+	var parts []string
+	for _, m := range b.Messages {
+		var s string
+		if (m.Role == "system" || m.Role == "developer") && json.Unmarshal(m.Content, &s) == nil {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // lastUser returns the last user message's text and whether any message carries an image or

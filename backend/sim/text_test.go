@@ -43,7 +43,11 @@ func TestTextGET(t *testing.T) {
 	if string(a.body) != string(b.body) || b.header.Get("x-cache") != "MISS" {
 		t.Errorf("determinism or cache: %s", b.header.Get("x-cache"))
 	}
-	for _, q := range []string{"json=maybe", "seed=-5", "model=nope"} {
+	sys := do(t, s, "GET", "/text/hi?system=answer%20like%20a%20pirate", key, nil)
+	if !strings.Contains(string(sys.body), "_Following your instructions: answer like a pirate_") {
+		t.Errorf("system prompt not honoured: %s", sys.body)
+	}
+	for _, q := range []string{"json=maybe", "seed=-5", "model=nope", "temperature=2.5", "max_tokens=-1"} {
 		if r := do(t, s, "GET", "/text/x?"+q, key, nil); r.status != 400 {
 			t.Errorf("%s: %d", q, r.status)
 		}
@@ -74,7 +78,8 @@ func TestChatCompletion(t *testing.T) {
 	}
 	c := v.Choices[0]
 	if v.Object != "chat.completion" || v.Model != "deepseek" || c.FinishReason != "stop" || c.Message.Role != "assistant" ||
-		!strings.Contains(c.Message.Content, "write 12 words") || c.Message.ReasoningContent == "" {
+		!strings.Contains(c.Message.Content, "write 12 words") || c.Message.ReasoningContent == "" ||
+		!strings.Contains(c.Message.Content, "_Following your instructions: be brief_") {
 		t.Fatalf("%s", r.body)
 	}
 	if v.RawUsage["total_tokens"].(float64) <= 0 {
