@@ -42,23 +42,29 @@ func codeFor(status int) string {
 	return "UNKNOWN_ERROR"
 }
 
-// writeError sends the standard error envelope.
-func writeError(w http.ResponseWriter, status int, msg string, details map[string]any) {
-	env := map[string]any{
-		"status":  status,
-		"success": false,
-		"error": map[string]any{
-			"code":      codeFor(status),
-			"message":   msg,
-			"timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-			"requestId": "req_" + randomID(12),
-			"cause":     map[string]any{},
-		},
+// envelope is the standard error body of gen.pollinations.ai/src/error.ts.
+func envelope(status int, msg string, details map[string]any) []byte {
+	inner := map[string]any{
+		"code":      codeFor(status),
+		"message":   msg,
+		"timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"requestId": "req_" + randomID(12),
+		"cause":     map[string]any{},
 	}
 	if details != nil {
-		env["error"].(map[string]any)["details"] = details
+		inner["details"] = details
 	}
-	writeJSON(w, status, env)
+	b, _ := json.Marshal(map[string]any{"status": status, "success": false, "error": inner})
+	return b
+}
+
+// writeError sends the standard error envelope.
+func writeError(w http.ResponseWriter, status int, msg string, details map[string]any) {
+	b := envelope(status, msg, details)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

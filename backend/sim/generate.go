@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -86,9 +85,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 			s.mu.Unlock()
 			select {
 			case <-f.done:
-				if f.res != nil {
-					s.write(w, f.res, false, true)
-				}
+				s.writeFlight(w, f, false, true)
 			case <-r.Context().Done():
 			}
 			return
@@ -124,10 +121,10 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 			s.usage = append(s.usage, usageRecord{At: time.Now(), Type: "generate." + j.route, Model: j.m.Name,
 				KeyType: a.kind, Key: a.key, Source: src, Cost: res.cost, Millis: end.Sub(now).Milliseconds(), Units: res.header})
 			if key != "" {
-				s.cache[key] = res
+				s.remember(key, res)
 			}
 		}
-		if key != "" {
+		if key != "" && s.inflight[key] == f { // a no-cache=true run may have taken the slot
 			delete(s.inflight, key)
 		}
 		f.res = res
@@ -151,9 +148,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 		}()
 		select {
 		case <-f.done:
-			if f.res != nil {
-				s.write(w, f.res, true, false)
-			}
+			s.writeFlight(w, f, true, false)
 		case <-r.Context().Done():
 		}
 		return
@@ -171,12 +166,44 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 	s.write(w, res, true, false)
 }
 
+// internalError is the result of a generation that failed inside the simulator.
 func internalError(err error) *result {
-	b, _ := json.Marshal(map[string]any{"status": 500, "success": false, "error": map[string]any{
-		"code": "INTERNAL_ERROR", "message": "Oh snap, something went wrong on our end. We're on it!", "details": map[string]any{"name": err.Error()}}})
+	b := envelope(http.StatusInternalServerError, "Oh snap, something went wrong on our end. We're on it!", map[string]any{"name": err.Error()})
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	return &result{status: 500, header: h, chunks: [][]byte{b}}
+	return &result{status: http.StatusInternalServerError, header: h, chunks: [][]byte{b}}
+}
+
+// writeFlight sends a finished flight's result; a flight abandoned because the server is
+// closing has none, and gets a 503 rather than an empty 200.
+func (s *Server) writeFlight(w http.ResponseWriter, f *flight, fresh, hit bool) {
+	if f.res == nil {
+		writeError(w, http.StatusServiceUnavailable, "The generation was interrupted. Please try again shortly.", nil)
+		return
+	}
+	s.write(w, f.res, fresh, hit)
+}
+
+// maxCacheBytes bounds the result cache of a long-running simulator (the oldest go first).
+const maxCacheBytes = 256 << 20
+
+// remember caches a result. Caller holds s.mu.
+func (s *Server) remember(key string, res *result) {
+	if old := s.cache[key]; old != nil {
+		s.cacheBytes -= old.size()
+	} else {
+		s.cacheOrder = append(s.cacheOrder, key)
+	}
+	s.cache[key] = res
+	s.cacheBytes += res.size()
+	for s.cacheBytes > maxCacheBytes && len(s.cacheOrder) > 1 {
+		oldest := s.cacheOrder[0]
+		s.cacheOrder = s.cacheOrder[1:]
+		if r := s.cache[oldest]; r != nil {
+			s.cacheBytes -= r.size()
+			delete(s.cache, oldest)
+		}
+	}
 }
 
 // write sends a result; fresh results are paced like the generation they stand for.

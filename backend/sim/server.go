@@ -60,9 +60,12 @@ type Server struct {
 	faults   []*Fault
 	requests []Request
 	cache    map[string]*result
-	inflight map[string]*flight
-	devices  map[string]*deviceCode
-	usage    []usageRecord
+	// cacheOrder and cacheBytes bound the cache (see remember).
+	cacheOrder []string
+	cacheBytes int
+	inflight   map[string]*flight
+	devices    map[string]*deviceCode
+	usage      []usageRecord
 
 	pcmOnce sync.Once // the speech fixture decoded to PCM, on first use
 	pcm     []byte

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestPromptDecodedOnce: the prompt is one path segment, percent-decoded exactly once.
@@ -238,4 +239,53 @@ func rawGET(t *testing.T, s *Server, path, key string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// TestCloseInterruptsGenerations: Close does not wait out a long generation, and its waiting
+// client gets a 503 envelope rather than an empty 200.
+func TestCloseInterruptsGenerations(t *testing.T) {
+	s, err := Start("127.0.0.1:0", Options{TimeScale: 1}) // an image takes 2–6 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", s.URL()+"/image/slow?width=64&height=64", nil)
+		req.Header.Set("Authorization", "Bearer "+s.Key("secret"))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- 0
+			return
+		}
+		res.Body.Close()
+		got <- res.StatusCode
+	}()
+	waitFor(t, "the generation to start", func() bool { return s.MaxConcurrent(s.Key("secret")) == 1 })
+	start := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if status := <-got; status != 503 {
+		t.Fatalf("client got %d", status)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("Close took %s", d)
+	}
+	if tier, paid := s.Balance(s.Key("secret")); tier != 0.6 || paid != 25 {
+		t.Fatalf("an interrupted generation was billed: %g %g", tier, paid)
+	}
+}
+
+func TestCacheIsBounded(t *testing.T) {
+	s := New(Options{})
+	big := &result{status: 200, chunks: [][]byte{make([]byte, maxCacheBytes/3)}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range 5 {
+		s.remember(fmt.Sprint(i), big)
+	}
+	s.remember("3", big) // replacing an entry does not count it twice
+	if s.cacheBytes > maxCacheBytes || len(s.cache) != 3 || s.cache["0"] != nil || s.cache["4"] == nil {
+		t.Fatalf("%d bytes, %d entries", s.cacheBytes, len(s.cache))
+	}
 }
