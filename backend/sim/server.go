@@ -168,6 +168,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// maxRequestLog bounds the request log; past it the older half is forgotten.
+const maxRequestLog = 50000
+
 // maxBody bounds what the simulator reads of a request: the 25 MB transcription limit plus
 // multipart overhead (the real chat limit is 20 MB).
 const maxBody = 30 << 20
@@ -186,6 +189,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		rec.Ended = time.Now()
 		s.mu.Lock()
+		if len(s.requests) >= maxRequestLog { // a long-running standalone simulator
+			s.requests = append(s.requests[:0:0], s.requests[len(s.requests)-maxRequestLog/2:]...)
+		}
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
 	}()
