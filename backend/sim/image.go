@@ -29,16 +29,20 @@ type imageParams struct {
 	refs          int
 }
 
+// handleImageGET is GET /image/{prompt} (image models, and video models too).
 func (s *Server) handleImageGET(w http.ResponseWriter, r *http.Request) {
 	s.mediaGET(w, r, "/image/", "image")
 }
 
+// handleVideoGET is GET /video/{prompt}.
 func (s *Server) handleVideoGET(w http.ResponseWriter, r *http.Request) {
 	s.mediaGET(w, r, "/video/", "video")
 }
 
+// validSafe is shared/schemas/safety.ts: a boolean-ish value, nsfw, or a list of features.
 var validSafe = regexp.MustCompile(`^(|true|false|0|1|nsfw|((privacy|secrets|sexual|violence|shield)(,(privacy|secrets|sexual|violence|shield))*))$`)
 
+// mediaGET validates what /image and /video share, then runs an image or a video.
 func (s *Server) mediaGET(w http.ResponseWriter, r *http.Request, prefix, route string) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -53,20 +57,22 @@ func (s *Server) mediaGET(w http.ResponseWriter, r *http.Request, prefix, route 
 	if m == nil {
 		return
 	}
-	if route == "video" && m.kind != "video" {
-		writeError(w, 400, fmt.Sprintf("Model %q is a image model and cannot be used on the video endpoint. Use the image endpoint instead.", m.Name), nil)
-		return
-	}
 	seed, ok := parseSeed(w, q.Get("seed"), 2147483647)
 	if !ok {
 		return
 	}
 	width, height := atoiOr(q.Get("width"), 1024), atoiOr(q.Get("height"), 1024)
-	if width < 0 || height < 0 {
-		badRequest(w, "width", "Number must be greater than or equal to 0")
-		return
+	for field, v := range map[string]int{"width": width, "height": height} {
+		if v < 0 {
+			badRequest(w, field, "Expected a whole number greater than or equal to 0")
+			return
+		}
 	}
-	if !validSafe.MatchString(q.Get("safe")) {
+	safe := q.Get("safe")
+	if safe == "" {
+		safe = r.Header.Get("Pollinations-Safe") // the header form of the same option
+	}
+	if !validSafe.MatchString(safe) {
 		badRequest(w, "safe", "Invalid safety option")
 		return
 	}
@@ -116,6 +122,7 @@ func canonicalQuery(q map[string][]string) string {
 	return string(b)
 }
 
+// atoiOr parses a whole number; empty gives def and anything unparsable -1 (a 400 later).
 func atoiOr(s string, def int) int {
 	if s == "" {
 		return def

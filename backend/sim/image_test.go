@@ -127,6 +127,7 @@ func TestImageValidation(t *testing.T) {
 		{"seed=abc", "seed", ""},
 		{"width=-5", "width", ""},
 		{"width=wide", "width", ""},
+		{"height=-1", "height", ""},
 		{"quality=ultra", "quality", ""},
 		{"safe=maybe", "safe", ""},
 		{"image=file:///etc/passwd", "", "Invalid image URL. Put image= param last in your URL, or URL-encode it."},
@@ -149,6 +150,9 @@ func TestImageValidation(t *testing.T) {
 				t.Errorf("%s: no fieldErrors.%s in %s", tc.query, tc.field, r.body)
 			}
 		}
+	}
+	if r := do(t, s, "GET", "/image/x?width=64&height=64", key, nil, "Pollinations-Safe", "maybe"); r.status != 400 {
+		t.Errorf("Pollinations-Safe header not validated: %d", r.status)
 	}
 	// Valid edge values pass.
 	for _, q := range []string{"seed=-1", "seed=2147483647", "safe=true", "safe=privacy,violence", "quality=hd",
