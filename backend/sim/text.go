@@ -125,7 +125,7 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 	stream := queryBool(q, "stream")
 	est := m.price * 500
 	if stream {
-		s.runChatStream(w, r, a, m, reply, "", est, true, wantsJSON, "GET "+r.URL.RequestURI())
+		s.runChatStream(w, r, a, m, reply, "", est, len(prompt)/4+1, true, wantsJSON)
 		return
 	}
 	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
@@ -155,10 +155,11 @@ type chatBody struct {
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
-	MaxTokens      int             `json:"max_tokens"`
-	Seed           *int64          `json:"seed"`
-	Temperature    *float64        `json:"temperature"`
-	ResponseFormat json.RawMessage `json:"response_format"`
+	MaxTokens       int             `json:"max_tokens"`
+	Seed            *int64          `json:"seed"`
+	Temperature     *float64        `json:"temperature"`
+	ResponseFormat  json.RawMessage `json:"response_format"`
+	ReasoningEffort string          `json:"reasoning_effort"`
 }
 
 // handleChat serves POST /v1/chat/completions, and POST /text (plain: the bare content).
@@ -221,13 +222,19 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 		b, _ := json.Marshal(map[string]any{"answer": reply})
 		reply = string(b)
 	}
+	switch body.ReasoningEffort {
+	case "", "none", "minimal", "low", "medium", "high", "xhigh", "max":
+	default:
+		badRequest(w, "reasoning_effort", "Invalid option: expected one of \"none\"|\"minimal\"|\"low\"|\"medium\"|\"high\"|\"xhigh\"|\"max\"")
+		return
+	}
 	reasoning := ""
-	if m.Reasoning {
+	if m.Reasoning && body.ReasoningEffort != "none" {
 		reasoning = "Let me think about \"" + firstLine(prompt, 40) + "\" step by step. First, the key idea; then the details."
 	}
 	est := m.price * 500
 	if body.Stream {
-		s.runChatStream(w, r, a, m, reply, reasoning, est, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON, "")
+		s.runChatStream(w, r, a, m, reply, reasoning, est, len(prompt)/4+1, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON)
 		return
 	}
 	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
@@ -329,7 +336,7 @@ func lastUser(b chatBody) (text string, hasImage, hasAudio bool, err error) {
 
 // runChatStream answers with SSE: reasoning deltas, content deltas at a steady token rate,
 // keep-alive comments now and then, the usage chunk when asked for, then [DONE].
-func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *account, m *model, reply, reasoning string, est float64, includeUsage, wantsJSON bool, _ string) {
+func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *account, m *model, reply, reasoning string, est float64, promptTokens int, includeUsage, wantsJSON bool) {
 	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON, stream: true,
 		latency: 400 * time.Millisecond,
 		produce: func() (*result, error) {
@@ -360,7 +367,7 @@ func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *accoun
 			add(map[string]any{}, "stop", nil)
 			if includeUsage {
 				b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": m.Name,
-					"choices": []any{}, "usage": usageJSON(len(reply)/8+1, ntok, nre)})
+					"choices": []any{}, "usage": usageJSON(promptTokens, ntok, nre)})
 				chunks = append(chunks, []byte("data: "+string(b)+"\n\n"))
 			}
 			chunks = append(chunks, []byte("data: [DONE]\n\n"))

@@ -85,6 +85,11 @@ func TestChatCompletion(t *testing.T) {
 	if v.RawUsage["total_tokens"].(float64) <= 0 {
 		t.Errorf("usage: %v", v.RawUsage)
 	}
+	// reasoning_effort none: no reasoning.
+	r = do(t, s, "POST", "/v1/chat/completions", key, `{"model":"deepseek","reasoning_effort":"none","messages":[{"role":"user","content":"quick"}]}`)
+	if strings.Contains(string(r.body), "reasoning_content") {
+		t.Errorf("reasoning with effort none: %s", r.body)
+	}
 	// POST /text answers the bare content.
 	p := do(t, s, "POST", "/text", key, `{"messages":[{"role":"user","content":"plain please"}]}`)
 	if p.header.Get("Content-Type") != "text/plain; charset=utf-8" || !strings.HasPrefix(string(p.body), "## Answer") {
@@ -111,6 +116,7 @@ func TestChatValidation(t *testing.T) {
 		{`{"model":"qwen-coder","messages":[{"role":"user","content":[` + aud + `]}]}`, 400},
 		{`{"model":"openai-audio","messages":[{"role":"user","content":[` + aud + `]}]}`, 200},
 		{`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]}`, 400},
+		{`{"reasoning_effort":"extreme","messages":[{"role":"user","content":"x"}]}`, 400},
 	}
 	for _, tc := range cases {
 		if r := do(t, s, "POST", "/v1/chat/completions", key, tc.body); r.status != tc.status {
