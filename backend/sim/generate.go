@@ -39,6 +39,7 @@ type job struct {
 	textRoute bool   // 402/403 become 200 "notice" replies …
 	wantsJSON bool   // … unless JSON output was asked for
 	stream    bool   // the notice must be an SSE stream
+	plain     bool   // the route answers bare text (GET /text, POST /text), and so does its notice
 	latency   time.Duration
 	// produce makes the result once the latency has passed. It must not block on the request.
 	produce func() (*result, error)

@@ -341,7 +341,10 @@ func renderImage(model, prompt string, seed int64, w, h int, asPNG, transparent 
 	} else {
 		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 88})
 	}
-	return buf.Bytes(), err
+	if err != nil {
+		return nil, fmt.Errorf("encoding the image: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 func clamp8(v float64) uint8 {

@@ -128,7 +128,7 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 		s.runChatStream(w, r, a, m, reply, "", est, len(prompt)/4+1, true, wantsJSON)
 		return
 	}
-	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
+	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, plain: true, wantsJSON: wantsJSON,
 		cacheKey: "GET " + r.URL.EscapedPath() + "?" + canonicalQuery(q),
 		latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
 		produce: func() (*result, error) {
@@ -237,7 +237,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 		s.runChatStream(w, r, a, m, reply, reasoning, est, len(prompt)/4+1, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON)
 		return
 	}
-	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON,
+	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, plain: plain, wantsJSON: wantsJSON,
 		cacheKey: "POST " + r.URL.Path + " " + sha(requestBody(r)),
 		latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
 		produce: func() (*result, error) {
@@ -407,7 +407,7 @@ func (s *Server) writeNotice(w http.ResponseWriter, j job, ref *refusal) {
 		chunk(map[string]any{"id": id, "object": "chat.completion.chunk", "created": time.Now().Unix(), "model": j.m.Name,
 			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{}, "finish_reason": "stop"}}, "usage": zero})
 		fmt.Fprint(w, "data: [DONE]\n\n")
-	case j.route == "text" && !strings.HasPrefix(j.cacheKey, "POST"):
+	case j.plain:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(200)
 		fmt.Fprint(w, msg)

@@ -283,6 +283,11 @@ func TestNotice(t *testing.T) {
 		v.Usage["total_tokens"] != 0 || v.Usage["prompt_tokens"] != 0 || r.header.Get("Cache-Control") != "private, no-store" {
 		t.Errorf("chat: %d %s", r.status, r.body)
 	}
+	// POST /text answers bare text, and so does its notice.
+	if r := do(t, s, "POST", "/text", exhausted, `{"messages":[{"role":"user","content":"hi"}]}`); r.status != 200 ||
+		!strings.HasPrefix(string(r.body), budget) || r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("POST /text notice: %d %s %q", r.status, r.header.Get("Content-Type"), r.body)
+	}
 	// No key budget, no balance: the credits notice.
 	s.SetBalance(s.Key("tier"), 0, 0)
 	r = do(t, s, "GET", "/text/hi", s.Key("tier"), nil)
