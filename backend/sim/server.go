@@ -3,6 +3,21 @@
 // the same paths, parameters, JSON shapes, headers, errors, quirks and (scaled) timings. Every
 // test of the app runs against it, and `pollinations-studio sim` serves it standalone.
 //
+// Ready keys (Keys): "secret" (paid + tier pollen), "tier" (tier pollen only: paid-only models
+// refused, one generation at a time), "publishable" (pk_, pollen-per-hour limiter), "scoped"
+// (flux and openai only, budget 5, expires in 7 days) and "exhausted" (no pollen, budget 0).
+//
+// Quirks reproduced: the prompt is one path segment decoded once; booleans are true only when
+// "true"; text routes turn 402/403 into a 200 assistant "notice" unless JSON was asked for;
+// two non-standard 429 bodies (concurrency, publishable limiter); identical GETs join the
+// generation in flight and cached results are not billed again; a GET generation outlives its
+// client. Faults (Inject) add statuses, Cloudflare pages, latency, throttling, cut connections
+// and malformed bodies.
+//
+// Files by concern: server.go (routing, request log), faults.go, errors.go, keys.go (accounts,
+// auth), money.go (spending, limiter), generate.go (cache, flights, concurrency, pacing),
+// models.go, image.go, video.go, text.go, audio.go, account.go, device.go, params.go.
+//
 // All state lives in a Server value behind its mutex; the package has no mutable globals.
 package sim
 
