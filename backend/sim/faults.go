@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -118,6 +119,7 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 // malformed body.
 type faultWriter struct {
 	http.ResponseWriter
+	ctx     context.Context // the request's: a throttled body stops when its client leaves
 	f       *Fault
 	status  int
 	written int
@@ -171,7 +173,9 @@ func (fw *faultWriter) Write(p []byte) (int, error) {
 			fw.written += chunk
 			p = p[chunk:]
 			fw.Flush()
-			time.Sleep(time.Duration(float64(chunk) / float64(fw.f.BytesPerSec) * float64(time.Second)))
+			if err := sleep(fw.ctx, time.Duration(float64(chunk)/float64(fw.f.BytesPerSec)*float64(time.Second))); err != nil {
+				return 0, err
+			}
 		}
 	} else if len(p) > 0 {
 		if _, err := fw.ResponseWriter.Write(p); err != nil {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,6 +18,7 @@ type result struct {
 	cost float64
 }
 
+// size is the body length in bytes.
 func (res *result) size() int {
 	n := 0
 	for _, c := range res.chunks {
@@ -25,6 +27,7 @@ func (res *result) size() int {
 	return n
 }
 
+// flight is a generation in progress that identical requests can join.
 type flight struct {
 	done chan struct{}
 	res  *result
@@ -78,7 +81,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 	if key != "" && !noCache {
 		if res := s.cache[key]; res != nil {
 			s.mu.Unlock()
-			s.write(w, res, false, true)
+			s.write(r.Context(), w, res, false, true)
 			return
 		}
 		if f := s.inflight[key]; f != nil {
@@ -86,7 +89,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 			s.mu.Unlock()
 			select {
 			case <-f.done:
-				s.writeFlight(w, f, false, true)
+				s.writeFlight(r.Context(), w, f, false, true)
 			case <-r.Context().Done():
 			}
 			return
@@ -149,7 +152,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 		}()
 		select {
 		case <-f.done:
-			s.writeFlight(w, f, true, false)
+			s.writeFlight(r.Context(), w, f, true, false)
 		case <-r.Context().Done():
 		}
 		return
@@ -164,7 +167,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) 
 	if err != nil {
 		res = internalError(err)
 	}
-	s.write(w, res, true, false)
+	s.write(r.Context(), w, res, true, false)
 }
 
 // internalError is the result of a generation that failed inside the simulator.
@@ -177,12 +180,12 @@ func internalError(err error) *result {
 
 // writeFlight sends a finished flight's result; a flight abandoned because the server is
 // closing has none, and gets a 503 rather than an empty 200.
-func (s *Server) writeFlight(w http.ResponseWriter, f *flight, fresh, hit bool) {
+func (s *Server) writeFlight(ctx context.Context, w http.ResponseWriter, f *flight, fresh, hit bool) {
 	if f.res == nil {
 		writeError(w, http.StatusServiceUnavailable, "The generation was interrupted. Please try again shortly.", nil)
 		return
 	}
-	s.write(w, f.res, fresh, hit)
+	s.write(ctx, w, f.res, fresh, hit)
 }
 
 // maxCacheBytes bounds the result cache of a long-running simulator (the oldest go first).
@@ -207,8 +210,9 @@ func (s *Server) remember(key string, res *result) {
 	}
 }
 
-// write sends a result; fresh results are paced like the generation they stand for.
-func (s *Server) write(w http.ResponseWriter, res *result, fresh, hit bool) {
+// write sends a result; fresh results are paced like the generation they stand for, until the
+// client goes away.
+func (s *Server) write(ctx context.Context, w http.ResponseWriter, res *result, fresh, hit bool) {
 	for k, v := range res.header {
 		w.Header()[k] = v
 	}
@@ -230,8 +234,8 @@ func (s *Server) write(w http.ResponseWriter, res *result, fresh, hit bool) {
 	w.WriteHeader(res.status)
 	fl, _ := w.(http.Flusher)
 	for i, c := range res.chunks {
-		if paced && i > 0 {
-			time.Sleep(s.scaled(res.pace))
+		if paced && i > 0 && sleep(ctx, s.scaled(res.pace)) != nil {
+			return
 		}
 		if _, err := w.Write(c); err != nil {
 			return

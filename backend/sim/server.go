@@ -238,7 +238,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if f.CutAfter > 0 || f.Malformed || f.BytesPerSec > 0 {
-			fw := &faultWriter{ResponseWriter: w, f: f}
+			fw := &faultWriter{ResponseWriter: w, ctx: r.Context(), f: f}
 			s.route(fw, r)
 			if fw.cut {
 				panic(http.ErrAbortHandler) // drops the connection mid-body, as a cut stream does

@@ -333,3 +333,26 @@ func TestTokensSplitWithoutLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamStopsWhenTheClientLeaves: a paced stream whose reader hangs up frees its handler
+// at once instead of pacing out the rest of the reply.
+func TestStreamStopsWhenTheClientLeaves(t *testing.T) {
+	s := startSim(t, Options{TimeScale: 1}) // 1000 tokens would take 16 s
+	req, _ := http.NewRequest("POST", s.URL()+"/v1/chat/completions",
+		strings.NewReader(`{"stream":true,"messages":[{"role":"user","content":"write 1000 words"}]}`))
+	req.Header.Set("Authorization", "Bearer "+s.Key("secret"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(res.Body)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "data: ") {
+		t.Fatalf("%q %v", line, err)
+	}
+	res.Body.Close()
+	start := time.Now()
+	waitFor(t, "the handler to return", func() bool { return len(s.Requests()) == 1 })
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("handler ran %s after the client left", d)
+	}
+}
