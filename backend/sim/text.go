@@ -16,12 +16,49 @@ func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:
 
 var wordsRE = regexp.MustCompile(`(?i)(\d+)\s+words`)
 
+// wantWords is how long an answer the prompt asks for: "N words", else 40.
+func wantWords(prompt string) int {
+	if m := wordsRE.FindStringSubmatch(prompt); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return n
+		}
+		return 30000
+	}
+	return 40
+}
+
+// finishReason is "length" when max_tokens cut the answer short.
+func finishReason(prompt string, maxTokens int) string {
+	if maxTokens > 0 && wantWords(prompt) > maxTokens {
+		return "length"
+	}
+	return "stop"
+}
+
+// textUsage is what a text generation consumed, in tokens.
+type textUsage struct{ prompt, completion, reasoning int }
+
+// cost prices it: completion and reasoning at the model's rate, the prompt at a quarter of it
+// (as the catalogue's promptTextTokens says).
+func (u textUsage) cost(m *model) float64 {
+	return float64(u.completion+u.reasoning)*m.price + float64(u.prompt)*m.price/4
+}
+
+// setHeaders adds the x-usage-* billing headers.
+func (u textUsage) setHeaders(h http.Header, m *model) {
+	usageHeaders(h, m, "completion-text-tokens", float64(u.completion))
+	h.Set("x-usage-prompt-text-tokens", strconv.Itoa(u.prompt))
+	if u.reasoning > 0 {
+		h.Set("x-usage-completion-reasoning-tokens", strconv.Itoa(u.reasoning))
+	}
+}
+
+// promptTokens estimates tokens as four bytes each.
+func promptTokens(b []byte) int { return len(b)/4 + 1 }
+
 // replyFor writes a deterministic Markdown answer; "N words" in the prompt sets its length.
 func replyFor(prompt, system string, maxTokens int) string {
-	n := 40
-	if m := wordsRE.FindStringSubmatch(prompt); m != nil {
-		n, _ = strconv.Atoi(m[1])
-	}
+	n := wantWords(prompt)
 	if maxTokens > 0 && n > maxTokens {
 		n = maxTokens
 	}
@@ -125,7 +162,7 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 	stream := queryBool(q, "stream")
 	est := m.price * 500
 	if stream {
-		s.runChatStream(w, r, a, m, reply, "", est, len(prompt)/4+1, true, wantsJSON)
+		s.runChatStream(w, r, a, m, reply, "", est, promptTokens([]byte(prompt+q.Get("system"))), finishReason(prompt, maxTokens), true, wantsJSON)
 		return
 	}
 	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, plain: true, wantsJSON: wantsJSON,
@@ -137,10 +174,9 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 			if wantsJSON {
 				h.Set("Content-Type", "application/json")
 			}
-			ntok := len(tokens(reply))
-			usageHeaders(h, m, "completion-text-tokens", float64(ntok))
-			h.Set("x-usage-prompt-text-tokens", strconv.Itoa(len(prompt)/4+1))
-			return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: float64(ntok) * m.price}, nil
+			u := textUsage{prompt: promptTokens([]byte(prompt + q.Get("system"))), completion: len(tokens(reply))}
+			u.setHeaders(h, m)
+			return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: u.cost(m)}, nil
 		}})
 }
 
@@ -234,20 +270,20 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 	}
 	est := m.price * 500
 	if body.Stream {
-		s.runChatStream(w, r, a, m, reply, reasoning, est, len(prompt)/4+1, body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON)
+		s.runChatStream(w, r, a, m, reply, reasoning, est, promptTokens(requestBody(r)), finishReason(prompt, body.MaxTokens),
+			body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON)
 		return
 	}
 	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, plain: plain, wantsJSON: wantsJSON,
 		cacheKey: "POST " + r.URL.Path + " " + sha(requestBody(r)),
 		latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
 		produce: func() (*result, error) {
-			ntok := len(tokens(reply))
+			u := textUsage{prompt: promptTokens(requestBody(r)), completion: len(tokens(reply)), reasoning: len(tokens(reasoning))}
 			h := http.Header{}
-			usageHeaders(h, m, "completion-text-tokens", float64(ntok))
-			cost := float64(ntok) * m.price
+			u.setHeaders(h, m)
 			if plain {
 				h.Set("Content-Type", "text/plain; charset=utf-8")
-				return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: cost}, nil
+				return &result{status: 200, header: h, chunks: [][]byte{[]byte(reply)}, cost: u.cost(m)}, nil
 			}
 			msg := map[string]any{"role": "assistant", "content": reply}
 			if reasoning != "" {
@@ -255,10 +291,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 			}
 			b, _ := json.Marshal(map[string]any{"id": "chatcmpl-" + randomID(10), "object": "chat.completion",
 				"created": time.Now().Unix(), "model": m.Name,
-				"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": msg}},
-				"usage":   usageJSON(len(prompt)/4+1, ntok, len(tokens(reasoning)))})
+				"choices": []any{map[string]any{"index": 0, "finish_reason": finishReason(prompt, body.MaxTokens), "message": msg}},
+				"usage":   usageJSON(u.prompt, u.completion, u.reasoning)})
 			h.Set("Content-Type", "application/json")
-			return &result{status: 200, header: h, chunks: [][]byte{b}, cost: cost}, nil
+			return &result{status: 200, header: h, chunks: [][]byte{b}, cost: u.cost(m)}, nil
 		}})
 }
 
@@ -336,7 +372,7 @@ func lastUser(b chatBody) (text string, hasImage, hasAudio bool, err error) {
 
 // runChatStream answers with SSE: reasoning deltas, content deltas at a steady token rate,
 // keep-alive comments now and then, the usage chunk when asked for, then [DONE].
-func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *account, m *model, reply, reasoning string, est float64, promptTokens int, includeUsage, wantsJSON bool) {
+func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *account, m *model, reply, reasoning string, est float64, promptToks int, finish string, includeUsage, wantsJSON bool) {
 	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, wantsJSON: wantsJSON, stream: true,
 		latency: 400 * time.Millisecond,
 		produce: func() (*result, error) {
@@ -362,12 +398,11 @@ func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *accoun
 				}
 				add(map[string]any{"content": t}, nil, nil)
 			}
-			ntok := len(tokens(reply))
-			nre := len(tokens(reasoning))
-			add(map[string]any{}, "stop", nil)
+			u := textUsage{prompt: promptToks, completion: len(tokens(reply)), reasoning: len(tokens(reasoning))}
+			add(map[string]any{}, finish, nil)
 			if includeUsage {
 				b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": m.Name,
-					"choices": []any{}, "usage": usageJSON(promptTokens, ntok, nre)})
+					"choices": []any{}, "usage": usageJSON(u.prompt, u.completion, u.reasoning)})
 				chunks = append(chunks, []byte("data: "+string(b)+"\n\n"))
 			}
 			chunks = append(chunks, []byte("data: [DONE]\n\n"))
@@ -375,9 +410,9 @@ func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *accoun
 			h.Set("Content-Type", "text/event-stream; charset=utf-8")
 			h.Set("Cache-Control", "no-cache")
 			h.Set("Connection", "keep-alive")
-			usageHeaders(h, m, "completion-text-tokens", float64(ntok+nre))
+			u.setHeaders(h, m)
 			// ~60 tokens per second, like a fast model.
-			return &result{status: 200, header: h, chunks: chunks, pace: 16 * time.Millisecond, cost: float64(ntok+nre) * m.price}, nil
+			return &result{status: 200, header: h, chunks: chunks, pace: 16 * time.Millisecond, cost: u.cost(m)}, nil
 		}})
 }
 

@@ -3,7 +3,9 @@ package sim
 import (
 	"bufio"
 	"encoding/json"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +86,18 @@ func TestChatCompletion(t *testing.T) {
 	}
 	if v.RawUsage["total_tokens"].(float64) <= 0 {
 		t.Errorf("usage: %v", v.RawUsage)
+	}
+	// max_tokens cuts the answer: finish_reason "length"; the cost follows the usage headers.
+	r = do(t, s, "POST", "/v1/chat/completions", key, `{"model":"openai","max_tokens":10,"messages":[{"role":"user","content":"write 50 words"}]}`)
+	if !strings.Contains(string(r.body), `"finish_reason":"length"`) {
+		t.Errorf("no length finish: %s", r.body)
+	}
+	price := s.findModel("openai").price
+	comp, _ := strconv.Atoi(r.header.Get("x-usage-completion-text-tokens"))
+	prom, _ := strconv.Atoi(r.header.Get("x-usage-prompt-text-tokens"))
+	cost, _ := strconv.ParseFloat(r.header.Get("x-pollen-cost"), 64)
+	if comp == 0 || prom == 0 || math.Abs(cost-(float64(comp)*price+float64(prom)*price/4)) > 1e-12 {
+		t.Errorf("cost %g for %d+%d tokens at %g", cost, comp, prom, price)
 	}
 	// reasoning_effort none: no reasoning.
 	r = do(t, s, "POST", "/v1/chat/completions", key, `{"model":"deepseek","reasoning_effort":"none","messages":[{"role":"user","content":"quick"}]}`)
