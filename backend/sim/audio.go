@@ -184,8 +184,12 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 	}
 	words := strings.Contains(fields["timestamp_granularities[]"]+","+fields["timestamp_granularities"], "word")
 	lang := fields["language"]
-	if lang == "" {
+	switch {
+	case lang == "":
 		lang = "en"
+	case len(lang) != 2 || strings.Trim(strings.ToLower(lang), "abcdefghijklmnopqrstuvwxyz") != "":
+		badRequest(w, "language", "Expected an ISO-639-1 language code such as \"en\"")
+		return
 	}
 	dur := audioDuration(data)
 	segs := transcriptSegments(data, dur)

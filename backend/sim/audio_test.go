@@ -240,6 +240,9 @@ func TestTranscriptionRefusals(t *testing.T) {
 	if r := transcribe(t, s, map[string]string{"model": "elevenlabs"}, "a.wav", wav); r.status != 400 {
 		t.Errorf("TTS model: %d", r.status)
 	}
+	if r := transcribe(t, s, map[string]string{"language": "english"}, "a.wav", wav); r.status != 400 {
+		t.Errorf("language: %d", r.status)
+	}
 	if r := transcribe(t, s, map[string]string{"temperature": "1.5"}, "a.wav", wav); r.status != 400 {
 		t.Errorf("temperature: %d", r.status)
 	}

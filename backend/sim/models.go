@@ -65,9 +65,13 @@ func catalogue() []*model {
 			MaxReferenceImages: refs, price: price, unit: "image", maxPixels: 2359296, kind: "image"}
 	}
 	vid := func(name, title string, perSec float64, paid bool, caps []string, minD, maxD, defD, step float64, allowed []float64, aliases ...string) *model {
+		pricing := map[string]string{"currency": "pollen", "completionVideoSeconds": priceString(perSec)}
+		if contains(caps, "audio_output") {
+			pricing["completionAudioSeconds"] = "0.02" // the soundtrack surcharge (video.go)
+		}
 		return &model{Name: name, Aliases: aliases, Category: "video", Title: title, Publisher: "Various",
 			Description: title + " video generation", PaidOnly: paid,
-			Pricing:         map[string]string{"currency": "pollen", "completionVideoSeconds": priceString(perSec)},
+			Pricing:         pricing,
 			InputModalities: []string{"text", "image"}, OutputModalities: []string{"video"},
 			SupportedEndpoints: []string{"/video/{prompt}", "/image/{prompt}"}, VideoCapabilities: caps,
 			MinDuration: minD, MaxDuration: maxD, DefaultDuration: defD, DurationStep: step, AllowedDurations: allowed,
