@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"math"
 	"net/http"
 	"regexp"
@@ -245,47 +246,127 @@ func parseSize(s string) (int, int) {
 	return w, h
 }
 
-// handleImageEdits is POST /v1/images/edits (multipart with image files).
+// editForm is an edit request from either body shape.
+type editForm struct {
+	prompt, model, size, quality, seed string
+	transparent                        bool
+	refs                               int
+	source                             []byte // the first uploaded picture, if a file was sent
+}
+
+// handleImageEdits is POST /v1/images/edits: multipart with image files (or URL strings), or
+// JSON with image URLs / data URIs.
 func (s *Server) handleImageEdits(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
 		return
 	}
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		writeError(w, 400, "Expected multipart/form-data with a prompt and image files", nil)
+	var e editForm
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var ok bool
+		if e, ok = editFromJSON(w, requestBody(r)); !ok {
+			return
+		}
+	} else {
+		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			writeError(w, http.StatusBadRequest, "Expected multipart/form-data (or JSON) with a prompt and images", nil)
+			return
+		}
+		e = editForm{prompt: r.FormValue("prompt"), model: r.FormValue("model"), size: r.FormValue("size"),
+			quality: r.FormValue("quality"), seed: r.FormValue("seed"), transparent: r.FormValue("transparent") == "true"}
+		files := append(r.MultipartForm.File["image"], r.MultipartForm.File["image[]"]...)
+		e.refs = len(files) + len(r.MultipartForm.Value["image"]) + len(r.MultipartForm.Value["image[]"])
+		if len(files) > 0 {
+			if f, err := files[0].Open(); err == nil {
+				e.source, _ = io.ReadAll(f)
+				f.Close()
+			}
+		}
+	}
+	if e.prompt == "" || len(e.prompt) > 32000 {
+		badRequest(w, "prompt", "String must contain between 1 and 32000 character(s)")
 		return
 	}
-	prompt := r.FormValue("prompt")
-	if prompt == "" {
-		badRequest(w, "prompt", "Required")
-		return
-	}
-	m := s.resolveModel(w, r.FormValue("model"), "images")
+	m := s.resolveModel(w, e.model, "images")
 	if m == nil {
 		return
 	}
-	files := append(r.MultipartForm.File["image"], r.MultipartForm.File["image[]"]...)
-	refs := len(files) + len(r.MultipartForm.Value["image"]) + len(r.MultipartForm.Value["image[]"])
-	if refs == 0 {
+	if e.refs == 0 {
 		badRequest(w, "image", "At least one image is required")
 		return
 	}
-	if refs > m.MaxReferenceImages {
+	if e.refs > m.MaxReferenceImages {
 		badRequest(w, "image", fmt.Sprintf("Model %s accepts at most %d reference images", m.Name, m.MaxReferenceImages))
 		return
 	}
-	wd, ht := parseSize(r.FormValue("size"))
-	seed, ok := parseSeed(w, r.FormValue("seed"), 2147483647)
+	wd, ht := parseSize(e.size)
+	if e.size == "" && e.source != nil {
+		// Newer builds follow the source's aspect ratio when no size is given.
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(e.source)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
+			wd, ht = cfg.Width, cfg.Height
+		}
+	}
+	seed, ok := parseSeed(w, e.seed, 2147483647)
 	if !ok {
 		return
 	}
-	if moderated(prompt) {
+	if moderated(e.prompt) {
 		writeModerated(w)
 		return
 	}
-	s.runImage(w, r, a, imageParams{prompt: prompt, model: m, width: wd, height: ht, seed: seed,
-		quality: r.FormValue("quality"), transparent: r.FormValue("transparent") == "true", refs: refs},
-		"POST edits "+fmt.Sprint(sha(requestBody(r))), true)
+	s.runImage(w, r, a, imageParams{prompt: e.prompt, model: m, width: wd, height: ht, seed: seed,
+		quality: e.quality, transparent: e.transparent, refs: e.refs},
+		"POST edits "+sha(requestBody(r)), true)
+}
+
+// editFromJSON reads the JSON form of an edit: image is a URL, a list of URLs, or a list of
+// {"image_url": URL or data URI}.
+func editFromJSON(w http.ResponseWriter, b []byte) (editForm, bool) {
+	var body struct {
+		Prompt      string          `json:"prompt"`
+		Model       string          `json:"model"`
+		Size        string          `json:"size"`
+		Quality     string          `json:"quality"`
+		Seed        *int64          `json:"seed"`
+		Transparent bool            `json:"transparent"`
+		Image       json.RawMessage `json:"image"`
+	}
+	if err := json.Unmarshal(b, &body); err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid JSON body", nil)
+		return editForm{}, false
+	}
+	e := editForm{prompt: body.Prompt, model: body.Model, size: body.Size, quality: body.Quality, transparent: body.Transparent}
+	if body.Seed != nil {
+		e.seed = strconv.FormatInt(*body.Seed, 10)
+	}
+	var urls, list []string
+	var one string
+	var objs []struct {
+		ImageURL string `json:"image_url"`
+	}
+	// Each attempt decodes into its own variable: a failed Unmarshal may fill part of it.
+	switch {
+	case len(body.Image) == 0 || string(body.Image) == "null":
+	case json.Unmarshal(body.Image, &one) == nil:
+		urls = []string{one}
+	case json.Unmarshal(body.Image, &list) == nil:
+		urls = list
+	case json.Unmarshal(body.Image, &objs) == nil:
+		for _, o := range objs {
+			urls = append(urls, o.ImageURL)
+		}
+	default:
+		badRequest(w, "image", "Expected a URL, a list of URLs, or a list of {image_url}")
+		return editForm{}, false
+	}
+	for _, u := range urls {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "data:image/") {
+			badRequest(w, "image", "Each image must be an http(s) URL or a data:image/ URI")
+			return editForm{}, false
+		}
+	}
+	e.refs = len(urls)
+	return e, true
 }
 
 // renderImage draws a deterministic picture for (model, prompt, seed): a diagonal gradient

@@ -372,8 +372,36 @@ func TestImageEdits(t *testing.T) {
 			}
 		}
 	}
-	if r := do(t, s, "POST", "/v1/images/edits", key, `{"prompt":"x"}`); r.status != 400 {
-		t.Errorf("JSON body to edits: %d", r.status)
+	// Without a size, the output follows the source picture.
+	src := do(t, s, "GET", "/image/source?width=200&height=100&model=flux", key, nil)
+	body, ct := multipartBody(t, map[string]string{"prompt": "restyle", "model": "kontext"}, [][3]string{{"image", "src.jpg", string(src.body)}})
+	r := do(t, s, "POST", "/v1/images/edits", key, body, "Content-Type", ct)
+	var v struct {
+		Data []struct {
+			B64 string `json:"b64_json"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &v); err != nil || len(v.Data) != 1 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	data, _ := base64.StdEncoding.DecodeString(v.Data[0].B64)
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width != 200 || cfg.Height != 100 {
+		t.Errorf("edit of a 200×100 source: %v %dx%d", err, cfg.Width, cfg.Height)
+	}
+	// The JSON form takes URLs or data URIs.
+	for body, want := range map[string]int{
+		`{"prompt":"x","model":"kontext","size":"64x64","image":"https://a/b.png"}`:                                    200,
+		`{"prompt":"x","model":"gptimage","size":"64x64","image":["https://a/b.png","https://a/c.png"]}`:               200,
+		`{"prompt":"x","model":"kontext","size":"64x64","image":[{"image_url":"data:image/png;base64,iVBORw0KGgo="}]}`: 200,
+		`{"prompt":"x","model":"kontext","image":["https://a/b.png","https://a/c.png"]}`:                               400,
+		`{"prompt":"x","model":"kontext","image":"ftp://a/b.png"}`:                                                     400,
+		`{"prompt":"x","model":"kontext"}`:                                                                             400,
+		`{"prompt":"x","image":{"no":1}}`:                                                                              400,
+		`{"prompt":`:                                                                                                   400,
+	} {
+		if r := do(t, s, "POST", "/v1/images/edits", key, body); r.status != want {
+			t.Errorf("%s: %d %.200s", body, r.status, r.body)
+		}
 	}
 }
 
