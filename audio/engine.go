@@ -108,7 +108,16 @@ func (e *Engine) uninit(d *malgo.Device) bool {
 
 // uninitLater frees an untracked device in the background; Close waits for it.
 func (e *Engine) uninitLater(d *malgo.Device) {
-	e.pending.Add(1)
+	e.mu.Lock()
+	closed := e.closed
+	if !closed {
+		e.pending.Add(1) // before Close's Wait: Close sets closed under the same lock
+	}
+	e.mu.Unlock()
+	if closed {
+		e.uninit(d)
+		return
+	}
 	go func() {
 		defer e.pending.Done()
 		e.uninit(d)

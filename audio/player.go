@@ -45,6 +45,7 @@ const (
 	stallTimeout  = 2 * time.Second        // no callback for this long: the device is gone
 	settleTimeout = 500 * time.Millisecond // Pause/Seek wait this long for the callback to notice
 	rampFrames    = 64                     // fade length around an underrun (~1.5 ms), so it does not click
+	prerollMS     = 60                     // sound buffered before playing starts or resumes after running dry
 	maxTape       = 64 << 20               // bytes of a stream kept for Seek
 )
 
@@ -98,7 +99,7 @@ type playback struct {
 	paused    atomic.Bool
 	hold      atomic.Bool // a seek is swapping the ring: the callback plays silence
 	eof       atomic.Bool
-	primed    atomic.Bool // the current generation has written to the ring
+	primed    atomic.Bool // the callback has enough buffered to play (see prerollMS)
 	stopping  atomic.Bool
 
 	scratch []int16 // callback
@@ -245,9 +246,6 @@ func (pb *playback) decode(s Stream, gen uint64, skip int64, decoded chan struct
 				return
 			}
 			w := pb.ring.write(rest)
-			if w > 0 {
-				pb.primed.Store(true)
-			}
 			if len(rest) == w && err == io.EOF {
 				pb.total.Store(frames) // a stream's length is known once it has all arrived
 				pb.eof.Store(true)
@@ -291,6 +289,15 @@ func (pb *playback) callback(out, _ []byte, frames uint32) {
 		clear(out)
 		return
 	}
+	if !pb.primed.Load() {
+		// Buffer a little first (at the start, after a seek, after running dry), so the
+		// sound starts cleanly instead of in crumbs; the end of the sound opens the gate too.
+		if pb.ring.len() < max(need, pb.rate*pb.ch*prerollMS/1000) && !pb.eof.Load() {
+			clear(out)
+			return
+		}
+		pb.primed.Store(true)
+	}
 	vol := math.Float32frombits(pb.p.volume.Load())
 	done := 0
 	for done < need {
@@ -317,8 +324,10 @@ func (pb *playback) callback(out, _ []byte, frames uint32) {
 			case pb.finished <- struct{}{}:
 			default:
 			}
-		} else if pb.primed.Load() {
+		} else {
+			// Ran dry mid-stream (a slow download): count it, fade, and buffer again.
 			pb.underruns.Add(1)
+			pb.primed.Store(false)
 			pb.rampIn = rampFrames
 		}
 	}
@@ -386,9 +395,13 @@ func (pb *playback) watch(ctx context.Context) {
 				return
 			}
 		case now := <-tick.C:
+			limit := pb.stall
+			if lastCalls == 0 {
+				limit *= 2 // a PulseAudio null sink was seen to take 1.7 s to ask for the first sound
+			}
 			if c := pb.calls.Load(); c != lastCalls {
 				lastCalls, lastMove = c, now
-			} else if now.Sub(lastMove) > pb.stall {
+			} else if now.Sub(lastMove) > limit {
 				pb.finish(ErrDeviceLost)
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -229,37 +230,59 @@ func TestStopCancelAndVolume(t *testing.T) {
 	}
 }
 
-// The real-time callback must not allocate, and it must write what it was given.
-func TestCallbackNoAllocAndVolume(t *testing.T) {
+// The real-time callback must not allocate, must write what it was given, and must turn a
+// dry spell into counted silence with fades rather than clicks.
+func TestCallback(t *testing.T) {
 	e := nullEngine(t)
 	p, _ := e.NewPlayer(PlayerOptions{})
 	pb := &playback{p: p, rate: 16000, ch: 2, ring: newRing(1 << 16), scratch: make([]int16, 8000), finished: make(chan struct{}, 1)}
 	in := sine(440, 16000, 2, 0.5, 0.5)
 	pb.ring.write(in)
-	pb.primed.Store(true)
 	p.SetVolume(0.5)
 	out := make([]byte, 160*2*2)
+	sample := func(i int) int16 { return int16(uint16(out[i*2]) | uint16(out[i*2+1])<<8) }
+	silent := func() bool {
+		for _, b := range out {
+			if b != 0 {
+				return false
+			}
+		}
+		return true
+	}
 	pb.callback(out, nil, 160)
 	for i := 0; i < 320; i++ {
-		got := int16(uint16(out[i*2]) | uint16(out[i*2+1])<<8)
-		if want := int16(float32(in[i]) * 0.5); got != want {
-			t.Fatalf("sample %d: %d, want %d (half volume)", i, got, want)
+		if want := int16(float32(in[i]) * 0.5); sample(i) != want {
+			t.Fatalf("sample %d: %d, want %d (half volume)", i, sample(i), want)
 		}
 	}
-	allocs := testing.AllocsPerRun(100, func() { pb.callback(out, nil, 160) })
-	if allocs != 0 {
-		t.Fatalf("the playback callback allocates %.1f times a call", allocs)
+	if a := testing.AllocsPerRun(20, func() { pb.callback(out, nil, 160) }); a != 0 {
+		t.Fatalf("the playback callback allocates %.1f times a call", a)
 	}
-	// Past the end of the ring: silence, an underrun counted, no allocation either.
+	// Running dry: one underrun, silence, and no more counting until sound is back.
 	pb.ring.reset()
-	before := pb.underruns.Load()
-	allocs = testing.AllocsPerRun(10, func() { pb.callback(out, nil, 160) })
-	if allocs != 0 || pb.underruns.Load() <= before {
-		t.Fatalf("underrun: %.1f allocs, underruns %d → %d", allocs, before, pb.underruns.Load())
+	pb.callback(out, nil, 160)
+	if pb.underruns.Load() != 1 || !silent() {
+		t.Fatalf("a dry spell: %d underruns, silent %v", pb.underruns.Load(), silent())
 	}
-	for _, b := range out {
-		if b != 0 {
-			t.Fatal("an underrun must write silence")
+	if a := testing.AllocsPerRun(10, func() { pb.callback(out, nil, 160) }); a != 0 || pb.underruns.Load() != 1 {
+		t.Fatalf("while dry: %.1f allocs, %d underruns", a, pb.underruns.Load())
+	}
+	// A trickle below the preroll stays buffered; enough sound resumes, fading in.
+	p.SetVolume(1)
+	full := sine(440, 16000, 2, 0.2, 0.5)
+	pb.ring.write(full[:100])
+	pb.callback(out, nil, 160)
+	if !silent() {
+		t.Fatal("played a trickle below the preroll")
+	}
+	pb.ring.write(full[100:])
+	pb.callback(out, nil, 160)
+	if sample(0) != 0 || sample(2*rampFrames+2) != full[2*rampFrames+2] {
+		t.Fatalf("resuming: first sample %d (want 0, faded in), after the fade %d (want %d)", sample(0), sample(2*rampFrames+2), full[2*rampFrames+2])
+	}
+	for f := 1; f < rampFrames; f++ {
+		if a, b := math.Abs(float64(sample(2*f))), math.Abs(float64(full[2*f])); a > b+1 {
+			t.Fatalf("frame %d of the fade-in is louder (%v) than the sound (%v)", f, a, b)
 		}
 	}
 }

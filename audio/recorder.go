@@ -343,7 +343,11 @@ func (r *Recorder) Stop() (Info, error) {
 	stuck := false
 	if r.dev != nil {
 		if r.e.untrack(r.dev) {
-			stuck = !r.e.uninit(r.dev)
+			if r.lost.Load() {
+				r.e.uninitLater(r.dev) // a vanished device can take seconds to let go
+			} else {
+				stuck = !r.e.uninit(r.dev)
+			}
 		}
 		r.dev = nil
 	}

@@ -1,0 +1,273 @@
+package audio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gen2brain/malgo"
+)
+
+// These tests need a PulseAudio server with a null sink (scripts/test.sh and CI start one):
+// the player plays into the default sink, the recorder records its monitor (the default
+// source). Outside CI they skip when no server answers; with CI=true they must run.
+
+func inCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
+
+// pulseReady reports why PulseAudio cannot be used, or "" when it can.
+func pulseReady() string {
+	if os.Getenv("PULSE_SERVER") == "" {
+		return "PULSE_SERVER is not set"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "pactl", "info").CombinedOutput(); err != nil {
+		return "pactl info: " + strings.TrimSpace(string(out)) + " " + err.Error()
+	}
+	return ""
+}
+
+// pulse returns an engine on PulseAudio, or skips (outside CI) when no server runs.
+func pulse(t *testing.T) *Engine {
+	t.Helper()
+	if why := pulseReady(); why != "" {
+		if inCI() {
+			t.Fatalf("CI=true needs a PulseAudio server with a null sink (see scripts/test.sh): %s", why)
+		}
+		t.Skipf("no PulseAudio server (%s): start one with a null sink to run the loopback tests", why)
+	}
+	e, err := NewEngine(EngineOptions{Backends: []malgo.Backend{malgo.BackendPulseaudio}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// recordWhilePlaying plays data through the default sink while recording its monitor, and
+// returns the recording. It waits for frames with deadlines, never for fixed times: PulseAudio
+// delivers little in its first second.
+func recordWhilePlaying(t *testing.T, e *Engine, data []byte) []int16 {
+	t.Helper()
+	rec, err := e.NewRecorder(RecorderOptions{SampleRate: 16000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "loop.wav")
+	if err := rec.Start(path); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return rec.Elapsed() >= 200*time.Millisecond })
+	p, err := e.NewPlayer(PlayerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Play(context.Background(), bytes.NewReader(data), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitErr(p, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	end := rec.Elapsed()
+	waitFor(t, 10*time.Second, func() bool { return rec.Elapsed() >= end+300*time.Millisecond })
+	if _, err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := Decode(f, FormatWAV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readAllSamples(t, s)
+}
+
+// goertzel is the power of one frequency in s.
+func goertzel(s []int16, rate int, freq float64) float64 {
+	w := 2 * math.Pi * freq / float64(rate)
+	c := 2 * math.Cos(w)
+	var s1, s2 float64
+	for _, v := range s {
+		s0 := float64(v) + c*s1 - s2
+		s2, s1 = s1, s0
+	}
+	return s1*s1 + s2*s2 - c*s1*s2
+}
+
+// peakFreq finds the strongest frequency between lo and hi, to 1 Hz.
+func peakFreq(s []int16, rate int, lo, hi float64) float64 {
+	best, bestP := lo, -1.0
+	for f := lo; f <= hi; f++ {
+		if p := goertzel(s, rate, f); p > bestP {
+			best, bestP = f, p
+		}
+	}
+	return best
+}
+
+func zeroCrossingFreq(s []int16, rate int) float64 {
+	n := 0
+	for i := 1; i < len(s); i++ {
+		if (s[i-1] < 0) != (s[i] < 0) {
+			n++
+		}
+	}
+	return float64(n) / 2 / (float64(len(s)) / float64(rate))
+}
+
+func loudSpan(s []int16, thresh float64) (int, int) {
+	start, end := -1, -1
+	for i, v := range s {
+		if math.Abs(float64(v))/32768 > thresh {
+			if start < 0 {
+				start = i
+			}
+			end = i
+		}
+	}
+	if start < 0 {
+		return 0, 0
+	}
+	return start, end
+}
+
+func TestPulseLoopbackTone(t *testing.T) {
+	e := pulse(t)
+	defer e.Close()
+	for _, tc := range []struct {
+		freq float64
+		rate int
+		amp  float64
+	}{
+		{440, 48000, 0.25},
+		{1000, 44100, 0.4},
+	} {
+		t.Run(fmt.Sprintf("%.0fHz", tc.freq), func(t *testing.T) {
+			got := recordWhilePlaying(t, e, wavBytes(t, sine(tc.freq, tc.rate, 1, 1.5, tc.amp), tc.rate, 1))
+			start, end := loudSpan(got, tc.amp/5)
+			// The steady part: the tone minus 100 ms at each end.
+			if end-start < 16000 {
+				t.Fatalf("captured only %d loud samples of %d (1.5 s of tone expected)", end-start, len(got))
+			}
+			seg := got[start+1600 : end-1600]
+			zc := zeroCrossingFreq(seg, 16000)
+			pk := peakFreq(seg, 16000, tc.freq*0.9, tc.freq*1.1)
+			for name, f := range map[string]float64{"zero crossings": zc, "Goertzel peak": pk} {
+				if math.Abs(f-tc.freq)/tc.freq > 0.02 {
+					t.Errorf("%s: captured %.1f Hz, want %.0f Hz within 2%%", name, f, tc.freq)
+				}
+			}
+			rms, _ := rmsPeak(seg)
+			want := tc.amp / math.Sqrt2
+			if rms < want*0.7 || rms > want*1.3 {
+				t.Errorf("captured RMS %.3f, want about %.3f", rms, want)
+			}
+			t.Logf("%.0f Hz played at %d Hz: captured %.1f Hz (zero crossings), %.0f Hz (Goertzel), RMS %.3f (want %.3f)", tc.freq, tc.rate, zc, pk, rms, want)
+		})
+	}
+}
+
+func TestPulseLoopbackSpeech(t *testing.T) {
+	e := pulse(t)
+	defer e.Close()
+	wav := filepath.Join(t.TempDir(), "speech.wav")
+	if out, err := exec.Command("espeak-ng", "-w", wav, "Hello from Pollinations Studio").CombinedOutput(); err != nil {
+		if inCI() {
+			t.Fatalf("espeak-ng: %v %s", err, out)
+		}
+		t.Skipf("espeak-ng is not usable: %v", err)
+	}
+	info, err := Probe(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(wav)
+	got := recordWhilePlaying(t, e, data)
+	start, end := loudSpan(got, 0.02)
+	spoken := float64(end-start) / 16000
+	rms, peak := rmsPeak(got[start:end])
+	t.Logf("speech of %.2f s: %.2f s captured above -34 dBFS, RMS %.3f, peak %.3f", info.Duration, spoken, rms, peak)
+	if spoken < info.Duration/2 || rms < 0.01 || peak < 0.1 {
+		t.Fatalf("the recorded speech is (nearly) silent: %.2f s loud of %.2f, RMS %.3f, peak %.3f", spoken, info.Duration, rms, peak)
+	}
+}
+
+// pulseSecondSocket opens another socket on the test server and points new devices at it;
+// unloading it (the returned func) cuts every connection made through it, as a sound server
+// that dies does.
+func pulseSecondSocket(t *testing.T) (cut func()) {
+	t.Helper()
+	mainServer := os.Getenv("PULSE_SERVER")
+	sock := filepath.Join(t.TempDir(), "native2")
+	out, err := exec.Command("pactl", "-s", mainServer, "load-module", "module-native-protocol-unix", "socket="+sock, "auth-anonymous=1").CombinedOutput()
+	if err != nil {
+		t.Fatalf("loading a second native socket: %v %s", err, out)
+	}
+	mod := strings.TrimSpace(string(out))
+	t.Setenv("PULSE_SERVER", "unix:"+sock)
+	unloaded := false
+	cut = func() {
+		if !unloaded {
+			unloaded = true
+			if out, err := exec.Command("pactl", "-s", mainServer, "unload-module", mod).CombinedOutput(); err != nil {
+				t.Errorf("unloading the socket: %v %s", err, out)
+			}
+		}
+	}
+	t.Cleanup(cut)
+	return cut
+}
+
+// The sound server going away mid-play ends the play and the recording with ErrDeviceLost,
+// not a hang, and the recording is still a valid file.
+func TestPulseDeviceLost(t *testing.T) {
+	e := pulse(t)
+	cut := pulseSecondSocket(t)
+	defer func() {
+		if err := e.Close(); err != nil {
+			t.Logf("closing after the loss: %v", err) // a device stuck in the dead server
+		}
+	}()
+	p, err := e.NewPlayer(PlayerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Play(context.Background(), bytes.NewReader(wavBytes(t, sine(440, 48000, 1, 30, 0.3), 48000, 1)), FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := e.NewRecorder(RecorderOptions{})
+	path := filepath.Join(t.TempDir(), "cut.wav")
+	if err := rec.Start(path); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return p.Position() > 200*time.Millisecond && rec.Elapsed() > 200*time.Millisecond })
+	start := time.Now()
+	cut()
+	if err := waitErr(p, stallTimeout+3*time.Second); !errors.Is(err, ErrDeviceLost) {
+		t.Fatalf("playback after the server went away: %v", err)
+	}
+	t.Logf("playback ended %v after the server went away", time.Since(start))
+	select {
+	case <-rec.Done():
+	case <-time.After(captureStall + 3*time.Second):
+		t.Fatal("the recording did not notice the server going away")
+	}
+	info, err := rec.Stop()
+	if !errors.Is(err, ErrDeviceLost) {
+		t.Fatalf("recording after the server went away: %v", err)
+	}
+	if pi, err := Probe(path); err != nil || pi.Duration != info.Duration || info.Duration < 0.2 {
+		t.Fatalf("the cut recording: %+v %+v %v", info, pi, err)
+	}
+	t.Logf("recording ended %v after the server went away, %.2f s kept", time.Since(start), info.Duration)
+}
