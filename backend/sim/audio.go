@@ -57,7 +57,9 @@ func (s *Server) handleSpeechPOST(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "speed", "Number must be between 0.25 and 4")
 		return
 	}
-	s.speech(w, r, a, body.Input, body.Model, body.Voice, body.ResponseFormat, "POST speech "+sha(requestBody(r)))
+	// Not cache-backed (idempotency.md lists only the GET routes, chat and image generations):
+	// it runs with its request, and a retry bills again.
+	s.speech(w, r, a, body.Input, body.Model, body.Voice, body.ResponseFormat, "")
 }
 
 // speech renders text to audio that is sent progressively, faster than real time, as a TTS

@@ -46,6 +46,14 @@ func TestSpeechFormats(t *testing.T) {
 		t.Errorf("usage header %q", got)
 	}
 
+	// POST speech is not cache-backed: the same body again is generated (and billed) again.
+	again := do(t, s, "POST", "/v1/audio/speech", key, `{"input":"`+strings.Repeat("A longer text to read aloud. ", 20)+`","voice":"rachel"}`)
+	if again.header.Get("x-cache") != "MISS" || again.header.Get("x-pollen-cost") == "0" {
+		t.Errorf("POST speech cached: %s %s", again.header.Get("x-cache"), again.header.Get("x-pollen-cost"))
+	}
+	if hit := do(t, s, "GET", "/audio/Hello%20there?voice=nova", key, nil); hit.header.Get("x-cache") != "HIT" {
+		t.Errorf("GET speech not cached: %s", hit.header.Get("x-cache"))
+	}
 	wav := do(t, s, "POST", "/v1/audio/speech", key, `{"input":"wave file","response_format":"wav"}`)
 	b := wav.body
 	if wav.header.Get("Content-Type") != "audio/wav" || len(b) < 44 || string(b[0:4]) != "RIFF" || string(b[8:16]) != "WAVEfmt " {
