@@ -180,6 +180,9 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 		}})
 }
 
+// maxChatBody is textBodyLimit of generation-handlers.ts.
+const maxChatBody = 20 << 20
+
 // chatBody is the subset of the chat-completions request the simulator reads.
 type chatBody struct {
 	Model    string `json:"model"`
@@ -204,6 +207,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 	if a == nil {
 		return
 	}
+	if len(requestBody(r)) > maxChatBody {
+		writeError(w, http.StatusRequestEntityTooLarge, "Request body too large: the limit is 20 MB.", nil)
+		return
+	}
 	var body chatBody
 	if err := json.Unmarshal(requestBody(r), &body); err != nil {
 		writeError(w, 400, "Invalid JSON body", nil)
@@ -219,6 +226,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 	}
 	if body.Temperature != nil && (*body.Temperature < 0 || *body.Temperature > 2) {
 		badRequest(w, "temperature", "Number must be between 0 and 2")
+		return
+	}
+	if body.MaxTokens < 0 {
+		badRequest(w, "max_tokens", "Expected a positive integer")
 		return
 	}
 	if body.Seed != nil && (*body.Seed < -1 || *body.Seed > 2147483647) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,6 +132,7 @@ func TestChatValidation(t *testing.T) {
 		{`{"model":"openai-audio","messages":[{"role":"user","content":[` + aud + `]}]}`, 200},
 		{`{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]}`, 400},
 		{`{"reasoning_effort":"extreme","messages":[{"role":"user","content":"x"}]}`, 400},
+		{`{"max_tokens":-1,"messages":[{"role":"user","content":"x"}]}`, 400},
 	}
 	for _, tc := range cases {
 		if r := do(t, s, "POST", "/v1/chat/completions", key, tc.body); r.status != tc.status {
@@ -369,4 +371,31 @@ func TestStreamStopsWhenTheClientLeaves(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("handler ran %s after the client left", d)
 	}
+}
+
+// FuzzChatBody: no request body makes the chat route panic or answer an unknown status.
+func FuzzChatBody(f *testing.F) {
+	for _, b := range []string{
+		`{"messages":[{"role":"user","content":"hi"}]}`,
+		`{"stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"write 3 words"}]}`,
+		`{"model":"deepseek","messages":[{"role":"user","content":[{"type":"text","text":"x"},{"type":"image_url","image_url":{"url":"https://a"}}]}]}`,
+		`{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"","format":"wav"}}]}]}`,
+		`{"messages":[{"role":"user","content":null}]}`, `{"messages":{}}`, `[]`, `null`, ``,
+		`{"response_format":{"type":"json_schema"},"max_tokens":-3,"messages":[{"role":"system","content":"x"},{"role":"user","content":"y"}]}`,
+	} {
+		f.Add(b)
+	}
+	s := New(Options{TimeScale: 0.00001})
+	key := s.Key("secret")
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+key)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		switch w.Code {
+		case 200, 400, 402, 422:
+		default:
+			t.Fatalf("%q: status %d", body, w.Code)
+		}
+	})
 }
