@@ -101,16 +101,25 @@ func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleUsage is GET /account/usage: the account's billed generations, newest first
-// (?limit=, default 100).
+// (?limit=, default 100). It needs account:usage.
 func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
+	s.usageList(w, r, false)
+}
+
+// handleKeyUsage is GET /account/key/usage: the calling key's own generations; no permission.
+func (s *Server) handleKeyUsage(w http.ResponseWriter, r *http.Request) {
+	s.usageList(w, r, true)
+}
+
+func (s *Server) usageList(w http.ResponseWriter, r *http.Request, keyOnly bool) {
 	a := s.authenticate(w, r)
 	if a == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !contains(a.permissions, "usage") {
-		writeError(w, 403, "Permission denied - API key missing `account:usage` permission", nil)
+	if !keyOnly && !contains(a.permissions, "usage") {
+		writeError(w, http.StatusForbidden, "Permission denied - API key missing `account:usage` permission", nil)
 		return
 	}
 	limit := 100
@@ -125,7 +134,7 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 	list := []map[string]any{}
 	for i := len(s.usage) - 1; i >= 0 && len(list) < limit; i-- {
 		u := s.usage[i]
-		if ua := s.accounts[u.Key]; ua == nil || ua.wallet != a.wallet {
+		if !s.usageVisible(a, u, keyOnly) {
 			continue
 		}
 		row := map[string]any{"timestamp": u.At.UTC().Format("2006-01-02 15:04:05"), "type": u.Type,
@@ -137,5 +146,55 @@ func (s *Server) handleUsage(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, row)
 	}
-	writeJSON(w, 200, map[string]any{"usage": list, "count": len(list)})
+	writeJSON(w, http.StatusOK, map[string]any{"usage": list, "count": len(list)})
+}
+
+// usageVisible reports whether a usage row belongs to the caller: its key, or its account.
+// Caller holds s.mu.
+func (s *Server) usageVisible(a *account, u usageRecord, keyOnly bool) bool {
+	if keyOnly {
+		return u.Key == a.key
+	}
+	ua := s.accounts[u.Key]
+	return ua != nil && ua.wallet == a.wallet
+}
+
+// handleDailyUsage is GET /account/usage/daily: requests and cost per day, model and meter.
+func (s *Server) handleDailyUsage(w http.ResponseWriter, r *http.Request) {
+	a := s.authenticate(w, r)
+	if a == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !contains(a.permissions, "usage") {
+		writeError(w, http.StatusForbidden, "Permission denied - API key missing `account:usage` permission", nil)
+		return
+	}
+	type day struct{ date, model, source string }
+	type sum struct {
+		requests int
+		cost     float64
+	}
+	sums := map[day]*sum{}
+	var order []day
+	for i := len(s.usage) - 1; i >= 0; i-- {
+		u := s.usage[i]
+		if !s.usageVisible(a, u, false) {
+			continue
+		}
+		d := day{u.At.UTC().Format("2006-01-02"), u.Model, u.Source}
+		if sums[d] == nil {
+			sums[d] = &sum{}
+			order = append(order, d)
+		}
+		sums[d].requests++
+		sums[d].cost += u.Cost
+	}
+	list := []map[string]any{}
+	for _, d := range order {
+		list = append(list, map[string]any{"date": d.date, "model": d.model, "meter_source": d.source,
+			"requests": sums[d].requests, "cost_usd": sums[d].cost})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"usage": list, "count": len(list)})
 }

@@ -128,6 +128,22 @@ func TestAccountUsage(t *testing.T) {
 	if r := do(t, s, "GET", "/account/usage?limit=0", key, nil); r.status != 400 {
 		t.Errorf("limit=0: %d", r.status)
 	}
+	// Daily sums per model and meter.
+	var daily struct {
+		Usage []map[string]any `json:"usage"`
+	}
+	json.Unmarshal(do(t, s, "GET", "/account/usage/daily", key, nil).body, &daily)
+	if len(daily.Usage) != 2 || daily.Usage[0]["requests"] != 1.0 || daily.Usage[0]["date"] != time.Now().UTC().Format("2006-01-02") {
+		t.Errorf("daily: %v", daily.Usage)
+	}
+	// The key's own usage: the scoped key shares the wallet but has spent nothing itself.
+	do(t, s, "GET", "/image/mine?model=flux&width=64&height=64", s.Key("scoped"), nil)
+	if r := do(t, s, "GET", "/account/key/usage", s.Key("scoped"), nil); !strings.Contains(string(r.body), `"count":1`) {
+		t.Errorf("key usage: %s", r.body)
+	}
+	if r := do(t, s, "GET", "/account/usage", key, nil); !strings.Contains(string(r.body), `"count":3`) {
+		t.Errorf("account usage after the scoped key spent: %s", r.body)
+	}
 	// The exhausted key lacks nothing but has spent nothing.
 	if r := do(t, s, "GET", "/account/usage", s.Key("exhausted"), nil); !strings.Contains(string(r.body), `"count":0`) {
 		t.Errorf("exhausted usage: %s", r.body)

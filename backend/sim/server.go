@@ -311,6 +311,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.handleProfile(w, r)
 	case get && p == "/account/usage":
 		s.handleUsage(w, r)
+	case get && p == "/account/usage/daily":
+		s.handleDailyUsage(w, r)
+	case get && p == "/account/key/usage":
+		s.handleKeyUsage(w, r)
 
 	case post && p == "/api/device/code":
 		s.handleDeviceCode(w, r)
