@@ -43,6 +43,8 @@ type model struct {
 	maxPixels int
 	// kind is the route family: image, video, text, audio, transcription.
 	kind string
+	// spokenVoices: a text model that can answer aloud with these voices.
+	spokenVoices []string
 }
 
 var openAIVoices = []string{"alloy", "echo", "fable", "onyx", "nova", "shimmer", "ash", "ballad", "coral", "sage", "verse",
@@ -105,6 +107,12 @@ func catalogue() []*model {
 			InputModalities: []string{"audio"}, OutputModalities: []string{"text"},
 			SupportedEndpoints: []string{"/v1/audio/transcriptions"}, price: perSec, unit: "audio-second", kind: "transcription"}
 	}
+	// openai-audio hears audio and can answer aloud (GET /text with a voice). The real registry
+	// may list "audio" among its outputs and its voices; the catalogue here keeps them out
+	// (spokenVoices is internal) because backend/api files any model with audio output under
+	// text-to-speech, where this one cannot serve /v1/audio/speech.
+	openaiAudio := txt("openai-audio", "GPT Audio Mini", "OpenAI", 0.000002, false, []string{"text", "audio"}, false)
+	openaiAudio.spokenVoices = []string{"alloy", "echo", "fable", "onyx", "nova", "shimmer", "coral", "verse", "ballad", "ash", "sage", "amuch", "dan"}
 	gptimage := img("gptimage", "GPT Image 1 Mini", "OpenAI", 0.011, false, 16, "gpt-image", "gpt-image-1-mini")
 	gptimage.Resolutions = nil
 	return []*model{
@@ -123,7 +131,7 @@ func catalogue() []*model {
 		txt("claude", "Claude Sonnet", "Anthropic", 0.000015, true, []string{"text", "image"}, false, "claude-sonnet"),
 		txt("deepseek", "DeepSeek V3.2", "DeepSeek", 0.0000011, false, []string{"text"}, true, "deepseek-v3"),
 		txt("qwen-coder", "Qwen 3 Coder", "Alibaba", 0.0000009, false, []string{"text"}, false),
-		txt("openai-audio", "GPT Audio Mini", "OpenAI", 0.000002, false, []string{"text", "audio"}, false),
+		openaiAudio,
 		tts("elevenlabs", "ElevenLabs v3", 0.1, false, "elevenlabs/eleven-v3", "eleven-v3"),
 		tts("elevenflash", "ElevenLabs Flash v2.5", 0.05, false),
 		stt("whisper", "Whisper Large v3", 0.0000453, false, "whisper-1", "openai/whisper-large-v3"),

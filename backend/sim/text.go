@@ -159,6 +159,16 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.Marshal(map[string]any{"answer": reply})
 		reply = string(b)
 	}
+	if voice := q.Get("voice"); voice != "" && m.spokenVoices != nil {
+		// An audio-output model answers aloud: the reply (not the prompt) as audio/mpeg.
+		// Audio output skips the 200 notice, like JSON output.
+		if !contains(m.spokenVoices, voice) {
+			badRequest(w, "voice", fmt.Sprintf("Unknown voice %q for %s; voices: %s", voice, m.Name, strings.Join(m.spokenVoices, ", ")))
+			return
+		}
+		s.spokenReply(w, r, a, m, prompt, reply, "GET "+r.URL.EscapedPath()+"?"+canonicalQuery(q))
+		return
+	}
 	stream := queryBool(q, "stream")
 	est := m.price * 500
 	if stream {
@@ -182,6 +192,23 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 
 // maxChatBody is textBodyLimit of generation-handlers.ts.
 const maxChatBody = 20 << 20
+
+// spokenReply answers a text request with the reply read aloud (MP3).
+func (s *Server) spokenReply(w http.ResponseWriter, r *http.Request, a *account, m *model, prompt, reply, cacheKey string) {
+	s.run(w, r, a, job{route: "text", m: m, estimate: m.price * 500, cacheKey: cacheKey, latency: 1500 * time.Millisecond,
+		produce: func() (*result, error) {
+			data, ct, err := s.speechAudio(reply, "mp3")
+			if err != nil {
+				return nil, err
+			}
+			h := http.Header{}
+			u := textUsage{prompt: promptTokens([]byte(prompt)), completion: len(tokens(reply))}
+			u.setHeaders(h, m)
+			h.Set("x-usage-completion-audio-tokens", strconv.Itoa(len(data)/64))
+			h.Set("Content-Type", ct)
+			return &result{status: 200, header: h, chunks: chunk(data, 4096), pace: 250 * time.Millisecond, cost: u.cost(m)}, nil
+		}})
+}
 
 // chatBody is the subset of the chat-completions request the simulator reads.
 type chatBody struct {

@@ -50,7 +50,15 @@ func TestTextGET(t *testing.T) {
 	if !strings.Contains(string(sys.body), "_Following your instructions: answer like a pirate_") {
 		t.Errorf("system prompt not honoured: %s", sys.body)
 	}
-	for _, q := range []string{"json=maybe", "seed=-5", "model=nope", "temperature=2.5", "max_tokens=-1"} {
+	// An audio-output model with a voice answers aloud; a text model ignores the voice.
+	spoken := do(t, s, "GET", "/text/say%20something?model=openai-audio&voice=nova", key, nil)
+	if spoken.status != 200 || spoken.header.Get("Content-Type") != "audio/mpeg" || len(spoken.body) < 1000 {
+		t.Errorf("openai-audio with a voice: %d %s", spoken.status, spoken.header.Get("Content-Type"))
+	}
+	if r := do(t, s, "GET", "/text/hi?voice=nova", key, nil); r.header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("openai with a voice: %s", r.header.Get("Content-Type"))
+	}
+	for _, q := range []string{"json=maybe", "seed=-5", "model=nope", "temperature=2.5", "max_tokens=-1", "model=openai-audio&voice=darth"} {
 		if r := do(t, s, "GET", "/text/x?"+q, key, nil); r.status != 400 {
 			t.Errorf("%s: %d", q, r.status)
 		}
