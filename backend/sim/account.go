@@ -111,6 +111,7 @@ func (s *Server) handleKeyUsage(w http.ResponseWriter, r *http.Request) {
 	s.usageList(w, r, true)
 }
 
+// usageList lists billed generations of the caller's account (or only its key).
 func (s *Server) usageList(w http.ResponseWriter, r *http.Request, keyOnly bool) {
 	a := s.authenticate(w, r)
 	if a == nil {

@@ -16,6 +16,7 @@ import (
 	mp3 "github.com/hajimehoshi/go-mp3"
 )
 
+// handleAudioGET is GET /audio/{text}: speech from the path, cached by URL.
 func (s *Server) handleAudioGET(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -33,6 +34,7 @@ func (s *Server) handleAudioGET(w http.ResponseWriter, r *http.Request) {
 		"GET "+r.URL.EscapedPath()+"?"+canonicalQuery(q))
 }
 
+// handleSpeechPOST is POST /v1/audio/speech (OpenAI-style JSON).
 func (s *Server) handleSpeechPOST(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -111,6 +113,7 @@ var transcribable = []string{".mp3", ".mp4", ".mpeg", ".mpga", ".m4a", ".wav", "
 
 const maxTranscriptionBytes = 25 << 20
 
+// handleTranscription is POST /v1/audio/transcriptions: multipart, the file read whole.
 func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -228,6 +231,7 @@ func transcriptSegments(data []byte, dur float64) []segment {
 	return out
 }
 
+// round3 rounds to milliseconds.
 func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
 // renderTranscript writes a transcript in one of the response formats.

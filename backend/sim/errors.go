@@ -67,6 +67,7 @@ func writeError(w http.ResponseWriter, status int, msg string, details map[strin
 	w.Write(b)
 }
 
+// writeJSON sends v as a JSON body with its length.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
 	w.Header().Set("Content-Type", "application/json")

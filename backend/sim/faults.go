@@ -126,6 +126,7 @@ type faultWriter struct {
 	cut     bool
 }
 
+// WriteHeader drops Content-Length when the body will not match it.
 func (fw *faultWriter) WriteHeader(status int) {
 	fw.status = status
 	if fw.f.CutAfter > 0 || fw.f.Malformed {
@@ -134,6 +135,7 @@ func (fw *faultWriter) WriteHeader(status int) {
 	fw.ResponseWriter.WriteHeader(status)
 }
 
+// Write passes error bodies through and applies the fault to a successful one.
 func (fw *faultWriter) Write(p []byte) (int, error) {
 	if fw.cut {
 		return 0, http.ErrAbortHandler
@@ -190,6 +192,7 @@ func (fw *faultWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// Flush forwards to the real writer, so paced bodies stay paced.
 func (fw *faultWriter) Flush() {
 	if fl, ok := fw.ResponseWriter.(http.Flusher); ok {
 		fl.Flush()

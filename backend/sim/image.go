@@ -174,6 +174,7 @@ func (s *Server) runImage(w http.ResponseWriter, r *http.Request, a *account, p 
 		}})
 }
 
+// slug makes the file name of Content-Disposition from a prompt.
 func slug(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
@@ -238,6 +239,7 @@ func (s *Server) handleImagesJSON(w http.ResponseWriter, r *http.Request) {
 		quality: body.Quality, transparent: body.Transparent}, "POST images "+string(requestBody(r)), true)
 }
 
+// parseSize reads "WxH"; anything else is the 1024×1024 default.
 func parseSize(s string) (int, int) {
 	var w, h int
 	if _, err := fmt.Sscanf(s, "%dx%d", &w, &h); err != nil {
@@ -428,6 +430,7 @@ func renderImage(model, prompt string, seed int64, w, h int, asPNG, transparent 
 	return buf.Bytes(), nil
 }
 
+// clamp8 clamps a channel value to a byte.
 func clamp8(v float64) uint8 {
 	switch {
 	case v < 0:

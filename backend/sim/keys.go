@@ -159,6 +159,7 @@ func (s *Server) optionalAccount(r *http.Request) *account {
 	return s.accounts[key]
 }
 
+// allows reports whether the key may use a model (its allow-list, nil = all).
 func (a *account) allows(model string) bool {
 	return a.allowed == nil || contains(a.allowed, model)
 }

@@ -50,8 +50,10 @@ type model struct {
 var openAIVoices = []string{"alloy", "echo", "fable", "onyx", "nova", "shimmer", "ash", "ballad", "coral", "sage", "verse",
 	"rachel", "domi", "bella", "adam", "antoni", "josh", "sam", "daniel", "charlotte", "lily"}
 
+// priceString writes a price as the registry does: a decimal string.
 func priceString(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// catalogue builds the simulated registry snapshot (see the reference's §3.4, §4, §5.4).
 func catalogue() []*model {
 	img := func(name, title, publisher string, price float64, paid bool, refs int, aliases ...string) *model {
 		in := []string{"text"}

@@ -42,6 +42,7 @@ func parseSeed(w http.ResponseWriter, v string, max int64) (int64, bool) {
 	return n, true
 }
 
+// usageHeaders sets x-model-used and one x-usage-* billing header.
 func usageHeaders(h http.Header, m *model, kind string, amount float64) {
 	h.Set("x-model-used", m.Name)
 	h.Set("x-usage-"+kind, strconv.FormatFloat(amount, 'f', -1, 64))

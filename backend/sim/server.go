@@ -192,6 +192,7 @@ const maxBody = 30 << 20
 
 type bodyKey struct{}
 
+// requestBody is the body ServeHTTP read (and recorded) before routing.
 func requestBody(r *http.Request) []byte {
 	b, _ := r.Context().Value(bodyKey{}).([]byte)
 	return b
@@ -345,6 +346,7 @@ func isGeneration(path string) bool {
 	return path == "/text"
 }
 
+// truncate shortens s to n bytes for logs and messages.
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"
@@ -352,6 +354,7 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// randomID makes an alphanumeric identifier.
 func randomID(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	b := make([]byte, n)
@@ -362,6 +365,7 @@ func randomID(n int) string {
 	return string(b)
 }
 
+// contains reports whether list holds s.
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {

@@ -12,6 +12,7 @@ import (
 	"time"
 )
 
+// sha is a short hex digest, for cache keys.
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:8]) }
 
 var wordsRE = regexp.MustCompile(`(?i)(\d+)\s+words`)
@@ -90,6 +91,7 @@ func replyFor(prompt, system string, maxTokens int) string {
 	return b.String()
 }
 
+// firstLine is the first line of s, cut to n runes.
 func firstLine(s string, n int) string {
 	s = strings.SplitN(s, "\n", 2)[0]
 	if r := []rune(s); len(r) > n {
@@ -114,6 +116,7 @@ func tokens(s string) []string {
 	return out
 }
 
+// handleTextGET is GET /text/{prompt}: plain text (or JSON, SSE, or audio), cached by URL.
 func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -336,6 +339,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 		}})
 }
 
+// usageJSON is the OpenAI usage object.
 func usageJSON(prompt, completion, reasoning int) map[string]any {
 	return map[string]any{"prompt_tokens": prompt, "completion_tokens": completion + reasoning,
 		"total_tokens":              prompt + completion + reasoning,
