@@ -46,6 +46,7 @@ const (
 	settleTimeout = 500 * time.Millisecond // Pause/Seek wait this long for the callback to notice
 	rampFrames    = 64                     // fade length around an underrun (~1.5 ms), so it does not click
 	prerollMS     = 60                     // sound buffered before playing starts or resumes after running dry
+	prebufferWait = 250 * time.Millisecond // the longest Play waits for the preroll (a slow download)
 	maxTape       = 64 << 20               // bytes of a stream kept for Seek
 )
 
@@ -90,17 +91,19 @@ type playback struct {
 	stream  Stream
 	decoded chan struct{} // closed when the current generation's decoder returns
 
-	base      atomic.Int64 // frames before the current generation (the seek target)
-	total     atomic.Int64 // the sound's length in frames, -1 until known
-	played    atomic.Int64 // frames handed to the device since base
-	calls     atomic.Uint64
-	firstNS   atomic.Int64
-	underruns atomic.Int64
-	paused    atomic.Bool
-	hold      atomic.Bool // a seek is swapping the ring: the callback plays silence
-	eof       atomic.Bool
-	primed    atomic.Bool // the callback has enough buffered to play (see prerollMS)
-	stopping  atomic.Bool
+	base        atomic.Int64  // frames before the current generation (the seek target)
+	total       atomic.Int64  // the sound's length in frames, -1 until known
+	played      atomic.Int64  // frames handed to the device since base
+	calls       atomic.Uint64 // callbacks begun
+	firstCallNS atomic.Int64
+	firstNS     atomic.Int64
+	underruns   atomic.Int64
+	paused      atomic.Bool
+	hold        atomic.Bool // a seek is swapping the ring: the callback plays silence
+	eof         atomic.Bool
+	primed      atomic.Bool // the callback has enough buffered to play (see prerollMS)
+	fresh       atomic.Bool // nothing played yet since the start or the last seek
+	stopping    atomic.Bool
 
 	scratch []int16 // callback
 	rampIn  int     // callback: frames of fade-in left after an underrun
@@ -180,6 +183,7 @@ func (p *Player) start(ctx context.Context, s Stream, src io.Reader, t *tape, st
 		src: src, tape: t, scratch: make([]int16, rate*ch/2), finished: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{})}
 	pb.total.Store(s.Frames())
+	pb.fresh.Store(true)
 	devID, err := p.e.findDevice(malgo.Playback, p.opts.DeviceID)
 	if err != nil {
 		return err
@@ -197,6 +201,7 @@ func (p *Player) start(ctx context.Context, s Stream, src io.Reader, t *tape, st
 	p.mu.Lock()
 	p.run = pb
 	p.mu.Unlock()
+	pb.prebuffer(ctx)
 	dev, err := p.e.startDevice(cfg, malgo.DeviceCallbacks{Data: pb.callback, Stop: pb.deviceStopped},
 		func() { pb.finish(ErrClosed) })
 	if err != nil {
@@ -206,6 +211,20 @@ func (p *Player) start(ctx context.Context, s Stream, src io.Reader, t *tape, st
 	pb.setDevice(dev)
 	go pb.watch(ctx)
 	return nil
+}
+
+// prebuffer waits a little for the preroll before the device starts, so its first callback
+// has sound to give (PulseAudio may not call a second time for most of a second).
+func (pb *playback) prebuffer(ctx context.Context) {
+	want := pb.rate * pb.ch * prerollMS / 1000
+	deadline := time.Now().Add(prebufferWait)
+	for pb.ring.len() < want && !pb.eof.Load() && time.Now().Before(deadline) && ctx.Err() == nil {
+		select {
+		case <-pb.quit: // a decoding error ended it already
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 }
 
 // startDecoder begins a new generation: s fills the ring from frame skip on. Called under prodMu.
@@ -283,23 +302,39 @@ func (pb *playback) decode(s Stream, gen uint64, skip int64, decoded chan struct
 
 // callback runs on the audio thread: no locks, no allocation, no blocking.
 func (pb *playback) callback(out, _ []byte, frames uint32) {
-	defer pb.calls.Add(1)
+	if pb.calls.Add(1) == 1 {
+		pb.firstCallNS.Store(time.Now().UnixNano())
+	}
 	need := min(int(frames)*pb.ch, len(out)/2)
 	if pb.paused.Load() || pb.stopping.Load() || pb.hold.Load() {
 		clear(out)
 		return
 	}
+	done := 0 // samples written to out
 	if !pb.primed.Load() {
-		// Buffer a little first (at the start, after a seek, after running dry), so the
-		// sound starts cleanly instead of in crumbs; the end of the sound opens the gate too.
-		if pb.ring.len() < max(need, pb.rate*pb.ch*prerollMS/1000) && !pb.eof.Load() {
+		// Buffer a little before playing, so sound resumes cleanly after running dry instead
+		// of in crumbs. The first callback of a play or seek takes whatever has arrived,
+		// though: PulseAudio may not call again for most of a second.
+		avail, eof := pb.ring.len(), pb.eof.Load()
+		want := min(max(need, pb.rate*pb.ch*prerollMS/1000), len(pb.ring.buf)/2)
+		if avail == 0 || (avail < want && !eof && !pb.fresh.Load()) {
 			clear(out)
+			if avail == 0 && eof {
+				pb.signalFinished()
+			}
 			return
 		}
 		pb.primed.Store(true)
+		pb.fresh.Store(false)
+		if avail < need && !eof {
+			// Silence first, then the sound: it then runs on into the next callback
+			// without a gap.
+			done = (need - avail) / pb.ch * pb.ch
+			clear(out[:done*2])
+		}
 	}
+	start := done
 	vol := math.Float32frombits(pb.p.volume.Load())
-	done := 0
 	for done < need {
 		chunk := min(need-done, len(pb.scratch))
 		n := pb.ring.read(pb.scratch[:chunk])
@@ -312,24 +347,28 @@ func (pb *playback) callback(out, _ []byte, frames uint32) {
 			break
 		}
 	}
-	if done > 0 && pb.firstNS.Load() == 0 {
+	if done > start && pb.firstNS.Load() == 0 {
 		pb.firstNS.Store(time.Now().UnixNano())
 	}
 	clear(out[done*2 : need*2])
-	pb.played.Add(int64(done / pb.ch))
+	pb.played.Add(int64((done - start) / pb.ch))
 	if done < need {
-		pb.fadeOut(out[:done*2])
+		pb.fadeOut(out[start*2 : done*2])
 		if pb.eof.Load() && pb.ring.len() == 0 {
-			select {
-			case pb.finished <- struct{}{}:
-			default:
-			}
+			pb.signalFinished()
 		} else {
 			// Ran dry mid-stream (a slow download): count it, fade, and buffer again.
 			pb.underruns.Add(1)
 			pb.primed.Store(false)
 			pb.rampIn = rampFrames
 		}
+	}
+}
+
+func (pb *playback) signalFinished() {
+	select {
+	case pb.finished <- struct{}{}:
+	default:
 	}
 }
 
@@ -630,6 +669,7 @@ func (p *Player) Seek(to time.Duration) error {
 	pb.base.Store(target)
 	pb.eof.Store(false)
 	pb.primed.Store(false)
+	pb.fresh.Store(true)
 	pb.startDecoder(s, target)
 	return nil
 }

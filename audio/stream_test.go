@@ -61,6 +61,7 @@ func cpuTime() time.Duration {
 
 type streamFigures struct {
 	latency   time.Duration // first byte served → first sample handed to the device
+	firstCall time.Duration // first byte served → the device's first callback
 	cpu       float64       // process CPU ÷ wall time while playing, in cores
 	underruns int64
 	played    time.Duration
@@ -94,7 +95,7 @@ func measureStreaming(tb testing.TB, e *Engine, data []byte, playFor time.Durati
 		tb.Fatal("no sample reached the device")
 	}
 	return streamFigures{latency: st.FirstSampleAt.Sub(src.firstByte()), cpu: cpu.Seconds() / wall.Seconds(),
-		underruns: st.Underruns, played: p.Position()}
+		underruns: st.Underruns, played: p.Position(), firstCall: time.Unix(0, p.current().firstCallNS.Load()).Sub(src.firstByte())}
 }
 
 func speechMP3(tb testing.TB) []byte {
@@ -107,13 +108,17 @@ func speechMP3(tb testing.TB) []byte {
 }
 
 // Speech starts while its download is still running, fast, and cheaply. Goals: under 150 ms
-// from the first byte to the first sample, under 5% of a core (the race detector multiplies
-// both, so its bounds are looser).
+// from the first byte to the first sample, under 5% of a core over the whole clip (the race
+// detector multiplies both, so its bounds are looser; -short plays 2 s only).
 func TestStreamingLatency(t *testing.T) {
 	e := nullEngine(t)
-	f := measureStreaming(t, e, speechMP3(t), 2*time.Second)
-	t.Logf("null device, speech MP3 at 64 kB/s: first byte → first sample %v, CPU %.1f%% of a core, %d underruns, %v played (race detector: %v)",
-		f.latency.Round(time.Millisecond), f.cpu*100, f.underruns, f.played.Round(time.Millisecond), raceEnabled)
+	playFor := time.Duration(0) // the whole 7 s clip
+	if testing.Short() {
+		playFor = 2 * time.Second
+	}
+	f := measureStreaming(t, e, speechMP3(t), playFor)
+	t.Logf("null device, speech MP3 at 64 kB/s: first byte → first sample %v (first callback %v), CPU %.1f%% of a core, %d underruns, %v played (race detector: %v)",
+		f.latency.Round(time.Millisecond), f.firstCall.Round(time.Millisecond), f.cpu*100, f.underruns, f.played.Round(time.Millisecond), raceEnabled)
 	maxLatency, maxCPU := 150*time.Millisecond, 0.05
 	if raceEnabled {
 		maxLatency, maxCPU = 500*time.Millisecond, 0.5
@@ -121,14 +126,14 @@ func TestStreamingLatency(t *testing.T) {
 	if f.latency <= 0 || f.latency > maxLatency {
 		t.Errorf("first sample after %v, want under %v", f.latency, maxLatency)
 	}
-	if f.cpu > maxCPU {
+	if f.cpu > maxCPU && playFor == 0 {
 		t.Errorf("playback used %.1f%% of a core, want under %.0f%%", f.cpu*100, maxCPU*100)
 	}
 	if f.underruns != 0 {
 		t.Errorf("%d underruns while the download ran 8× faster than the sound", f.underruns)
 	}
-	if f.played < 1500*time.Millisecond {
-		t.Errorf("played only %v in 2 s", f.played)
+	if want := min(playFor, 6900*time.Millisecond); playFor == 0 && f.played < 6900*time.Millisecond || f.played < want-500*time.Millisecond {
+		t.Errorf("played only %v", f.played)
 	}
 }
 
@@ -136,12 +141,12 @@ func TestPulseStreamingLatency(t *testing.T) {
 	e := pulse(t)
 	defer e.Close()
 	f := measureStreaming(t, e, speechMP3(t), 2*time.Second)
-	t.Logf("PulseAudio null sink, speech MP3 at 64 kB/s: first byte → first sample %v, CPU %.1f%% of a core, %d underruns (race detector: %v)",
-		f.latency.Round(time.Millisecond), f.cpu*100, f.underruns, raceEnabled)
-	// Usually 5–15 ms; now and then ~1 s, when the null sink is asleep and only wakes for the
-	// new stream at its next timer (the sink's scheduling, not this package's: the first
-	// callback itself comes that late).
-	if f.latency <= 0 || f.latency > 2*time.Second {
+	t.Logf("PulseAudio null sink, speech MP3 at 64 kB/s: first byte → first sample %v (first callback %v), CPU %.1f%% of a core, %d underruns (race detector: %v)",
+		f.latency.Round(time.Millisecond), f.firstCall.Round(time.Millisecond), f.cpu*100, f.underruns, raceEnabled)
+	// 5–20 ms here. PulseAudio calls once at the start and then may not call again for most
+	// of a second; Play therefore buffers the preroll before starting the device, so the
+	// first callback has sound (before that, this was ~1 s one run in four).
+	if f.latency <= 0 || f.latency > 500*time.Millisecond {
 		t.Errorf("first sample after %v", f.latency)
 	}
 }
