@@ -350,8 +350,10 @@ func ProbeReader(r io.Reader, hint Format) (Info, error) {
 		return Info{}, err
 	}
 	info := Info{SampleRate: s.SampleRate(), Channels: s.Channels()}
-	switch s.(type) {
-	case *mp3Stream:
+	switch {
+	case hint == FormatPCM:
+		info.Format = FormatPCM
+	case isMP3(s):
 		info.Format = FormatMP3
 	default:
 		info.Format = FormatWAV
@@ -375,6 +377,8 @@ func ProbeReader(r io.Reader, hint Format) (Info, error) {
 	info.Duration = float64(total/int64(s.Channels())) / float64(s.SampleRate())
 	return info, nil
 }
+
+func isMP3(s Stream) bool { _, ok := s.(*mp3Stream); return ok }
 
 // peaks decodes a stream and returns n peak levels (0..1) spread over its length.
 func peaks(s Stream, n int) ([]float64, error) {

@@ -11,6 +11,15 @@ import (
 	"github.com/gen2brain/malgo"
 )
 
+// Backend is a sound system miniaudio can use.
+type Backend = malgo.Backend
+
+// Backends callers may ask for by name (EngineOptions.Backends).
+const (
+	BackendPulseAudio = malgo.BackendPulseaudio
+	BackendALSA       = malgo.BackendAlsa
+)
+
 // BackendNull is miniaudio's null backend (silent, real-time). malgo.BackendNull is off by one
 // in malgo v0.11.26: it names miniaudio's custom backend, so the number is given here.
 const BackendNull = malgo.Backend(14)
@@ -23,7 +32,7 @@ type EngineOptions struct {
 	// Null uses the silent null backend (tests, machines without sound).
 	Null bool
 	// Backends overrides the automatic choice (PulseAudio, then ALSA, …).
-	Backends []malgo.Backend
+	Backends []Backend
 }
 
 // Engine is the app's one miniaudio context.

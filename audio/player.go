@@ -83,6 +83,7 @@ type playback struct {
 	stall   time.Duration
 
 	src  io.Reader // what Play was given
+	hint Format    // and how to read it
 	tape *tape     // the bytes of a stream that cannot seek, kept for Seek
 
 	seekMu  sync.Mutex // one Seek at a time
@@ -133,14 +134,14 @@ func (p *Player) Play(ctx context.Context, r io.Reader, hint Format) error {
 	if err != nil {
 		return err
 	}
-	return p.start(ctx, s, r, t, started)
+	return p.start(ctx, s, r, t, hint, started)
 }
 
 // PlayStream plays an already opened stream (raw PCM at a chosen rate, for instance). It
 // cannot be seeked.
 func (p *Player) PlayStream(ctx context.Context, s Stream) error {
 	p.takeSpeakers()
-	return p.start(ctx, s, nil, nil, time.Now())
+	return p.start(ctx, s, nil, nil, FormatAuto, time.Now())
 }
 
 // takeSpeakers stops this player and, unless it is shared, the one that was playing.
@@ -174,13 +175,13 @@ func decodeCtx(ctx context.Context, r io.Reader, hint Format) (Stream, error) {
 	}
 }
 
-func (p *Player) start(ctx context.Context, s Stream, src io.Reader, t *tape, started time.Time) error {
+func (p *Player) start(ctx context.Context, s Stream, src io.Reader, t *tape, hint Format, started time.Time) error {
 	rate, ch := s.SampleRate(), s.Channels()
 	if rate <= 0 || ch <= 0 || ch > 8 {
 		return fmt.Errorf("audio: cannot play %d channels at %d Hz", ch, rate)
 	}
 	pb := &playback{p: p, rate: rate, ch: ch, ring: newRing(rate * ch * 2), started: started, stall: stallTimeout,
-		src: src, tape: t, scratch: make([]int16, rate*ch/2), finished: make(chan struct{}, 1),
+		src: src, tape: t, hint: hint, scratch: make([]int16, rate*ch/2), finished: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{})}
 	pb.total.Store(s.Frames())
 	pb.fresh.Store(true)
@@ -653,16 +654,22 @@ func (p *Player) Seek(to time.Duration) error {
 		<-old
 		pb.prodMu.Lock()
 		if _, err := rs.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("audio: seeking: %w", err)
+			err = fmt.Errorf("audio: seeking: %w", err)
+			pb.finish(err)
+			return err
 		}
 		src = rs
 	}
-	s, err := Decode(src, FormatAuto)
-	if err != nil {
-		return fmt.Errorf("audio: reopening for the seek: %w", err)
+	// From here the old decoder is gone: a failure ends the playback rather than leaving it
+	// silent for ever.
+	s, err := Decode(src, pb.hint)
+	if err == nil && (s.SampleRate() != pb.rate || s.Channels() != pb.ch) {
+		err = errors.New("the sound changed format")
 	}
-	if s.SampleRate() != pb.rate || s.Channels() != pb.ch {
-		return errors.New("audio: the sound changed format on seeking")
+	if err != nil {
+		err = fmt.Errorf("audio: reopening for the seek: %w", err)
+		pb.finish(err)
+		return err
 	}
 	pb.ring.reset() // the callback holds and no decoder writes: both sides are idle
 	pb.played.Store(0)

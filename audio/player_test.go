@@ -92,6 +92,7 @@ func TestExclusiveAndSharedPlayback(t *testing.T) {
 func TestSeek(t *testing.T) {
 	e := nullEngine(t)
 	tone := wavBytes(t, sine(300, 16000, 1, 3, 0.3), 16000, 1)
+	pcm := int16sToBytes(sine(300, 24000, 1, 2, 0.3)) // FormatPCM: 24 kHz mono
 	mp3, err := os.ReadFile("testdata/speech.mp3")
 	if err != nil {
 		t.Fatal(err)
@@ -100,15 +101,18 @@ func TestSeek(t *testing.T) {
 		name string
 		src  func() io.Reader
 		to   time.Duration // near the end, so the test is short
+		hint Format
+		rate int
 	}{
-		{"wav file", func() io.Reader { return bytes.NewReader(tone) }, 2500 * time.Millisecond},
-		{"wav stream", func() io.Reader { return onlyReader{bytes.NewReader(tone)} }, 2500 * time.Millisecond},
-		{"mp3 file", func() io.Reader { return bytes.NewReader(mp3) }, 6500 * time.Millisecond},
-		{"mp3 stream", func() io.Reader { return onlyReader{bytes.NewReader(mp3)} }, 6500 * time.Millisecond},
+		{"wav file", func() io.Reader { return bytes.NewReader(tone) }, 2500 * time.Millisecond, FormatAuto, 16000},
+		{"wav stream", func() io.Reader { return onlyReader{bytes.NewReader(tone)} }, 2500 * time.Millisecond, FormatAuto, 16000},
+		{"mp3 file", func() io.Reader { return bytes.NewReader(mp3) }, 6500 * time.Millisecond, FormatAuto, 24000},
+		{"mp3 stream", func() io.Reader { return onlyReader{bytes.NewReader(mp3)} }, 6500 * time.Millisecond, FormatMP3, 24000},
+		{"raw pcm file", func() io.Reader { return bytes.NewReader(pcm) }, 1500 * time.Millisecond, FormatPCM, 24000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, _ := e.NewPlayer(PlayerOptions{})
-			if err := p.Play(context.Background(), tc.src(), FormatAuto); err != nil {
+			if err := p.Play(context.Background(), tc.src(), tc.hint); err != nil {
 				t.Fatal(err)
 			}
 			done := p.Done()
@@ -133,17 +137,13 @@ func TestSeek(t *testing.T) {
 				t.Fatal("Done from before the seek did not close at the end")
 			}
 			d, ok := p.Duration()
-			if !ok {
+			if !ok || d <= tc.to {
 				t.Fatal("duration unknown after the whole sound played")
 			}
 			if got, want := p.Position(), d; got < want-30*time.Millisecond || got > want+30*time.Millisecond {
 				t.Fatalf("ended at %v, duration %v", got, want)
 			}
-			rate := 16000
-			if tc.name[:3] == "mp3" {
-				rate = 24000
-			}
-			if played, want := framesToDuration(p.Stats().Frames, rate), d-tc.to; played < want-30*time.Millisecond || played > want+30*time.Millisecond {
+			if played, want := framesToDuration(p.Stats().Frames, tc.rate), d-tc.to; played < want-30*time.Millisecond || played > want+30*time.Millisecond {
 				t.Fatalf("played %v after seeking to %v of %v", played, tc.to, d)
 			}
 		})

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gen2brain/malgo"
 )
 
 // These tests need a PulseAudio server with a null sink (scripts/test.sh and CI start one):
@@ -44,7 +42,7 @@ func pulse(t *testing.T) *Engine {
 		}
 		t.Skipf("no PulseAudio server (%s): start one with a null sink to run the loopback tests", why)
 	}
-	e, err := NewEngine(EngineOptions{Backends: []malgo.Backend{malgo.BackendPulseaudio}})
+	e, err := NewEngine(EngineOptions{Backends: []Backend{BackendPulseAudio}})
 	if err != nil {
 		t.Fatal(err)
 	}
