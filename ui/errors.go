@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -72,8 +73,17 @@ func (s *Studio) showError(err error) {
 		if api.IsKind(err, api.KindPaymentRequired) {
 			content.Add(widget.NewHyperlink("Top up pollen at enter.pollinations.ai", topUpURL))
 		}
+		if api.IsKind(err, api.KindForbidden) {
+			// Offer the way out: the models this key may use.
+			if info, _ := s.account(); info != nil && len(info.AllowedModels) > 0 {
+				allowed := widget.NewLabel("This key may use: " + strings.Join(info.AllowedModels, ", ") + ".")
+				allowed.Wrapping = fyne.TextWrapWord
+				content.Add(allowed)
+			}
+		}
 		d := dialog.NewCustom(title(err), "Close", content, s.win)
 		d.Resize(fyne.NewSize(460, 200))
+		s.track(d, nil)
 		d.Show()
 		if e, ok := api.AsError(err); ok && e.Kind == api.KindRateLimited && e.RetryAfter > 0 {
 			go countdown(s, msg, e.RetryAfter)

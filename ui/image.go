@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -31,7 +34,19 @@ var sizePresets = []struct {
 	{"Portrait 768 × 1344", 768, 1344},
 	{"Wide 1536 × 640", 1536, 640},
 	{"Small 512 × 512", 512, 512},
+	{customSize, 0, 0},
 }
+
+const customSize = "Custom…"
+
+// safetyLevels are the safe= settings offered, as the API spells them.
+var safetyLevels = []struct{ label, value string }{
+	{"Off", ""},
+	{"Standard (privacy, secrets)", "privacy,secrets"},
+	{"Strict (also sexual, violence)", "privacy,secrets,sexual,violence"},
+}
+
+const prefImageHistory = "imagePromptHistory"
 
 // imagePage is the image studio.
 type imagePage struct {
@@ -40,12 +55,16 @@ type imagePage struct {
 	model      *widget.Select
 	modelNames map[string]string // label → model name
 	size       *widget.Select
+	width      *widget.Entry
+	height     *widget.Entry
+	customRow  *fyne.Container
 	seed       *widget.Entry
 	lockSeed   *widget.Check
 	count      *widget.Select
 	quality    *widget.Select
 	transp     *widget.Check
-	refs       []string
+	safe       *widget.Select
+	refs       []string // local files or http(s) URLs
 	refLabel   *widget.Label
 	cost       *widget.Label
 	generateB  *widget.Button
@@ -54,6 +73,7 @@ type imagePage struct {
 	results    []lib.Item
 	grid       *widget.GridWrap
 	selected   int
+	caption    *widget.Label
 	actions    *fyne.Container
 	content    fyne.CanvasObject
 }
@@ -72,7 +92,18 @@ func newImagePage(s *Studio) *imagePage {
 	for _, sp := range sizePresets {
 		sizes = append(sizes, sp.label)
 	}
-	p.size = widget.NewSelect(sizes, nil)
+	p.width, p.height = widget.NewEntry(), widget.NewEntry()
+	p.width.SetText("1024")
+	p.height.SetText("1024")
+	p.customRow = container.NewGridWithColumns(3, p.width, widget.NewLabelWithStyle("×", fyne.TextAlignCenter, fyne.TextStyle{}), p.height)
+	p.customRow.Hide()
+	p.size = widget.NewSelect(sizes, func(l string) {
+		if l == customSize {
+			p.customRow.Show()
+		} else {
+			p.customRow.Hide()
+		}
+	})
 	p.size.SetSelectedIndex(0)
 	p.seed = widget.NewEntry()
 	p.seed.SetPlaceHolder("random")
@@ -82,7 +113,14 @@ func newImagePage(s *Studio) *imagePage {
 	p.quality = widget.NewSelect([]string{"low", "medium", "high", "hd"}, nil)
 	p.quality.SetSelected("medium")
 	p.transp = widget.NewCheck("Transparent background", nil)
+	var safeLabels []string
+	for _, l := range safetyLevels {
+		safeLabels = append(safeLabels, l.label)
+	}
+	p.safe = widget.NewSelect(safeLabels, nil)
+	p.safe.SetSelectedIndex(0)
 	addRef := widget.NewButtonWithIcon("Add…", theme.ContentAddIcon(), p.chooseRef)
+	pasteRef := widget.NewButtonWithIcon("", theme.ContentPasteIcon(), p.pasteRef)
 	clearRef := widget.NewButtonWithIcon("", theme.ContentClearIcon(), func() { p.refs = nil; p.updateRefs() })
 	p.generateB = widget.NewButtonWithIcon("Generate", theme.MediaPlayIcon(), p.generate)
 	p.generateB.Importance = widget.HighImportance
@@ -91,15 +129,19 @@ func newImagePage(s *Studio) *imagePage {
 
 	form := widget.NewForm(
 		widget.NewFormItem("Model", p.model),
-		widget.NewFormItem("Size", p.size),
+		widget.NewFormItem("Size", container.NewVBox(p.size, p.customRow)),
 		widget.NewFormItem("Seed", container.NewBorder(nil, nil, nil, p.lockSeed, p.seed)),
 		widget.NewFormItem("Variations", p.count),
 		widget.NewFormItem("Quality", p.quality),
 		widget.NewFormItem("", p.transp),
-		widget.NewFormItem("References", container.NewBorder(nil, nil, nil, container.NewHBox(addRef, clearRef), p.refLabel)),
+		widget.NewFormItem("Safety", p.safe),
+		widget.NewFormItem("References", container.NewBorder(nil, nil, nil, container.NewHBox(addRef, pasteRef, clearRef), p.refLabel)),
 	)
+	var history *widget.Button
+	history = widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { p.showHistory(history) })
+	history.Importance = widget.LowImportance
 	left := container.NewVBox(
-		heading("Image studio"),
+		container.NewBorder(nil, nil, nil, history, heading("Image studio")),
 		p.prompt, form, p.cost,
 		p.generateB, p.progress,
 	)
@@ -117,8 +159,14 @@ func newImagePage(s *Studio) *imagePage {
 				img.Refresh()
 			}
 		})
-	p.grid.OnSelected = func(i widget.GridWrapItemID) { p.selected = i; p.actions.Show() }
-	p.actions = p.resultActions()
+	p.grid.OnSelected = func(i widget.GridWrapItemID) {
+		p.selected = i
+		p.caption.SetText(resultCaption(p.results[i]))
+		p.actions.Show()
+	}
+	p.caption = widget.NewLabel("")
+	p.caption.Truncation = fyne.TextTruncateEllipsis
+	p.actions = container.NewVBox(p.caption, p.resultActions())
 	p.actions.Hide()
 	empty := container.NewCenter(widget.NewLabelWithStyle("Your images appear here as they arrive.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 	right := container.NewBorder(nil, p.actions, nil, nil, container.NewStack(empty, p.grid))
@@ -142,14 +190,47 @@ func (s *Studio) modelLabel(m api.Model) string {
 	if m.PaidOnly {
 		l += " · paid"
 	}
+	if est, ok := m.EstimateCost(1); ok && m.Kind != "text" {
+		l += fmt.Sprintf(" · %s pollen", pollen(est))
+	}
 	if !s.allowed(m.Name) {
 		l += " · not allowed for this key"
 	}
 	return l
 }
 
+// pickerOrder groups a catalogue for a picker: what the key may use first, free before
+// paid-only, each group by name (the catalogue arrives sorted by name).
+func (s *Studio) pickerOrder(models []api.Model) []api.Model {
+	group := func(m api.Model) int {
+		switch {
+		case !s.allowed(m.Name):
+			return 2
+		case m.PaidOnly:
+			return 1
+		}
+		return 0
+	}
+	out := append([]api.Model(nil), models...)
+	sort.SliceStable(out, func(i, j int) bool { return group(out[i]) < group(out[j]) })
+	return out
+}
+
+// pollen prints an amount with as many digits as small prices need.
+func pollen(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v < 0.01:
+		return strconv.FormatFloat(v, 'f', 4, 64)
+	case v < 1:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
 func (p *imagePage) fillModels() {
-	models := p.s.Models("image")
+	models := p.s.pickerOrder(p.s.Models("image"))
 	var labels []string
 	p.modelNames = map[string]string{}
 	sel := ""
@@ -202,6 +283,9 @@ func (p *imagePage) updateRefs() {
 		names := make([]string, len(p.refs))
 		for i, r := range p.refs {
 			names[i] = filepath.Base(r)
+			if isWebURL(r) {
+				names[i] = r
+			}
 		}
 		p.refLabel.SetText(shorten(strings.Join(names, ", "), 40))
 	}
@@ -215,6 +299,68 @@ func (p *imagePage) addRefs(paths []string) {
 		p.s.showError(fmt.Errorf("%s takes at most %d reference images: the last ones are kept", m.Name, m.MaxReferenceImages))
 	}
 	p.updateRefs()
+}
+
+func isWebURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// pasteRef adds the reference on the clipboard: an image's web address, a file path or a
+// file:// URI (what file managers put there when a file is copied as text).
+func (p *imagePage) pasteRef() {
+	text := strings.TrimSpace(p.s.app.Clipboard().Content())
+	var refs []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+		case isWebURL(line):
+			refs = append(refs, line)
+		default:
+			path := line
+			if u, err := url.Parse(line); err == nil && u.Scheme == "file" {
+				path = u.Path
+			}
+			if !isImageFile(path) {
+				p.s.showError(fmt.Errorf("the clipboard holds %q: copy an image file (png, jpg, webp) or an image's web address", shorten(line, 60)))
+				return
+			}
+			refs = append(refs, path)
+		}
+	}
+	if len(refs) == 0 {
+		p.s.showError(fmt.Errorf("the clipboard is empty: copy an image file or an image's web address first"))
+		return
+	}
+	go func() {
+		// Local files must exist and be readable before they are offered to the model.
+		for _, r := range refs {
+			if isWebURL(r) {
+				continue
+			}
+			if _, err := os.Stat(r); err != nil {
+				p.s.showError(fmt.Errorf("reference image: %w", err))
+				return
+			}
+		}
+		p.s.RunOnUI(func() { p.addRefs(refs) })
+	}()
+}
+
+// showHistory offers the prompts generated before.
+func (p *imagePage) showHistory(from fyne.CanvasObject) {
+	hist := p.s.app.Preferences().StringList(prefImageHistory)
+	var items []*fyne.MenuItem
+	for _, h := range hist {
+		items = append(items, fyne.NewMenuItem(shorten(h, 70), func() { p.prompt.SetText(h) }))
+	}
+	if len(items) == 0 {
+		items = append(items, fyne.NewMenuItem("No prompts yet", nil))
+		items[0].Disabled = true
+	}
+	c := p.s.win.Canvas()
+	pos := p.s.app.Driver().AbsolutePositionForObject(from).Add(fyne.NewPos(0, from.Size().Height))
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, pos)
 }
 
 func (p *imagePage) chooseRef() {
@@ -241,10 +387,23 @@ func (p *imagePage) request() (api.ImageRequest, error) {
 	}
 	sp := sizePresets[max(0, p.size.SelectedIndex())]
 	r := api.ImageRequest{Prompt: prompt, Model: m.Name, Width: sp.w, Height: sp.h}
+	if sp.label == customSize {
+		w, errW := strconv.Atoi(strings.TrimSpace(p.width.Text))
+		h, errH := strconv.Atoi(strings.TrimSpace(p.height.Text))
+		if errW != nil || errH != nil {
+			return r, fmt.Errorf("the custom size must be two whole numbers of pixels, width × height")
+		}
+		w, h, err := api.FitImageSize(m.Name, w, h)
+		if err != nil {
+			return r, err
+		}
+		r.Width, r.Height = w, h
+	}
 	if strings.HasPrefix(m.Name, "gpt") {
 		r.Quality = p.quality.Selected
 		r.Transparent = p.transp.Checked
 	}
+	r.Safe = safetyLevels[max(0, p.safe.SelectedIndex())].value
 	if t := strings.TrimSpace(p.seed.Text); t != "" {
 		v, err := strconv.ParseInt(t, 10, 64)
 		if err != nil || v < 0 || v > 2147483647 {
@@ -253,7 +412,13 @@ func (p *imagePage) request() (api.ImageRequest, error) {
 		r.Seed = &v
 	}
 	if m.MaxReferenceImages > 0 {
-		r.RefFiles = append([]string(nil), p.refs...)
+		for _, ref := range p.refs {
+			if isWebURL(ref) {
+				r.RefURLs = append(r.RefURLs, ref)
+			} else {
+				r.RefFiles = append(r.RefFiles, ref)
+			}
+		}
 	}
 	return r, nil
 }
@@ -265,13 +430,19 @@ func (p *imagePage) generate() {
 		return
 	}
 	n, _ := strconv.Atoi(p.count.Selected)
-	for i := 0; i < max(1, n); i++ {
+	p.run(r, max(1, n), nil, "")
+}
+
+// run queues n variations of a request as parallel jobs (a new seed each unless the seed is
+// locked); parent and relation record the lineage of a remix.
+func (p *imagePage) run(r api.ImageRequest, n int, parent *int64, relation string) {
+	for i := 0; i < n; i++ {
 		req := r
 		if req.Seed == nil || (i > 0 && !p.lockSeed.Checked) {
 			v := rand.Int64N(1 << 31)
 			req.Seed = &v
 		}
-		if id, ok := p.s.submit(jobs.Request{Image: &req}); ok {
+		if id, ok := p.s.submit(jobs.Request{Image: &req, ParentID: parent, Relation: relation}); ok {
 			p.pending[id] = true
 		}
 	}
@@ -284,14 +455,14 @@ func (p *imagePage) generate() {
 
 func (p *imagePage) rememberPrompt(prompt string) {
 	prefs := p.s.app.Preferences()
-	hist := prefs.StringList("imagePromptHistory")
+	hist := prefs.StringList(prefImageHistory)
 	out := []string{prompt}
 	for _, h := range hist {
 		if h != prompt && len(out) < 30 {
 			out = append(out, h)
 		}
 	}
-	prefs.SetStringList("imagePromptHistory", out)
+	prefs.SetStringList(prefImageHistory, out)
 }
 
 // onJob receives job events (UI goroutine).
@@ -346,6 +517,7 @@ func (p *imagePage) resultActions() *fyne.Container {
 	}
 	return container.NewHBox(
 		btn("Save as…", theme.DocumentSaveIcon(), func(it lib.Item) { saveAs(p.s, it) }),
+		btn("Copy path", theme.ContentCopyIcon(), func(it lib.Item) { p.s.app.Clipboard().SetContent(it.MediaPath) }),
 		btn("Open in library", theme.StorageIcon(), func(it lib.Item) { p.s.Show("library"); p.s.library.open(it.ID) }),
 		btn("Use as reference", theme.ContentAddIcon(), func(it lib.Item) { p.addRefs([]string{it.MediaPath}) }),
 		btn("Remix", theme.ViewRefreshIcon(), func(it lib.Item) { p.s.image.remix(it) }),
@@ -358,18 +530,76 @@ func (p *imagePage) resultActions() *fyne.Container {
 	)
 }
 
-// remix fills the form with an item's settings and a new seed.
+// resultCaption tells what a result really was: the model the server used, the real size,
+// the seed and what it cost.
+func resultCaption(it lib.Item) string {
+	parts := []string{it.ModelUsed}
+	if it.Width > 0 {
+		parts = append(parts, fmt.Sprintf("%d × %d", it.Width, it.Height))
+	}
+	if it.Seed != nil {
+		parts = append(parts, fmt.Sprintf("seed %d", *it.Seed))
+	}
+	if it.CostKnown {
+		parts = append(parts, "cost "+pollen(it.Cost)+" pollen")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// remix makes the item again with the same settings and a new seed, as a child of it. The
+// form is filled with those settings too, so they can be changed for the next run.
 func (p *imagePage) remix(it lib.Item) {
-	p.prompt.SetText(it.Prompt)
+	var r api.ImageRequest
+	if len(it.Params) > 0 {
+		if err := json.Unmarshal(it.Params, &r); err != nil {
+			r = api.ImageRequest{}
+		}
+	}
+	if r.Prompt == "" {
+		r.Prompt = it.Prompt
+	}
+	if r.Model == "" {
+		r.Model = it.ModelRequested
+	}
+	p.s.Show("image")
+	p.prompt.SetText(r.Prompt)
 	for label, name := range p.modelNames {
-		if name == it.ModelRequested || name == it.ModelUsed {
+		if name == r.Model {
 			p.model.SetSelected(label)
 			break
 		}
 	}
+	p.setSize(r.Width, r.Height)
+	if r.Quality != "" {
+		p.quality.SetSelected(r.Quality)
+	}
+	p.transp.SetChecked(r.Transparent)
+	for i, l := range safetyLevels {
+		if l.value == r.Safe {
+			p.safe.SetSelectedIndex(i)
+		}
+	}
 	p.seed.SetText("")
 	p.lockSeed.SetChecked(false)
-	p.s.Show("image")
+	r.Seed = nil // run picks a new one
+	id := it.ID
+	p.run(r, 1, &id, "remix")
+}
+
+// setSize shows a size in the form: its preset, or the custom fields.
+func (p *imagePage) setSize(w, h int) {
+	if w <= 0 || h <= 0 {
+		return
+	}
+	for i, sp := range sizePresets {
+		if sp.w == w && sp.h == h {
+			p.size.SetSelectedIndex(i)
+			return
+		}
+	}
+	p.size.SetSelected(customSize)
+	p.width.SetText(strconv.Itoa(w))
+	p.height.SetText(strconv.Itoa(h))
 }
 
 // saveAs copies an item's media to a file the user picks.

@@ -81,11 +81,12 @@ func (b *statusBar) showJobs() {
 			name := widget.NewLabel("prompt")
 			name.Truncation = fyne.TextTruncateEllipsis
 			state := widget.NewLabel("state")
-			bar := widget.NewProgressBarInfinite()
+			busy := widget.NewProgressBarInfinite()
+			bar := widget.NewProgressBar()
 			cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), nil)
 			retry := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), nil)
 			open := widget.NewButtonWithIcon("", theme.SearchIcon(), nil)
-			return container.NewBorder(nil, nil, state, container.NewHBox(cancel, retry, open), container.NewVBox(name, bar))
+			return container.NewBorder(nil, nil, state, container.NewHBox(cancel, retry, open), container.NewVBox(name, container.NewStack(busy, bar)))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(snap) {
@@ -95,17 +96,31 @@ func (b *statusBar) showJobs() {
 			c := o.(*fyne.Container)
 			mid := c.Objects[0].(*fyne.Container)
 			mid.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s · %s", j.Kind, shorten(j.Prompt, 70)))
-			bar := mid.Objects[1].(*widget.ProgressBarInfinite)
-			if j.State == jobs.Running {
+			bars := mid.Objects[1].(*fyne.Container).Objects
+			busy, bar := bars[0].(*widget.ProgressBarInfinite), bars[1].(*widget.ProgressBar)
+			// A determinate bar where the job knows how far it is, a moving one where the
+			// server tells nothing (images and video come in one piece), none when it is over.
+			switch {
+			case j.State == jobs.Running && j.Progress >= 0:
+				busy.Stop()
+				busy.Hide()
+				bar.SetValue(j.Progress)
 				bar.Show()
-				bar.Start()
-			} else {
-				bar.Stop()
+			case j.State == jobs.Running || j.State == jobs.Queued:
+				bar.Hide()
+				busy.Show()
+				busy.Start()
+			default:
+				busy.Stop()
+				busy.Hide()
 				bar.Hide()
 			}
 			st := string(j.State)
 			if j.Elapsed > 0 {
 				st += " " + j.Elapsed.Round(time.Second).String()
+			}
+			if j.Bytes > 0 && j.State == jobs.Running {
+				st += fmt.Sprintf(" · %.1f MB", float64(j.Bytes)/(1<<20))
 			}
 			c.Objects[1].(*widget.Label).SetText(st)
 			btns := c.Objects[2].(*fyne.Container).Objects
@@ -137,7 +152,7 @@ func (b *statusBar) showJobs() {
 	b.panel = dialog.NewCustom("Jobs", "Close", content, s.win)
 	b.panel.Resize(fyne.NewSize(720, 460))
 	stop := make(chan struct{})
-	b.panel.SetOnClosed(func() { close(stop) })
+	s.track(b.panel, func() { close(stop) })
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -161,9 +176,15 @@ func setEnabled(w fyne.Disableable, on bool) {
 	}
 }
 
-// shortcuts: Ctrl+Enter generates on the page shown, Ctrl+F searches the library.
+// shortcuts: Ctrl+Enter generates on the page shown, Ctrl+F searches the library, Esc closes
+// the panel or message on top (when no text field has the keyboard).
 func (s *Studio) shortcuts() {
 	c := s.win.Canvas()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			s.closeTop()
+		}
+	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 		switch s.tabs.Selected() {
 		case s.pages["image"]:
@@ -180,4 +201,30 @@ func (s *Studio) shortcuts() {
 		s.Show("library")
 		c.Focus(s.library.search)
 	})
+}
+
+// track remembers an open dialog so that Esc can close it; onClosed (may be nil) runs when
+// it closes, however it is closed.
+func (s *Studio) track(d dialog.Dialog, onClosed func()) {
+	s.dialogs = append(s.dialogs, d)
+	d.SetOnClosed(func() {
+		for i, o := range s.dialogs {
+			if o == d {
+				s.dialogs = append(s.dialogs[:i], s.dialogs[i+1:]...)
+				break
+			}
+		}
+		if onClosed != nil {
+			onClosed()
+		}
+	})
+}
+
+// closeTop closes the newest dialog still open; it reports whether there was one.
+func (s *Studio) closeTop() bool {
+	if n := len(s.dialogs); n > 0 {
+		s.dialogs[n-1].Hide() // its OnClosed forgets it
+		return true
+	}
+	return false
 }

@@ -11,11 +11,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 
 	"pollinations-studio/audio"
@@ -89,6 +91,8 @@ type Studio struct {
 	listener []func() // told when the account or catalogue changes
 
 	content fyne.CanvasObject
+	dialogs []dialog.Dialog // open dialogs, newest last (Esc closes the newest)
+	away    atomic.Bool     // the window is in the background (notifications are sent then)
 	tabs    *container.AppTabs
 	pages   map[string]*container.TabItem
 	status  *statusBar
@@ -221,6 +225,8 @@ func (s *Studio) build() {
 	s.content = container.NewBorder(nil, s.status.content, nil, nil, s.tabs)
 	s.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { s.HandleDrop(uris) })
 	s.shortcuts()
+	s.app.Lifecycle().SetOnExitedForeground(func() { s.away.Store(true) })
+	s.app.Lifecycle().SetOnEnteredForeground(func() { s.away.Store(false) })
 }
 
 // Client is the API client for the current key (nil until a key is known).
@@ -405,9 +411,10 @@ func (s *Studio) followJobs() {
 	}
 }
 
-// notifyIfAway sends a desktop notification when a long job ends.
+// notifyIfAway sends a desktop notification when a long job ends while the window is in the
+// background (in front, the page shows the result itself).
 func (s *Studio) notifyIfAway(ev jobs.Event) {
-	if ev.Elapsed < 20*time.Second {
+	if ev.Elapsed < 20*time.Second || !s.away.Load() {
 		return
 	}
 	title := strings.ToUpper(string(ev.Kind[:1])) + string(ev.Kind[1:]) + " ready"
