@@ -238,7 +238,7 @@ func (p *imagePage) fillModels() {
 		l := p.s.modelLabel(m)
 		labels = append(labels, l)
 		p.modelNames[l] = m.Name
-		if m.Name == p.s.app.Preferences().StringWithFallback("defaultImageModel", "flux") {
+		if m.Name == p.s.defaultModel("image", "flux") {
 			sel = l
 		}
 	}

@@ -9,20 +9,43 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 )
 
-// settingsPage: the key (paste or sign in), theme, library folder, API address.
+// Preference names.
+const (
+	prefBaseURL     = "apiBaseURL"
+	prefOutput      = "audioOutput" // a device name; "" = the system default
+	prefInput       = "audioInput"
+	systemDefault   = "System default"
+	prefModelPrefix = "defaultModel."
+)
+
+// modelKinds are the catalogue kinds that have a default model, with the fallback.
+var modelKinds = []struct{ kind, label, fallback string }{
+	{"image", "Image", "flux"}, {"text", "Chat", "openai"}, {"audio", "Speech", ""},
+	{"transcription", "Transcription", ""}, {"video", "Video", ""},
+}
+
+// settingsPage: the key (paste or sign in), theme, default models, library folder, sound
+// devices, and the API address under Advanced.
 type settingsPage struct {
-	s       *Studio
-	key     *widget.Entry
-	note    *widget.Label
-	info    *widget.Label
-	signIn  *widget.Button
-	content fyne.CanvasObject
+	s        *Studio
+	key      *widget.Entry
+	note     *widget.Label
+	info     *widget.Label
+	signIn   *widget.Button
+	defaults map[string]*widget.Select // kind → picker of the default model
+	output   *widget.Select
+	input    *widget.Select
+	base     *widget.Entry
+	baseNote *widget.Label
+	content  fyne.CanvasObject
 }
 
 func newSettingsPage(s *Studio) *settingsPage {
@@ -46,20 +69,45 @@ func newSettingsPage(s *Studio) *settingsPage {
 	themeSel.SetSelected(s.app.Preferences().StringWithFallback(prefTheme, "system"))
 	folder := widget.NewLabel(s.lib.Dir())
 	folder.Wrapping = fyne.TextWrapBreak
-	base := widget.NewLabel(orText(s.o.BaseURL, api.DefaultBaseURL))
-	devices := widget.NewLabel("No sound device found: speech can still be saved and played later.")
-	if s.audio != nil {
-		if ds, err := s.audio.PlaybackDevices(); err == nil && len(ds) > 0 {
-			out := ds[0]
-			for _, d := range ds {
-				if d.Default {
-					out = d
-				}
+	openFolder := widget.NewButtonWithIcon("Open", theme.FolderOpenIcon(), func() { s.openFolder(s.lib.Dir()) })
+	p.defaults = map[string]*widget.Select{}
+	defaultsForm := widget.NewForm()
+	for _, k := range modelKinds {
+		sel := widget.NewSelect(nil, nil)
+		sel.PlaceHolder = "Loading models…"
+		kind := k.kind
+		sel.OnChanged = func(v string) {
+			if v != "" {
+				s.app.Preferences().SetString(prefModelPrefix+kind, modelOfLabel(v))
 			}
-			devices.SetText(fmt.Sprintf("Output: %s (%d devices available)", out.Name, len(ds)))
 		}
+		p.defaults[kind] = sel
+		defaultsForm.Append(k.label, sel)
 	}
-	devices.Wrapping = fyne.TextWrapWord
+	p.output = widget.NewSelect(nil, func(v string) { s.app.Preferences().SetString(prefOutput, deviceOfLabel(v)) })
+	p.input = widget.NewSelect(nil, func(v string) { s.app.Preferences().SetString(prefInput, deviceOfLabel(v)) })
+	devices := container.NewVBox(p.output, p.input)
+	if s.audio == nil {
+		devices = container.NewVBox(widget.NewLabel("No sound device found: speech can still be saved and played later."))
+	}
+	p.base = widget.NewEntry()
+	p.base.SetText(s.baseURL())
+	p.baseNote = widget.NewLabel("")
+	p.baseNote.Wrapping = fyne.TextWrapWord
+	applyBase := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), func() { p.setBaseURL(p.base.Text) })
+	switch {
+	case s.sim != nil:
+		p.base.Disable()
+		applyBase.Disable()
+		p.baseNote.SetText("Demo mode uses its built-in simulator.")
+	case s.o.BaseURL != "":
+		p.base.Disable()
+		applyBase.Disable()
+		p.baseNote.SetText("Set by --base-url or POLLINATIONS_BASE_URL for this run.")
+	}
+	advanced := widget.NewAccordion(widget.NewAccordionItem("Advanced", widget.NewForm(
+		widget.NewFormItem("API address", container.NewVBox(container.NewBorder(nil, nil, nil, applyBase, p.base), p.baseNote)),
+	)))
 	keyBox := container.NewVBox(
 		heading("Your Pollinations key"),
 		widget.NewLabel("The key is kept in your system keychain and sent only to the Pollinations API."),
@@ -69,12 +117,13 @@ func newSettingsPage(s *Studio) *settingsPage {
 	)
 	other := widget.NewForm(
 		widget.NewFormItem("Theme", themeSel),
-		widget.NewFormItem("Library folder", folder),
+		widget.NewFormItem("Library folder", container.NewBorder(nil, nil, nil, openFolder, folder)),
 		widget.NewFormItem("Sound", devices),
-		widget.NewFormItem("API address", base),
 	)
-	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(keyBox, widget.NewSeparator(), heading("Preferences"), other)))
+	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(keyBox, widget.NewSeparator(),
+		heading("Preferences"), other, widget.NewSeparator(), heading("Default models"), defaultsForm, widget.NewSeparator(), advanced)))
 	s.onAccount(p.showInfo)
+	s.onAccount(p.fillDefaults)
 	if s.sim != nil {
 		p.setNote("Demo mode: the app talks to its built-in simulator with a demo key. Nothing leaves this computer.")
 	}
@@ -196,4 +245,140 @@ func (p *settingsPage) signOut() {
 			p.info.SetText("")
 		})
 	}()
+}
+
+// modelOfLabel is the model name at the start of a picker label ("flux — Flux Schnell · …").
+func modelOfLabel(l string) string {
+	name, _, _ := strings.Cut(l, " ")
+	return name
+}
+
+// defaultModel is the model chosen in Settings for a kind, or fallback.
+func (s *Studio) defaultModel(kind, fallback string) string {
+	return s.app.Preferences().StringWithFallback(prefModelPrefix+kind, fallback)
+}
+
+// fillDefaults fills the default-model pickers from the catalogue.
+func (p *settingsPage) fillDefaults() {
+	for _, k := range modelKinds {
+		sel := p.defaults[k.kind]
+		want := p.s.defaultModel(k.kind, k.fallback)
+		var labels []string
+		chosen := ""
+		for _, m := range p.s.Models(k.kind) {
+			l := p.s.modelLabel(m)
+			labels = append(labels, l)
+			if m.Name == want {
+				chosen = l
+			}
+		}
+		sel.Options = labels
+		sel.PlaceHolder = "Choose a model"
+		if chosen != "" && sel.Selected != chosen {
+			// Shown without writing it back: only a choice the user makes is saved.
+			onChanged := sel.OnChanged
+			sel.OnChanged = nil
+			sel.SetSelected(chosen)
+			sel.OnChanged = onChanged
+		}
+		sel.Refresh()
+	}
+}
+
+func deviceOfLabel(l string) string {
+	if l == systemDefault {
+		return ""
+	}
+	return l
+}
+
+// loadDevices lists the sound devices off the UI goroutine and shows the saved choice; a saved
+// device that is not connected now shows as the system default (and is used as such).
+func (p *settingsPage) loadDevices() {
+	if p.s.audio == nil {
+		return
+	}
+	outs, errOut := p.s.audio.PlaybackDevices()
+	ins, errIn := p.s.audio.CaptureDevices()
+	names := func(ds []audio.Device) []string {
+		out := []string{systemDefault}
+		for _, d := range ds {
+			out = append(out, d.Name)
+		}
+		return out
+	}
+	p.s.RunOnUI(func() {
+		prefs := p.s.app.Preferences()
+		for _, c := range []struct {
+			sel  *widget.Select
+			ds   []audio.Device
+			err  error
+			pref string
+			what string
+		}{{p.output, outs, errOut, prefOutput, "Output"}, {p.input, ins, errIn, prefInput, "Microphone"}} {
+			c.sel.Options = names(c.ds)
+			c.sel.PlaceHolder = c.what
+			if c.err != nil {
+				c.sel.PlaceHolder = c.what + ": " + c.err.Error()
+				c.sel.Disable()
+			}
+			saved := prefs.String(c.pref)
+			shown := systemDefault
+			for _, d := range c.ds {
+				if saved != "" && d.Name == saved {
+					shown = d.Name
+				}
+			}
+			onChanged := c.sel.OnChanged
+			c.sel.OnChanged = nil
+			c.sel.SetSelected(shown)
+			c.sel.OnChanged = onChanged
+			c.sel.Refresh()
+		}
+	})
+}
+
+// outputDevice and inputDevice are the devices chosen in Settings ("" = the system default).
+func (s *Studio) outputDevice() string { return s.app.Preferences().String(prefOutput) }
+func (s *Studio) inputDevice() string  { return s.app.Preferences().String(prefInput) }
+
+// baseURL is the API address: the command line's, else the one saved under Advanced, else the
+// real service.
+func (s *Studio) baseURL() string {
+	if s.o.BaseURL != "" {
+		return s.o.BaseURL
+	}
+	return s.app.Preferences().StringWithFallback(prefBaseURL, api.DefaultBaseURL)
+}
+
+// setBaseURL switches the API address (checked first) and keeps it for the next start.
+func (p *settingsPage) setBaseURL(u string) {
+	s := p.s
+	u = strings.TrimSpace(u)
+	if u == "" {
+		u = api.DefaultBaseURL
+	}
+	var c *api.Client
+	var err error
+	if cur := s.Client(); cur != nil {
+		c, err = cur.WithBaseURL(u)
+	} else {
+		c, err = api.New(api.Options{BaseURL: u, EnterURL: s.o.EnterURL, UserAgent: userAgent})
+	}
+	if err != nil {
+		p.baseNote.SetText("Not an API address: " + err.Error())
+		return
+	}
+	s.app.Preferences().SetString(prefBaseURL, c.BaseURL())
+	p.base.SetText(c.BaseURL())
+	p.baseNote.SetText("Using " + c.BaseURL() + ".")
+	s.setClient(c)
+}
+
+// openFolder shows a folder in the file manager, or its path where none can be opened.
+func (s *Studio) openFolder(dir string) {
+	u := &url.URL{Scheme: "file", Path: dir}
+	if err := s.app.OpenURL(u); err != nil {
+		dialog.ShowInformation("Library folder", dir, s.win)
+	}
 }

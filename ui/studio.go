@@ -157,6 +157,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 	go s.chat.loadChats()
 	go s.speech.tick()
 	go s.video.tick()
+	go s.settings.loadDevices()
 	s.measureStall()
 	s.measureScroll()
 	s.measureChat()
@@ -236,8 +237,10 @@ func (s *Studio) Client() *api.Client {
 	return s.client
 }
 
+const userAgent = "pollinations-studio-desktop"
+
 func (s *Studio) newClient(key string) (*api.Client, error) {
-	return api.New(api.Options{BaseURL: s.o.BaseURL, EnterURL: s.o.EnterURL, Key: key, UserAgent: "pollinations-studio-desktop"})
+	return api.New(api.Options{BaseURL: s.baseURL(), EnterURL: s.o.EnterURL, Key: key, UserAgent: userAgent})
 }
 
 // loadKey finds the key (demo key, keychain) and loads the account and catalogue.

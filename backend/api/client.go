@@ -156,6 +156,20 @@ func (c *Client) WithKey(key string) (*Client, error) {
 	return n, nil
 }
 
+// WithBaseURL returns a copy of the client talking to another API address, with the same key.
+func (c *Client) WithBaseURL(base string) (*Client, error) {
+	o := c.opts
+	o.BaseURL = base
+	o.Key = c.key
+	o.HTTPClient = c.hc
+	n, err := New(o)
+	if err != nil {
+		return nil, err
+	}
+	n.tm = c.tm
+	return n, nil
+}
+
 // HasKey reports whether the client has a key.
 func (c *Client) HasKey() bool { return c.key != "" }
 
