@@ -16,6 +16,7 @@ import (
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	"pollinations-studio/backend/textutil"
 	lib "pollinations-studio/storage"
 )
 
@@ -42,10 +43,16 @@ type chatPage struct {
 	siblings   map[int64]lib.SiblingPosition
 	editing    *lib.Message // a user message being edited: the next send branches from it
 	content    fyne.CanvasObject
+
+	chatSearch *widget.Entry
+	chatSeq    int // the latest conversation search; older answers are dropped
+	reasoning  strings.Builder
+	// openReasoning holds the messages whose reasoning is unfolded (0: the streaming reply).
+	openReasoning map[int64]bool
 }
 
 func newChatPage(s *Studio) *chatPage {
-	p := &chatPage{s: s, modelNames: map[string]string{}}
+	p := &chatPage{s: s, modelNames: map[string]string{}, openReasoning: map[int64]bool{}}
 	p.model = widget.NewSelect(nil, nil)
 	p.model.PlaceHolder = "Loading models…"
 	p.input = widget.NewMultiLineEntry()
@@ -61,7 +68,10 @@ func newChatPage(s *Studio) *chatPage {
 	})
 	p.stopB.Disable()
 	newChat := widget.NewButtonWithIcon("New chat", theme.ContentAddIcon(), func() {
-		p.chatID, p.msgs = 0, nil
+		if p.jobID != 0 {
+			return // a reply is streaming: finish or stop it first
+		}
+		p.chatID, p.msgs, p.editing = 0, nil, nil
 		p.chatList.UnselectAll()
 		p.list.Refresh()
 	})
@@ -69,7 +79,7 @@ func newChatPage(s *Studio) *chatPage {
 	copyB := widget.NewButtonWithIcon("Copy reply", theme.ContentCopyIcon(), func() {
 		for i := len(p.msgs) - 1; i >= 0; i-- {
 			if p.msgs[i].Role == "assistant" {
-				s.win.Clipboard().SetContent(p.msgs[i].Content)
+				s.app.Clipboard().SetContent(p.msgs[i].Content)
 				return
 			}
 		}
@@ -104,90 +114,198 @@ func newChatPage(s *Studio) *chatPage {
 		widget.NewFormItem("Temperature", p.temp),
 	)))
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), p.export)
+	p.chatSearch = widget.NewEntry()
+	p.chatSearch.SetPlaceHolder("Search conversations")
+	p.chatSearch.OnChanged = func(string) { p.reloadChats() }
 	p.chatList = widget.NewList(func() int { return len(p.chats) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("conversation")
 			l.Truncation = fyne.TextTruncateEllipsis
-			return l
+			rename := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
+			del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
+			rename.Importance, del.Importance = widget.LowImportance, widget.LowImportance
+			return container.NewBorder(nil, nil, nil, container.NewHBox(rename, del), l)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i < len(p.chats) {
-				o.(*widget.Label).SetText(p.chats[i].Prompt)
+			if i >= len(p.chats) {
+				return
 			}
+			c := o.(*fyne.Container)
+			it := p.chats[i]
+			c.Objects[0].(*widget.Label).SetText(it.Prompt)
+			btns := c.Objects[1].(*fyne.Container)
+			btns.Objects[0].(*widget.Button).OnTapped = func() { p.askRename(it) }
+			btns.Objects[1].(*widget.Button).OnTapped = func() { p.trashChat(it.ID) }
 		})
 	p.chatList.OnSelected = func(i widget.ListItemID) {
-		if i < len(p.chats) {
+		if i < len(p.chats) && p.chats[i].ID != p.chatID {
 			p.openChat(p.chats[i].ID)
 		}
 	}
-	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() },
-		func() fyne.CanvasObject {
-			who := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			body := widget.NewRichTextFromMarkdown("")
-			body.Wrapping = fyne.TextWrapWord
-			prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), nil)
-			count := widget.NewLabel("")
-			next := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), nil)
-			edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
-			for _, b := range []*widget.Button{prev, next, edit} {
-				b.Importance = widget.LowImportance
-			}
-			header := container.NewHBox(who, layout.NewSpacer(), prev, count, next, edit)
-			return container.NewVBox(header, body)
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			c := o.(*fyne.Container)
-			header := c.Objects[0].(*fyne.Container)
-			who := header.Objects[0].(*widget.Label)
-			prev, count, next, edit := header.Objects[2].(*widget.Button), header.Objects[3].(*widget.Label), header.Objects[4].(*widget.Button), header.Objects[5].(*widget.Button)
-			body := c.Objects[1].(*widget.RichText)
-			for _, w := range []fyne.CanvasObject{prev, count, next, edit} {
-				w.Hide()
-			}
-			if i >= len(p.msgs) {
-				who.SetText("Assistant (writing…)")
-				body.ParseMarkdown(streamTail(p.streaming.String()))
-				p.list.SetItemHeight(i, c.MinSize().Height)
-				return
-			}
-			m := p.msgs[i]
-			label := map[string]string{"user": "You", "assistant": "Assistant"}[m.Role]
-			if m.Role == "assistant" && m.Model != "" {
-				label += " · " + m.Model
-			}
-			if m.Partial {
-				label += " · stopped"
-			}
-			who.SetText(label)
-			if pos, ok := p.siblings[m.ID]; ok && pos.Count > 1 {
-				// Regenerated replies and edited messages: flip between the versions.
-				count.SetText(fmt.Sprintf("%d / %d", pos.Index, pos.Count))
-				count.Show()
-				prev.Show()
-				next.Show()
-				setEnabled(prev, pos.Prev != 0)
-				setEnabled(next, pos.Next != 0)
-				prev.OnTapped = func() { p.flip(pos.Prev) }
-				next.OnTapped = func() { p.flip(pos.Next) }
-			}
-			if m.Role == "user" {
-				edit.Show()
-				msg := m
-				edit.OnTapped = func() { p.startEdit(msg) }
-			}
-			body.ParseMarkdown(m.Content)
-			p.list.SetItemHeight(i, c.MinSize().Height)
-		})
+	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() }, p.newRow, p.updateRow)
 	top := container.NewVBox(container.NewBorder(nil, nil, heading("Chat"), container.NewHBox(regen, copyB, export), p.model), options)
 	bottom := container.NewBorder(container.NewBorder(nil, nil, attachB, nil, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
 	empty := container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
-	side := container.NewBorder(newChat, nil, nil, nil, p.chatList)
+	side := container.NewBorder(container.NewVBox(newChat, p.chatSearch), nil, nil, nil, p.chatList)
 	split := container.NewHSplit(side, conv)
 	split.Offset = 0.22
 	p.content = split
 	s.onAccount(p.fillModels)
 	return p
+}
+
+// newRow is a message: who wrote it with its actions, the reply as Markdown parts (prose, and
+// code blocks with a copy button), and the model's reasoning folded under it.
+func (p *chatPage) newRow() fyne.CanvasObject {
+	who := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), nil)
+	count := widget.NewLabel("")
+	next := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), nil)
+	edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
+	cp := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil)
+	for _, b := range []*widget.Button{prev, next, edit, cp} {
+		b.Importance = widget.LowImportance
+	}
+	header := container.NewHBox(who, layout.NewSpacer(), prev, count, next, edit, cp)
+	fold := widget.NewButtonWithIcon("Reasoning", theme.MenuExpandIcon(), nil)
+	fold.Importance = widget.LowImportance
+	fold.Alignment = widget.ButtonAlignLeading
+	reasoning := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	reasoning.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(header, container.NewVBox(), fold, reasoning)
+}
+
+// row is the widgets of a message row, as newRow made them.
+type row struct {
+	who, count, reasoning      *widget.Label
+	prev, next, edit, cp, fold *widget.Button
+	parts                      *fyne.Container
+}
+
+func rowOf(o fyne.CanvasObject) row {
+	c := o.(*fyne.Container)
+	h := c.Objects[0].(*fyne.Container)
+	return row{who: h.Objects[0].(*widget.Label), prev: h.Objects[2].(*widget.Button), count: h.Objects[3].(*widget.Label),
+		next: h.Objects[4].(*widget.Button), edit: h.Objects[5].(*widget.Button), cp: h.Objects[6].(*widget.Button),
+		parts: c.Objects[1].(*fyne.Container), fold: c.Objects[2].(*widget.Button), reasoning: c.Objects[3].(*widget.Label)}
+}
+
+func (p *chatPage) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	r := rowOf(o)
+	for _, w := range []fyne.CanvasObject{r.prev, r.count, r.next, r.edit} {
+		w.Hide()
+	}
+	var content, reasoning string
+	var key int64 // whose reasoning fold this is (0: the reply being written)
+	if i >= len(p.msgs) {
+		r.who.SetText("Assistant (writing…)")
+		content, reasoning = streamTail(p.streaming.String()), p.reasoning.String()
+		if len(reasoning) > streamTailBytes {
+			reasoning = "…" + reasoning[len(reasoning)-streamTailBytes:]
+		}
+		r.cp.Hide()
+	} else {
+		m := p.msgs[i]
+		key, content, reasoning = m.ID, m.Content, m.Reasoning
+		label := map[string]string{"user": "You", "assistant": "Assistant"}[m.Role]
+		if m.Role == "assistant" && m.Model != "" {
+			label += " · " + m.Model
+		}
+		if m.Partial {
+			label += " · stopped"
+		}
+		r.who.SetText(label)
+		if pos, ok := p.siblings[m.ID]; ok && pos.Count > 1 {
+			// Regenerated replies and edited messages: flip between the versions.
+			r.count.SetText(fmt.Sprintf("%d / %d", pos.Index, pos.Count))
+			r.count.Show()
+			r.prev.Show()
+			r.next.Show()
+			setEnabled(r.prev, pos.Prev != 0)
+			setEnabled(r.next, pos.Next != 0)
+			r.prev.OnTapped = func() { p.flip(pos.Prev) }
+			r.next.OnTapped = func() { p.flip(pos.Next) }
+		}
+		if m.Role == "user" {
+			r.edit.Show()
+			r.edit.OnTapped = func() { p.startEdit(m) }
+		}
+		r.cp.Show()
+		r.cp.OnTapped = func() { p.s.app.Clipboard().SetContent(m.Content) }
+	}
+	p.renderParts(r.parts, textutil.SplitFences(content))
+	if reasoning == "" {
+		r.fold.Hide()
+		r.reasoning.Hide()
+	} else {
+		r.fold.Show()
+		open := p.openReasoning[key]
+		if open {
+			r.fold.SetIcon(theme.MenuDropUpIcon())
+			r.reasoning.SetText(reasoning)
+			r.reasoning.Show()
+		} else {
+			r.fold.SetIcon(theme.MenuExpandIcon())
+			r.reasoning.Hide()
+		}
+		r.fold.OnTapped = func() {
+			p.openReasoning[key] = !open
+			p.list.RefreshItem(i)
+		}
+	}
+	p.list.SetItemHeight(i, o.(*fyne.Container).MinSize().Height)
+}
+
+// renderParts draws a message's Markdown into box, reusing the widgets already there: prose as
+// rich text, code blocks in monospace with a button that copies the block.
+func (p *chatPage) renderParts(box *fyne.Container, parts []textutil.Part) {
+	if len(parts) == 0 {
+		parts = []textutil.Part{{}}
+	}
+	objs := box.Objects
+	if len(objs) > len(parts) {
+		objs = objs[:len(parts)]
+	}
+	for i, part := range parts {
+		var have fyne.CanvasObject
+		if i < len(objs) {
+			have = objs[i]
+		}
+		if !part.Code {
+			rt, ok := have.(*widget.RichText)
+			if !ok {
+				rt = widget.NewRichText()
+				rt.Wrapping = fyne.TextWrapWord
+			}
+			rt.ParseMarkdown(part.Text)
+			have = rt
+		} else {
+			c, ok := have.(*fyne.Container)
+			if !ok {
+				code := widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyleCodeBlock})
+				code.Wrapping = fyne.TextWrapBreak
+				cp := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
+				cp.Importance = widget.LowImportance
+				c = container.NewBorder(nil, nil, nil, container.NewVBox(cp), code)
+			}
+			code := c.Objects[0].(*widget.RichText)
+			code.Segments[0].(*widget.TextSegment).Text = part.Text
+			code.Refresh()
+			text := part.Text
+			c.Objects[1].(*fyne.Container).Objects[0].(*widget.Button).OnTapped = func() {
+				p.s.app.Clipboard().SetContent(text)
+			}
+			have = c
+		}
+		if i < len(objs) {
+			objs[i] = have
+		} else {
+			objs = append(objs, have)
+		}
+	}
+	box.Objects = objs
+	box.Refresh()
 }
 
 func (p *chatPage) streamingRow() int {
@@ -289,6 +407,7 @@ func (p *chatPage) send() {
 			if ok {
 				p.jobID = id
 				p.streaming.Reset()
+				p.reasoning.Reset()
 				p.stopB.Enable()
 			} else {
 				p.sendB.Enable()
@@ -305,6 +424,7 @@ func (p *chatPage) onJob(ev jobs.Event) {
 		return
 	}
 	p.streaming.WriteString(ev.TextDelta)
+	p.reasoning.WriteString(ev.ReasoningDelta)
 	final := ev.State == jobs.Done || ev.State == jobs.Failed || ev.State == jobs.Canceled
 	if !final {
 		if time.Since(p.lastRender) > 100*time.Millisecond {
@@ -338,16 +458,86 @@ func (p *chatPage) onJob(ev jobs.Event) {
 	}()
 }
 
-// loadChats lists the conversations in the library, newest first.
-func (p *chatPage) loadChats() {
-	page, err := p.s.lib.Search(p.s.ctx, lib.Query{Kinds: []lib.Kind{lib.KindChat}, Limit: 200})
-	if err != nil {
+// loadChats lists the conversations in the library, newest first (from any goroutine).
+func (p *chatPage) loadChats() { p.s.RunOnUI(p.reloadChats) }
+
+// reloadChats searches the conversations for what the search box holds (UI goroutine). Only
+// the latest search's answer is shown, so fast typing cannot leave an older list behind.
+func (p *chatPage) reloadChats() {
+	p.chatSeq++
+	seq, text := p.chatSeq, strings.TrimSpace(p.chatSearch.Text)
+	q := lib.Query{Kinds: []lib.Kind{lib.KindChat}, Text: text, Limit: 200}
+	go func() {
+		page, err := p.s.lib.Search(p.s.ctx, q)
+		if err != nil {
+			p.s.showError(fmt.Errorf("searching the conversations: %w", err))
+			return
+		}
+		p.s.RunOnUI(func() {
+			if seq != p.chatSeq {
+				return
+			}
+			p.chats = page.Items
+			p.chatList.Refresh()
+			// Keep the open conversation highlighted wherever it now is.
+			p.chatList.UnselectAll()
+			for i, it := range p.chats {
+				if it.ID == p.chatID {
+					p.chatList.Select(i)
+				}
+			}
+		})
+	}()
+}
+
+// askRename asks for a conversation's new title.
+func (p *chatPage) askRename(it lib.Item) {
+	name := widget.NewEntry()
+	name.SetText(it.Prompt)
+	dialog.ShowForm("Rename conversation", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Title", name)}, func(ok bool) {
+		if ok {
+			p.renameChat(it.ID, name.Text)
+		}
+	}, p.s.win)
+}
+
+// renameChat sets a conversation's title (its item's prompt).
+func (p *chatPage) renameChat(id int64, title string) {
+	title = strings.TrimSpace(title)
+	if title == "" {
 		return
 	}
-	p.s.RunOnUI(func() {
-		p.chats = page.Items
-		p.chatList.Refresh()
-	})
+	go func() {
+		it, err := p.s.lib.Item(p.s.ctx, id)
+		if err == nil {
+			it.Prompt = title
+			err = p.s.lib.UpdateItem(p.s.ctx, it)
+		}
+		if err != nil {
+			p.s.showError(fmt.Errorf("renaming the conversation: %w", err))
+			return
+		}
+		p.loadChats()
+	}()
+}
+
+// trashChat moves a conversation to the library's trash (it can be restored from there).
+func (p *chatPage) trashChat(id int64) {
+	if id == p.chatID {
+		if p.jobID != 0 {
+			p.s.showError(fmt.Errorf("a reply is still being written in this conversation: stop it first"))
+			return
+		}
+		p.chatID, p.msgs, p.editing = 0, nil, nil
+		p.list.Refresh()
+	}
+	go func() {
+		if err := p.s.lib.Trash(p.s.ctx, id); err != nil {
+			p.s.showError(fmt.Errorf("moving the conversation to the trash: %w", err))
+			return
+		}
+		p.loadChats()
+	}()
 }
 
 func (p *chatPage) openChat(id int64) {
@@ -396,6 +586,7 @@ func (p *chatPage) regenerate() {
 	if ok {
 		p.jobID = id
 		p.streaming.Reset()
+		p.reasoning.Reset()
 		p.stopB.Enable()
 		p.sendB.Disable()
 	}

@@ -13,9 +13,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"pollinations-studio/backend/sim"
+	lib "pollinations-studio/storage"
 )
 
 func TestChatStreamsStopsAndRegenerates(t *testing.T) {
@@ -137,5 +139,151 @@ func TestChatPresets(t *testing.T) {
 	h.ui(func() { p.savePreset(sel, "Pirate", "Answer like a pirate.") })
 	if len(sel.Options) != 1 || h.s.app.Preferences().String("chatPreset.Pirate") != "Answer like a pirate." {
 		t.Fatalf("preset not kept: %v", sel.Options)
+	}
+}
+
+// visibleButtons lists the shown buttons under o that match.
+func visibleButtons(o fyne.CanvasObject, match func(*widget.Button) bool) []*widget.Button {
+	var out []*widget.Button
+	for _, c := range test.LaidOutObjects(o) {
+		if b, ok := c.(*widget.Button); ok && b.Visible() && match(b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func TestChatListSearchRenameAndTrash(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	ctx := context.Background()
+	bees, _ := h.s.lib.NewChat(ctx, "About bees", "openai", "")
+	wasps, _ := h.s.lib.NewChat(ctx, "About wasps", "openai", "")
+	h.ui(func() { h.s.win.Resize(fyne.NewSize(1200, 800)); h.s.Show("chat"); p.reloadChats() })
+	h.eventually("both conversations", func() bool { return len(p.chats) == 2 })
+
+	h.ui(func() { test.Type(p.chatSearch, "wasp") })
+	h.eventually("the search to narrow the list", func() bool { return len(p.chats) == 1 && p.chats[0].ID == wasps })
+	h.ui(func() { p.chatSearch.SetText("") })
+	h.eventually("the whole list again", func() bool { return len(p.chats) == 2 })
+
+	h.ui(func() { p.renameChat(bees, "Honey and hives") })
+	h.eventually("the new title", func() bool {
+		it, err := h.s.lib.Item(ctx, bees)
+		return err == nil && it.Prompt == "Honey and hives" && len(p.chats) == 2 &&
+			(p.chats[0].Prompt == "Honey and hives" || p.chats[1].Prompt == "Honey and hives")
+	})
+
+	// Open the wasps conversation, then delete it with its row's button: it goes to the trash
+	// and the page starts afresh.
+	h.ui(func() { p.openChat(wasps) })
+	h.eventually("the open conversation", func() bool { return p.chatID == wasps })
+	var del []*widget.Button
+	h.ui(func() {
+		p.chatList.Refresh()
+		del = visibleButtons(p.chatList, func(b *widget.Button) bool { return b.Icon == theme.DeleteIcon() })
+	})
+	if len(del) != 2 {
+		t.Fatalf("each conversation needs a delete button, found %d", len(del))
+	}
+	h.ui(func() {
+		for i, it := range p.chats {
+			if it.ID == wasps {
+				test.Tap(del[i])
+			}
+		}
+	})
+	h.eventually("the conversation to leave the list", func() bool { return len(p.chats) == 1 && p.chats[0].ID == bees && p.chatID == 0 })
+	trash, err := h.s.lib.Search(ctx, lib.Query{Kinds: []lib.Kind{lib.KindChat}, Trashed: true})
+	if err != nil || len(trash.Items) != 1 || trash.Items[0].ID != wasps {
+		t.Fatalf("the conversation must be in the trash: %+v %v", trash.Items, err)
+	}
+}
+
+func TestChatCopiesCodeBlocksAndMessages(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	reply := "Try this:\n\n```go\nfmt.Println(\"hi\")\n```\n\nAnd **that** is all."
+	h.ui(func() {
+		h.s.win.Resize(fyne.NewSize(1200, 800))
+		h.s.Show("chat")
+		p.chatID = 1
+		p.msgs = []lib.Message{{ID: 1, Role: "user", Content: "how do I print?"}, {ID: 2, Role: "assistant", Content: reply}}
+		p.list.Refresh()
+	})
+	var monospace bool
+	var copyCode, copyMsg []*widget.Button
+	h.ui(func() {
+		for _, o := range test.LaidOutObjects(p.list) {
+			if rt, ok := o.(*widget.RichText); ok {
+				for _, sg := range rt.Segments {
+					if ts, ok := sg.(*widget.TextSegment); ok && ts.Style.TextStyle.Monospace && ts.Text == "fmt.Println(\"hi\")" {
+						monospace = true
+					}
+				}
+			}
+		}
+		copyCode = visibleButtons(p.list, func(b *widget.Button) bool { return b.Text == "Copy" })
+		copyMsg = visibleButtons(p.list, func(b *widget.Button) bool { return b.Text == "" && b.Icon == theme.ContentCopyIcon() })
+	})
+	if !monospace {
+		t.Fatal("the code block must be drawn in a monospace face")
+	}
+	if len(copyCode) != 1 || len(copyMsg) != 2 {
+		t.Fatalf("one copy button per code block and per message: %d code, %d message", len(copyCode), len(copyMsg))
+	}
+	var got string
+	h.ui(func() { test.Tap(copyCode[0]); got = h.s.app.Clipboard().Content() })
+	if got != "fmt.Println(\"hi\")" {
+		t.Fatalf("the code block's copy: %q", got)
+	}
+	h.ui(func() { test.Tap(copyMsg[1]); got = h.s.app.Clipboard().Content() })
+	if got != reply {
+		t.Fatalf("the message's copy: %q", got)
+	}
+	h.ui(func() { test.Tap(copyMsg[0]); got = h.s.app.Clipboard().Content() })
+	if got != "how do I print?" {
+		t.Fatalf("the question's copy: %q", got)
+	}
+}
+
+func TestChatReasoningIsFoldedUnderTheReply(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	h.eventually("the text models", func() bool { return p.model.Selected != "" })
+	h.ui(func() {
+		h.s.win.Resize(fyne.NewSize(1200, 800))
+		h.s.Show("chat")
+		for l, n := range p.modelNames {
+			if n == "deepseek" {
+				p.model.SetSelected(l)
+			}
+		}
+		test.Type(p.input, "why is the sky blue?")
+		test.Tap(p.sendB)
+	})
+	h.eventually("the reply with its reasoning", func() bool {
+		return p.jobID == 0 && len(p.msgs) == 2 && p.msgs[1].Reasoning != ""
+	})
+	reasoningShown := func() bool {
+		for _, o := range test.LaidOutObjects(p.list) {
+			if l, ok := o.(*widget.Label); ok && l.Visible() && strings.Contains(l.Text, "step by step") {
+				return true
+			}
+		}
+		return false
+	}
+	var fold []*widget.Button
+	var shown bool
+	h.ui(func() {
+		fold = visibleButtons(p.list, func(b *widget.Button) bool { return b.Text == "Reasoning" })
+		shown = reasoningShown()
+	})
+	if len(fold) != 1 || shown {
+		t.Fatalf("the reasoning starts folded under its reply: %d folds, shown %v", len(fold), shown)
+	}
+	h.ui(func() { test.Tap(fold[0]); shown = reasoningShown() })
+	if !shown {
+		t.Fatal("unfolding shows the reasoning")
 	}
 }
