@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ type chatPage struct {
 	s          *Studio
 	model      *widget.Select
 	modelNames map[string]string
-	input      *widget.Entry
+	input      *pasteEntry
 	sendB      *widget.Button
 	stopB      *widget.Button
 	list       *widget.List
@@ -38,8 +39,12 @@ type chatPage struct {
 	chatList   *widget.List
 	system     *widget.Entry
 	temp       *widget.Slider
+	maxTokens  *widget.Entry
+	effort     *widget.Select
 	attach     []string
 	attachL    *widget.Label
+	attachB    *widget.Button
+	clearB     *widget.Button
 	siblings   map[int64]lib.SiblingPosition
 	editing    *lib.Message // a user message being edited: the next send branches from it
 	content    fyne.CanvasObject
@@ -53,10 +58,10 @@ type chatPage struct {
 
 func newChatPage(s *Studio) *chatPage {
 	p := &chatPage{s: s, modelNames: map[string]string{}, openReasoning: map[int64]bool{}}
-	p.model = widget.NewSelect(nil, nil)
+	p.model = widget.NewSelect(nil, func(string) { p.modelChanged() })
 	p.model.PlaceHolder = "Loading models…"
-	p.input = widget.NewMultiLineEntry()
-	p.input.SetPlaceHolder("Message… (Ctrl+Enter sends)")
+	p.input = newPasteEntry(p.paste)
+	p.input.SetPlaceHolder("Message… (Ctrl+Enter sends; paste or drop images and audio to attach them)")
 	p.input.Wrapping = fyne.TextWrapWord
 	p.input.SetMinRowsVisible(3)
 	p.sendB = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), p.send)
@@ -90,8 +95,18 @@ func newChatPage(s *Studio) *chatPage {
 	p.temp = widget.NewSlider(0, 2)
 	p.temp.Step = 0.1
 	p.temp.SetValue(1)
+	p.maxTokens = widget.NewEntry()
+	p.maxTokens.SetPlaceHolder("the model's default")
+	p.effort = widget.NewSelect([]string{"default", "none", "low", "medium", "high"}, nil)
+	p.effort.SetSelected("default")
 	p.attachL = widget.NewLabel("")
-	attachB := widget.NewButtonWithIcon("Attach…", theme.ContentAddIcon(), p.chooseAttachment)
+	p.attachB = widget.NewButtonWithIcon("Attach…", theme.ContentAddIcon(), p.chooseAttachment)
+	p.clearB = widget.NewButtonWithIcon("", theme.ContentClearIcon(), func() {
+		p.attach = nil
+		p.showAttachments()
+	})
+	p.clearB.Importance = widget.LowImportance
+	p.clearB.Hide()
 	prefs := s.app.Preferences()
 	presets := widget.NewSelect(prefs.StringList("chatPresets"), func(name string) {
 		p.system.SetText(prefs.String("chatPreset." + name))
@@ -112,6 +127,8 @@ func newChatPage(s *Studio) *chatPage {
 		widget.NewFormItem("Preset", container.NewBorder(nil, nil, nil, savePreset, presets)),
 		widget.NewFormItem("System", p.system),
 		widget.NewFormItem("Temperature", p.temp),
+		widget.NewFormItem("Max tokens", p.maxTokens),
+		widget.NewFormItem("Reasoning effort", p.effort),
 	)))
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), p.export)
 	p.chatSearch = widget.NewEntry()
@@ -144,7 +161,7 @@ func newChatPage(s *Studio) *chatPage {
 	}
 	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() }, p.newRow, p.updateRow)
 	top := container.NewVBox(container.NewBorder(nil, nil, heading("Chat"), container.NewHBox(regen, copyB, export), p.model), options)
-	bottom := container.NewBorder(container.NewBorder(nil, nil, attachB, nil, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
+	bottom := container.NewBorder(container.NewBorder(nil, nil, p.attachB, p.clearB, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
 	empty := container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
 	side := container.NewBorder(container.NewVBox(newChat, p.chatSearch), nil, nil, nil, p.chatList)
@@ -359,14 +376,16 @@ func (p *chatPage) send() {
 		p.editing = nil
 	}
 	system := strings.TrimSpace(p.system.Text)
-	temp := p.temp.Value
+	base, err := p.request(model)
+	if err != nil {
+		s.showError(err)
+		return
+	}
 	attach := append([]string(nil), p.attach...)
-	if m, ok := api.FindModel(s.Models("text"), model); ok {
-		for _, a := range attach {
-			if isImageFile(a) && !m.AcceptsImages() || !isImageFile(a) && !m.AcceptsAudio() {
-				s.showError(fmt.Errorf("%s cannot take %s: pick a model that accepts it, or remove the attachment", model, filepath.Base(a)))
-				return
-			}
+	for _, a := range attach {
+		if err := p.takes(a); err != nil {
+			s.showError(fmt.Errorf("%w, or remove the attachment", err))
+			return
 		}
 	}
 	p.sendB.Disable()
@@ -401,9 +420,10 @@ func (p *chatPage) send() {
 			p.msgs = append(history, *user)
 			p.input.SetText("")
 			p.attach = nil
-			p.attachL.SetText("")
-			id, ok := s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: chatID, ParentMessageID: &user.ID,
-				Request: api.ChatRequest{Model: model, Messages: wire, Temperature: &temp}}})
+			p.showAttachments()
+			req := base
+			req.Messages = wire
+			id, ok := s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: chatID, ParentMessageID: &user.ID, Request: req}})
 			if ok {
 				p.jobID = id
 				p.streaming.Reset()
@@ -579,10 +599,15 @@ func (p *chatPage) regenerate() {
 		p.s.showError(err)
 		return
 	}
+	req, err := p.request(p.modelNames[p.model.Selected])
+	if err != nil {
+		p.s.showError(err)
+		return
+	}
+	req.Messages = wire
 	user := p.msgs[last]
 	p.msgs = p.msgs[:last+1]
-	id, ok := p.s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: p.chatID, ParentMessageID: &user.ID,
-		Request: api.ChatRequest{Model: p.modelNames[p.model.Selected], Messages: wire}}})
+	id, ok := p.s.submit(jobs.Request{Chat: &jobs.ChatTurn{ChatID: p.chatID, ParentMessageID: &user.ID, Request: req}})
 	if ok {
 		p.jobID = id
 		p.streaming.Reset()
@@ -661,17 +686,136 @@ func (p *chatPage) chooseAttachment() {
 		r.Close()
 		p.addAttachment(r.URI().Path())
 	}, p.s.win)
-	d.SetFilter(fstorage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".webp", ".wav", ".mp3"}))
+	var exts []string
+	if m, ok := p.current(); !ok || m.AcceptsImages() {
+		exts = append(exts, ".png", ".jpg", ".jpeg", ".webp", ".gif")
+	}
+	if m, ok := p.current(); !ok || m.AcceptsAudio() {
+		exts = append(exts, ".wav", ".mp3")
+	}
+	d.SetFilter(fstorage.NewExtensionFileFilter(exts))
 	d.Show()
 }
 
+// current is the picked model's catalogue entry.
+func (p *chatPage) current() (api.Model, bool) {
+	return api.FindModel(p.s.Models("text"), p.modelNames[p.model.Selected])
+}
+
+// takes says why the picked model cannot take a file as an attachment (nil when it can).
+func (p *chatPage) takes(path string) error {
+	name := filepath.Base(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	m, known := p.current()
+	switch {
+	case isImageFile(path):
+		if known && !m.AcceptsImages() {
+			return fmt.Errorf("%s does not take images (%s): pick a model that accepts images", m.Name, name)
+		}
+	case ext == ".wav" || ext == ".mp3":
+		if known && !m.AcceptsAudio() {
+			return fmt.Errorf("%s does not take audio (%s): pick a model that accepts audio", m.Name, name)
+		}
+	default:
+		return fmt.Errorf("%s: chat takes images (png, jpg, webp, gif) and audio (wav, mp3)", name)
+	}
+	return nil
+}
+
+// wantsDrop tells whether a file dropped on the chat page is for the next message: images, and
+// audio when the model takes audio. Other audio and video go on to transcription.
+func (p *chatPage) wantsDrop(path string) bool {
+	if isImageFile(path) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".wav", ".mp3":
+		m, ok := p.current()
+		return ok && m.AcceptsAudio()
+	}
+	return false
+}
+
+// addAttachment adds a file to the next message, or says why the model cannot take it.
 func (p *chatPage) addAttachment(path string) {
+	if err := p.takes(path); err != nil {
+		p.s.showError(err)
+		return
+	}
 	p.attach = append(p.attach, path)
+	p.showAttachments()
+}
+
+func (p *chatPage) showAttachments() {
+	if len(p.attach) == 0 {
+		p.attachL.SetText("")
+		p.clearB.Hide()
+		return
+	}
 	names := make([]string, len(p.attach))
 	for i, a := range p.attach {
 		names[i] = filepath.Base(a)
 	}
 	p.attachL.SetText("Attached: " + strings.Join(names, ", "))
+	p.clearB.Show()
+}
+
+// paste attaches files copied in a file manager; it reports false for ordinary text, which the
+// input then pastes as usual.
+func (p *chatPage) paste(clip string) bool {
+	paths, ok := textutil.PastedFiles(clip)
+	if !ok {
+		return false
+	}
+	for _, path := range paths {
+		p.addAttachment(path)
+	}
+	return true
+}
+
+// modelChanged offers attachments only to models whose catalogue entry takes them.
+func (p *chatPage) modelChanged() {
+	m, ok := p.current()
+	setEnabled(p.attachB, !ok || m.AcceptsImages() || m.AcceptsAudio())
+}
+
+// request is the chat request the options describe, without its messages.
+func (p *chatPage) request(model string) (api.ChatRequest, error) {
+	temp := p.temp.Value
+	r := api.ChatRequest{Model: model, Temperature: &temp}
+	if t := strings.TrimSpace(p.maxTokens.Text); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n <= 0 {
+			return r, fmt.Errorf("max tokens is a whole number above zero (or empty for the model's default), not %q", t)
+		}
+		r.MaxTokens = n
+	}
+	if e := p.effort.Selected; e != "" && e != "default" {
+		r.ReasoningEffort = e
+	}
+	return r, nil
+}
+
+// pasteEntry is the message input: pasting files copied in a file manager attaches them.
+type pasteEntry struct {
+	widget.Entry
+	onPaste func(clip string) bool
+}
+
+func newPasteEntry(onPaste func(string) bool) *pasteEntry {
+	e := &pasteEntry{onPaste: onPaste}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut takes a paste of files as attachments and leaves the rest to the entry.
+func (e *pasteEntry) TypedShortcut(s fyne.Shortcut) {
+	if ps, ok := s.(*fyne.ShortcutPaste); ok && ps.Clipboard != nil && e.onPaste(ps.Clipboard.Content()) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
 }
 
 // streamTailBytes bounds what is re-parsed as Markdown while a reply streams: the view follows

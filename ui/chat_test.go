@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/sim"
 	lib "pollinations-studio/storage"
 )
@@ -285,5 +286,90 @@ func TestChatReasoningIsFoldedUnderTheReply(t *testing.T) {
 	h.ui(func() { test.Tap(fold[0]); shown = reasoningShown() })
 	if !shown {
 		t.Fatal("unfolding shows the reasoning")
+	}
+}
+
+func TestChatAttachmentsFollowTheModel(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	h.eventually("the text models", func() bool { return p.model.Selected != "" })
+	dir := t.TempDir()
+	img := filepath.Join(dir, "photo.png")
+	os.WriteFile(img, tinyPNG(), 0o644)
+
+	// Pasting a file copied in a file manager attaches it; pasting words pastes words.
+	h.ui(func() {
+		h.s.Show("chat")
+		h.s.app.Clipboard().SetContent(storage.NewFileURI(img).String() + "\n")
+		h.s.win.Canvas().Focus(p.input)
+		p.input.TypedShortcut(&fyne.ShortcutPaste{Clipboard: h.s.app.Clipboard()})
+	})
+	var attached []string
+	var text string
+	h.ui(func() { attached, text = p.attach, p.input.Text })
+	if len(attached) != 1 || attached[0] != img || text != "" {
+		t.Fatalf("the pasted file must become an attachment: %v %q", attached, text)
+	}
+	h.ui(func() {
+		test.Tap(p.clearB)
+		h.s.app.Clipboard().SetContent("just words")
+		p.input.TypedShortcut(&fyne.ShortcutPaste{Clipboard: h.s.app.Clipboard()})
+		attached, text = p.attach, p.input.Text
+	})
+	if len(attached) != 0 || text != "just words" {
+		t.Fatalf("pasted text stays text: %v %q", attached, text)
+	}
+
+	// A model that takes no images offers no attachments and refuses a dropped picture.
+	var enabled bool
+	h.ui(func() {
+		for l, n := range p.modelNames {
+			if n == "deepseek" {
+				p.model.SetSelected(l)
+			}
+		}
+		enabled = !p.attachB.Disabled()
+		h.s.HandleDrop([]fyne.URI{storage.NewFileURI(img)})
+	})
+	if enabled {
+		t.Fatal("a text-only model must not offer attachments")
+	}
+	h.eventually("the refusal", func() bool { return h.s.win.Canvas().Overlays().Top() != nil })
+	h.ui(func() { attached, text = p.attach, collectText(h.s.win.Canvas().Overlays().Top()) })
+	if len(attached) != 0 || !strings.Contains(text, "does not take images") {
+		t.Fatalf("the picture must be refused with the reason: %v %q", attached, text)
+	}
+}
+
+func TestVideoDroppedOnTheChatPageIsTranscribed(t *testing.T) {
+	h := newHarness(t, "secret")
+	clip := filepath.Join(t.TempDir(), "talk.mp4")
+	os.WriteFile(clip, toneWAV(1), 0o644) // only the name matters before it is sent
+	h.ui(func() { h.s.Show("chat"); h.s.HandleDrop([]fyne.URI{storage.NewFileURI(clip)}) })
+	var rows int
+	var page bool
+	h.ui(func() { rows, page = len(h.s.transcribe.rows), h.s.tabs.Selected() == h.s.pages["transcribe"] })
+	if rows != 1 || !page {
+		t.Fatalf("a video dropped on the chat page must queue a transcription (%d rows, on Transcribe %v)", rows, page)
+	}
+}
+
+func TestChatOptionsReachTheRequest(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	var r api.ChatRequest
+	var err error
+	h.ui(func() {
+		p.maxTokens.SetText("64")
+		p.effort.SetSelected("low")
+		p.temp.SetValue(0.5)
+		r, err = p.request("openai")
+	})
+	if err != nil || r.MaxTokens != 64 || r.ReasoningEffort != "low" || r.Temperature == nil || *r.Temperature != 0.5 {
+		t.Fatalf("options: %+v %v", r, err)
+	}
+	h.ui(func() { p.maxTokens.SetText("lots"); _, err = p.request("openai") })
+	if err == nil {
+		t.Fatal("a max tokens that is not a number must be refused")
 	}
 }
