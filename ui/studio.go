@@ -440,16 +440,17 @@ func shorten(s string, n int) string {
 // studio's references.
 func (s *Studio) HandleDrop(uris []fyne.URI) {
 	if s.tabs.Selected() == s.pages["chat"] {
-		// On the chat page, images and audio become attachments of the next message.
+		// On the chat page, images (and audio the model takes) become attachments of the next
+		// message; other files are handled as on any page.
+		var rest []fyne.URI
 		for _, u := range uris {
-			switch strings.ToLower(u.Extension()) {
-			case ".png", ".jpg", ".jpeg", ".webp", ".gif", ".wav", ".mp3":
+			if s.chat.wantsDrop(u.Path()) {
 				s.chat.addAttachment(u.Path())
-			default:
-				s.showError(fmt.Errorf("%s: chat takes images (png, jpg, webp) and audio (wav, mp3)", u.Name()))
+			} else {
+				rest = append(rest, u)
 			}
 		}
-		return
+		uris = rest
 	}
 	var audioFiles, images []string
 	var refused []string
