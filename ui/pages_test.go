@@ -3,12 +3,19 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/sim"
 	lib "pollinations-studio/storage"
 )
@@ -88,5 +95,75 @@ func TestVideoTakesLongWhileTheWindowResponds(t *testing.T) {
 	page, _ := h.s.lib.Search(context.Background(), lib.Query{Kinds: []lib.Kind{lib.KindVideo}})
 	if len(page.Items) != 1 || page.Items[0].ContentType != "video/mp4" {
 		t.Fatalf("video item: %+v", page.Items)
+	}
+}
+
+func TestTranscriptIsCopied(t *testing.T) {
+	h := newHarness(t, "secret")
+	wav := filepath.Join(t.TempDir(), "note.wav")
+	os.WriteFile(wav, toneWAV(3), 0o644)
+	tp := h.s.transcribe
+	h.ui(func() { h.s.HandleDrop([]fyne.URI{storage.NewFileURI(wav)}) })
+	h.eventually("the transcript's segments", func() bool { return len(tp.segs) > 0 })
+	var copyB []*widget.Button
+	var want string
+	h.ui(func() {
+		h.s.win.Resize(fyne.NewSize(1200, 800))
+		copyB = visibleButtons(tp.content, func(b *widget.Button) bool { return b.Text == "Copy" })
+		for _, sg := range tp.segs {
+			want += sg.Text + "\n"
+		}
+	})
+	if len(copyB) != 1 {
+		t.Fatalf("the transcript needs one Copy button, found %d", len(copyB))
+	}
+	var got string
+	h.ui(func() { test.Tap(copyB[0]); got = h.s.app.Clipboard().Content() })
+	if got != want || got == "" {
+		t.Fatalf("copied %q, want %q", got, want)
+	}
+}
+
+// bigFile makes a file just over the transcription limit: a header and then silence (sparse).
+func bigFile(t *testing.T, name string, head []byte) string {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, head, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, api.MaxTranscriptionBytes+1<<20); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestOversizedFilesAreRefusedOrSplit(t *testing.T) {
+	h := newHarness(t, "secret")
+	tp := h.s.transcribe
+	// An MP3 over the limit cannot be cut here: refused with the way out, not sent.
+	mp3 := bigFile(t, "long.mp3", []byte("ID3"))
+	h.ui(func() { h.s.HandleDrop([]fyne.URI{storage.NewFileURI(mp3)}) })
+	h.eventually("the refusal", func() bool { return h.s.win.Canvas().Overlays().Top() != nil })
+	var text string
+	var rows int
+	h.ui(func() {
+		text, rows = collectText(h.s.win.Canvas().Overlays().Top()), len(tp.rows)
+		h.s.win.Canvas().Overlays().Top().Hide()
+		h.s.win.Canvas().Overlays().Remove(h.s.win.Canvas().Overlays().Top())
+	})
+	if rows != 0 || !strings.Contains(text, "25 MB") || !strings.Contains(text, "Compress it") {
+		t.Fatalf("an oversized mp3 must be refused with the limit and the way out (%d rows): %q", rows, text)
+	}
+
+	// A WAV over the limit is cut into parts, each transcribed.
+	h.sim.Inject(sim.Fault{PathPrefix: "/v1/audio/transcriptions", Latency: time.Second})
+	head := toneWAV(1)[:44]
+	binary.LittleEndian.PutUint32(head[4:], uint32(36+api.MaxTranscriptionBytes+1<<20-44))
+	binary.LittleEndian.PutUint32(head[40:], uint32(api.MaxTranscriptionBytes+1<<20-44))
+	wav := bigFile(t, "long.wav", head)
+	h.ui(func() { h.s.HandleDrop([]fyne.URI{storage.NewFileURI(wav)}) })
+	h.eventually("two parts in the queue", func() bool { return len(tp.rows) == 2 })
+	h.ui(func() { text = tp.rows[0].name + " | " + tp.rows[1].name })
+	if !strings.Contains(text, "long.wav (part 2 of 2, from 13:37)") || !strings.Contains(text, "long.wav (part 1 of 2, from 0:00)") {
+		t.Fatalf("the parts must say where they start: %q", text)
 	}
 }

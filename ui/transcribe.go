@@ -109,7 +109,8 @@ func newTranscribePage(s *Studio) *transcribePage {
 	p.edit = widget.NewEntry()
 	p.edit.SetPlaceHolder("Select a segment to correct its text")
 	p.edit.OnSubmitted = func(string) { p.saveEdit() }
-	exports := container.NewHBox()
+	copyB := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), p.copyText)
+	exports := container.NewHBox(copyB)
 	for _, f := range []string{"txt", "srt", "vtt", "json"} {
 		format := f
 		exports.Add(widget.NewButton("Export "+format, func() { p.export(format) }))
@@ -163,18 +164,58 @@ func (p *transcribePage) loadPast() {
 	})
 }
 
-// addFiles checks each file and queues a transcription job for the good ones.
+// addFiles checks each file and queues a transcription job for the good ones. A WAV over the
+// size limit is cut into parts sent one by one; other files the route will not take are
+// refused with the reason and the way out, never sent.
 func (p *transcribePage) addFiles(paths []string) {
 	for _, path := range paths {
-		if err := api.CheckTranscribable(path); err != nil {
+		err := api.CheckTranscribable(path)
+		switch {
+		case err == nil:
+			p.queue(path, nil)
+		case api.IsKind(err, api.KindTooLarge) && strings.EqualFold(filepath.Ext(path), ".wav"):
+			p.splitAndQueue(path)
+		case api.IsKind(err, api.KindTooLarge):
+			e, _ := api.AsError(err)
+			p.s.showError(&api.Error{Kind: api.KindTooLarge, Message: e.Message +
+				". Compress it (for example to mp3) or cut it into shorter files, then drop those.", Err: err})
+		default:
 			p.s.showError(err)
-			continue
 		}
-		p.queue(path, nil)
 	}
 }
 
+// splitAndQueue cuts a WAV over the upload limit into parts (off the UI goroutine) and queues
+// a transcription of each, named with where it starts.
+func (p *transcribePage) splitAndQueue(path string) {
+	name := filepath.Base(path)
+	go func() {
+		dir, err := os.MkdirTemp("", "pollinations-split-")
+		var parts []audio.WAVPart
+		if err == nil {
+			// Leave room for the multipart form around the file.
+			parts, err = audio.SplitWAV(path, api.MaxTranscriptionBytes-64<<10, dir)
+		}
+		if err != nil {
+			if dir != "" {
+				os.RemoveAll(dir)
+			}
+			p.s.showError(fmt.Errorf("%s is over the %d MB transcription limit and could not be split: %w", name, api.MaxTranscriptionBytes>>20, err))
+			return
+		}
+		p.s.RunOnUI(func() {
+			for i, part := range parts {
+				p.queueNamed(part.Path, fmt.Sprintf("%s (part %d of %d, from %s)", name, i+1, len(parts), stampOf(part.StartSec)), nil)
+			}
+		})
+	}()
+}
+
 func (p *transcribePage) queue(path string, parent *int64) {
+	p.queueNamed(path, filepath.Base(path), parent)
+}
+
+func (p *transcribePage) queueNamed(path, name string, parent *int64) {
 	lang := strings.ToLower(strings.TrimSpace(p.language.Text))
 	if lang == "auto" {
 		lang = ""
@@ -188,7 +229,7 @@ func (p *transcribePage) queue(path string, parent *int64) {
 	if !ok {
 		return
 	}
-	p.rows = append([]transcribeRow{{job: id, name: filepath.Base(path), state: "queued"}}, p.rows...)
+	p.rows = append([]transcribeRow{{job: id, name: name, state: "queued"}}, p.rows...)
 	p.list.Refresh()
 }
 
@@ -231,6 +272,19 @@ func (p *transcribePage) show(itemID int64) {
 			p.segList.Refresh()
 		})
 	}()
+}
+
+// copyText puts the transcript's text on the clipboard, as the TXT export has it.
+func (p *transcribePage) copyText() {
+	if len(p.segs) == 0 {
+		return
+	}
+	var b strings.Builder
+	if err := lib.ExportTranscript(p.segs, "txt", &b); err != nil {
+		p.s.showError(err)
+		return
+	}
+	p.s.app.Clipboard().SetContent(b.String())
 }
 
 func (p *transcribePage) export(format string) {
