@@ -167,3 +167,34 @@ func TestOversizedFilesAreRefusedOrSplit(t *testing.T) {
 		t.Fatalf("the parts must say where they start: %q", text)
 	}
 }
+
+func TestVideoTimeIsSetAgainstTheModelsTypicalTime(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.video
+	h.eventually("the video models", func() bool { return p.model.Selected != "" })
+	var model string
+	h.ui(func() { model = p.modelNames[p.model.Selected] })
+	t0 := time.Now().Add(-time.Hour)
+	for _, d := range []time.Duration{60 * time.Second, 70 * time.Second, 200 * time.Second} {
+		it := &lib.Item{Kind: lib.KindVideo, Status: lib.StatusDone, Prompt: "waves", ModelRequested: model, ModelUsed: model,
+			CreatedAt: t0, FinishedAt: t0.Add(d)}
+		if _, err := h.s.lib.AddItem(context.Background(), it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before string
+	h.ui(func() { p.running = model; before = p.progressText(30 * time.Second) })
+	if !strings.Contains(before, "0:30–2:10") {
+		t.Fatalf("with nothing to go by, the published range: %q", before)
+	}
+	h.ui(func() { p.fillDurations() })
+	h.eventually("the model's typical time", func() bool { return p.typical[model].n == 3 })
+	var now, late string
+	h.ui(func() { now, late = p.progressText(30*time.Second), p.progressText(3*time.Minute) })
+	if !strings.Contains(now, "0:30 of about 1:10") || !strings.Contains(now, model) {
+		t.Fatalf("elapsed against the typical time: %q", now)
+	}
+	if !strings.Contains(late, "slower than usual") {
+		t.Fatalf("a run well past the typical time says so: %q", late)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	lib "pollinations-studio/storage"
 )
 
 // videoPage: video generation, which takes minutes.
@@ -31,11 +32,19 @@ type videoPage struct {
 	bar        *widget.ProgressBarInfinite
 	jobID      int64
 	started    time.Time
+	running    string // the model of the running video
+	typical    map[string]typicalTime
 	content    fyne.CanvasObject
 }
 
+// typicalTime is how long a model took for the videos in the library.
+type typicalTime struct {
+	d time.Duration
+	n int
+}
+
 func newVideoPage(s *Studio) *videoPage {
-	p := &videoPage{s: s, modelNames: map[string]string{}}
+	p := &videoPage{s: s, modelNames: map[string]string{}, typical: map[string]typicalTime{}}
 	p.cost = widget.NewLabel("")
 	p.prompt = widget.NewMultiLineEntry()
 	p.prompt.SetPlaceHolder("Describe the video… (Ctrl+Enter generates)")
@@ -109,6 +118,7 @@ func (p *videoPage) fillDurations() {
 		p.withAudio.SetChecked(false)
 		p.withAudio.Disable()
 	}
+	p.loadTypical(m.Name)
 	setEnabled(p.startFrame, m.HasCapability("start_frame"))
 	setEnabled(p.endFrame, m.HasCapability("end_frame"))
 	p.duration.Refresh()
@@ -157,7 +167,7 @@ func (p *videoPage) generate() {
 		return
 	}
 	if id, ok := p.s.submit(jobs.Request{Video: &req}); ok {
-		p.jobID, p.started = id, time.Now()
+		p.jobID, p.started, p.running = id, time.Now(), m.Name
 		p.bar.Show()
 		p.bar.Start()
 		p.status.SetText("Queued…")
@@ -174,6 +184,7 @@ func (p *videoPage) onJob(ev jobs.Event) {
 		p.bar.Stop()
 		p.bar.Hide()
 		p.status.SetText(fmt.Sprintf("Done in %s: the video is in your library.", ev.Elapsed.Round(time.Second)))
+		p.loadTypical(p.running)
 		if ev.ItemID != nil {
 			p.s.library.showDetail(*ev.ItemID)
 		}
@@ -200,8 +211,40 @@ func (p *videoPage) tick() {
 		}
 		p.s.RunOnUI(func() {
 			if p.jobID != 0 {
-				p.status.SetText(fmt.Sprintf("Generating… %s (videos usually take 30–130 s)", time.Since(p.started).Round(time.Second)))
+				p.status.SetText(p.progressText(time.Since(p.started)))
 			}
 		})
 	}
+}
+
+// progressText sets the running video's elapsed time against what its model usually takes.
+func (p *videoPage) progressText(elapsed time.Duration) string {
+	t, ok := p.typical[p.running]
+	if !ok {
+		// Nothing in the library to go by: the service's published range.
+		return fmt.Sprintf("Generating… %s (videos usually take 0:30–2:10)", clock(elapsed))
+	}
+	s := fmt.Sprintf("Generating… %s of about %s (typical for %s, from your last %d)", clock(elapsed), clock(t.d), p.running, t.n)
+	if elapsed > t.d*3/2 {
+		s += ": slower than usual, still waiting"
+	}
+	return s
+}
+
+// loadTypical learns, off the UI goroutine, how long a model took for the videos in the library.
+func (p *videoPage) loadTypical(model string) {
+	if model == "" {
+		return
+	}
+	go func() {
+		page, err := p.s.lib.Search(p.s.ctx, lib.Query{Kinds: []lib.Kind{lib.KindVideo}, Limit: 200})
+		if err != nil {
+			return // the published range is shown instead
+		}
+		d, n, ok := jobs.TypicalTime(page.Items, model)
+		if !ok {
+			return
+		}
+		p.s.RunOnUI(func() { p.typical[model] = typicalTime{d, n} })
+	}()
 }
