@@ -198,3 +198,26 @@ func TestVideoTimeIsSetAgainstTheModelsTypicalTime(t *testing.T) {
 		t.Fatalf("a run well past the typical time says so: %q", late)
 	}
 }
+
+func TestSpeechRefusesTextOverTheModelsLimit(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.speech
+	h.eventually("the voices", func() bool { return p.voice.Selected != "" })
+	long := strings.Repeat("The bees are busy in the meadow today. ", 300) // 11 699 characters, trimmed
+	h.ui(func() {
+		p.text.SetText(long)
+		test.Tap(p.speakB)
+	})
+	h.eventually("the refusal", func() bool { return h.s.win.Canvas().Overlays().Top() != nil })
+	var text string
+	var job int64
+	h.ui(func() { text, job = collectText(h.s.win.Canvas().Overlays().Top()), p.jobID })
+	if job != 0 {
+		t.Fatal("a text over the limit must not be sent")
+	}
+	for _, want := range []string{"11699 characters", "at most 10000", "2 parts", "“…The bees are busy in the meadow today.”"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("the refusal must say %q: %q", want, text)
+		}
+	}
+}
