@@ -3,12 +3,14 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
@@ -372,4 +374,37 @@ func TestChatOptionsReachTheRequest(t *testing.T) {
 	if err == nil {
 		t.Fatal("a max tokens that is not a number must be refused")
 	}
+}
+
+func TestChatOpensAndScrollsALongConversation(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.chat
+	ctx := context.Background()
+	chat, err := h.s.lib.NewChat(ctx, "A long conversation", "openai", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parent *int64
+	for i := 0; i < 5000; i++ {
+		m := &lib.Message{ChatID: chat, ParentID: parent, Role: []string{"user", "assistant"}[i%2],
+			Content: fmt.Sprintf("## Message %d\n\nSome words, a list:\n\n- one\n- two\n\n```\ncode %d\n```", i, i)}
+		if _, err := h.s.lib.AddMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		parent = &m.ID
+	}
+	h.ui(func() { h.s.win.Resize(fyne.NewSize(1200, 800)); h.s.Show("chat"); p.openChat(chat) })
+	h.eventually("the conversation", func() bool { return len(p.msgs) == 5000 })
+	// Each jump draws only the rows in view: it stays well under a frame budget's worth of work
+	// even under the race detector.
+	var worst time.Duration
+	for _, to := range []int{0, 1200, 2500, 3700, 4999, 10} {
+		start := time.Now()
+		h.ui(func() { p.list.ScrollTo(to) })
+		worst = max(worst, time.Since(start))
+	}
+	if worst > 500*time.Millisecond {
+		t.Fatalf("scrolling a 5 000-message conversation stalled for %v", worst)
+	}
+	t.Logf("worst jump: %v", worst)
 }
