@@ -340,7 +340,7 @@ func (p *chatPage) fillModels() {
 		l := p.s.modelLabel(m)
 		labels = append(labels, l)
 		p.modelNames[l] = m.Name
-		if m.Name == "openai" {
+		if m.Name == p.s.defaultModel("text", "openai") {
 			sel = l
 		}
 	}

@@ -84,7 +84,10 @@ func newSettingsPage(s *Studio) *settingsPage {
 		p.defaults[kind] = sel
 		defaultsForm.Append(k.label, sel)
 	}
-	p.output = widget.NewSelect(nil, func(v string) { s.app.Preferences().SetString(prefOutput, deviceOfLabel(v)) })
+	p.output = widget.NewSelect(nil, func(v string) {
+		s.app.Preferences().SetString(prefOutput, deviceOfLabel(v))
+		s.speech.useOutput(deviceOfLabel(v))
+	})
 	p.input = widget.NewSelect(nil, func(v string) { s.app.Preferences().SetString(prefInput, deviceOfLabel(v)) })
 	devices := container.NewVBox(p.output, p.input)
 	if s.audio == nil {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -82,7 +83,7 @@ func newSpeechPage(s *Studio) *speechPage {
 		}
 	}
 	if s.audio != nil {
-		p.player, _ = s.audio.NewPlayer(audio.PlayerOptions{})
+		p.useOutput(s.outputDevice())
 	} else {
 		p.state.SetText("No sound device: speech is saved to the library and can be played later.")
 	}
@@ -104,6 +105,9 @@ func (p *speechPage) fillModels() {
 		sel := names[0]
 		if containsString(names, "elevenlabs") {
 			sel = "elevenlabs" // the service's default voice model
+		}
+		if d := p.s.defaultModel("audio", ""); containsString(names, d) {
+			sel = d
 		}
 		p.model.SetSelected(sel)
 	}
@@ -250,4 +254,24 @@ func (p *speechPage) tick() {
 func clock(d time.Duration) string {
 	d = d.Round(time.Second)
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// useOutput plays through a device chosen in Settings ("" = the system default); a device that
+// is not connected any more falls back to the default.
+func (p *speechPage) useOutput(device string) {
+	if p.s.audio == nil {
+		return
+	}
+	if p.player != nil {
+		p.player.Stop()
+	}
+	pl, err := p.s.audio.NewPlayer(audio.PlayerOptions{DeviceID: device})
+	if errors.Is(err, audio.ErrDeviceNotFound) {
+		pl, err = p.s.audio.NewPlayer(audio.PlayerOptions{})
+	}
+	if err != nil {
+		p.state.SetText("Sound output unavailable: " + err.Error())
+		return
+	}
+	p.player = pl
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,6 +131,9 @@ func newTranscribePage(s *Studio) *transcribePage {
 			sel := names[0]
 			if containsString(names, "whisper") {
 				sel = "whisper"
+			}
+			if d := s.defaultModel("transcription", ""); containsString(names, d) {
+				sel = d
 			}
 			p.model.SetSelected(sel)
 		}
@@ -343,11 +347,15 @@ func (p *transcribePage) toggleRecord() {
 		}()
 		return
 	}
-	opts := audio.RecorderOptions{MaxDuration: time.Hour}
+	opts := audio.RecorderOptions{MaxDuration: time.Hour, DeviceID: s.inputDevice()}
 	if s.o.RecordSource != nil {
 		opts.Source = s.o.RecordSource()
 	}
 	rec, err := s.audio.NewRecorder(opts)
+	if errors.Is(err, audio.ErrDeviceNotFound) {
+		opts.DeviceID = "" // the chosen microphone is gone: the system default
+		rec, err = s.audio.NewRecorder(opts)
+	}
 	if err == nil {
 		p.recPath = filepath.Join(os.TempDir(), fmt.Sprintf("pollinations-recording-%d.wav", time.Now().UnixNano()))
 		err = rec.Start(p.recPath)

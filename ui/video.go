@@ -90,7 +90,13 @@ func (p *videoPage) fillModels() {
 	}
 	p.model.Options = labels
 	if p.model.Selected == "" && len(labels) > 0 {
-		p.model.SetSelected(labels[0])
+		sel := labels[0]
+		for l, name := range p.modelNames {
+			if name == p.s.defaultModel("video", "") {
+				sel = l
+			}
+		}
+		p.model.SetSelected(sel)
 	}
 	p.model.Refresh()
 }
