@@ -118,7 +118,62 @@ func TestSpeechHeardOnTheSink(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	parec.Process.Signal(os.Interrupt)
 	parec.Wait()
-	data, err := os.ReadFile(rec)
+	if loud := loudSamples(t, rec); loud < 1000 {
+		t.Fatalf("the sink's monitor heard (nearly) silence: %d loud samples", loud)
+	}
+}
+
+// TestWindowSpeechHeardOnTheSink opens the window in demo mode under Xvfb, has it speak from
+// its Speech page (POLLINATIONS_STUDIO_MEASURE=speak presses Speak as a person would), and
+// records PulseAudio's null-sink monitor meanwhile: what the window played must be heard.
+func TestWindowSpeechHeardOnTheSink(t *testing.T) {
+	if os.Getenv("STUDIO_E2E") == "" || os.Getenv("PULSE_SERVER") == "" || os.Getenv("DISPLAY") == "" {
+		t.Skip("needs the X server and PulseAudio server that scripts/test.sh starts (STUDIO_E2E=1, DISPLAY, PULSE_SERVER)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pollinations-studio")
+	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	rec := filepath.Join(dir, "monitor.wav")
+	parec := exec.Command("parec", "--device=vsink.monitor", "--file-format=wav", "--rate=16000", "--channels=1", rec)
+	if err := parec.Start(); err != nil {
+		t.Fatalf("parec: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	app := exec.Command(bin, "--demo", "--data-dir", filepath.Join(dir, "data"))
+	app.Env = append(os.Environ(), "POLLINATIONS_STUDIO_MEASURE=speak")
+	var stderr strings.Builder
+	app.Stderr = &stderr
+	if err := app.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- app.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the window ended with %v:\n%s", err, stderr.String())
+		}
+	case <-time.After(90 * time.Second):
+		app.Process.Kill()
+		t.Fatalf("the window did not finish speaking within 90 s:\n%s", stderr.String())
+	}
+	time.Sleep(300 * time.Millisecond)
+	parec.Process.Signal(os.Interrupt)
+	parec.Wait()
+	if !strings.Contains(stderr.String(), "MEASURE speak played true") {
+		t.Fatalf("the window did not report playing the speech:\n%s", stderr.String())
+	}
+	if loud := loudSamples(t, rec); loud < 1000 {
+		t.Fatalf("the sink's monitor heard (nearly) silence from the window: %d loud samples", loud)
+	}
+}
+
+// loudSamples counts the samples of a 16-bit WAV above about -30 dBFS.
+func loudSamples(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil || len(data) < 44+16000 {
 		t.Fatalf("recording: %v (%d bytes)", err, len(data))
 	}
@@ -129,7 +184,5 @@ func TestSpeechHeardOnTheSink(t *testing.T) {
 			loud++
 		}
 	}
-	if loud < 1000 {
-		t.Fatalf("the sink's monitor heard (nearly) silence: %d loud samples", loud)
-	}
+	return loud
 }

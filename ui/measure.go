@@ -232,3 +232,38 @@ func (s *Studio) measureChat() {
 		s.RunOnUI(func() { s.app.Quit() })
 	}()
 }
+
+// demoSpeak, in demo mode with POLLINATIONS_STUDIO_MEASURE=speak, types a sentence on the Speech
+// page and presses Speak, as a person would, then quits once it has been heard; the real-window
+// test records the sound server's monitor meanwhile. It reports on stderr how long the speech
+// took from the press to the end of playback.
+func (s *Studio) demoSpeak() {
+	if s.sim == nil || os.Getenv("POLLINATIONS_STUDIO_MEASURE") != "speak" {
+		return
+	}
+	go func() {
+		time.Sleep(2 * time.Second) // the catalogue and the voices load first
+		p := s.speech
+		start := time.Now()
+		s.RunOnUI(func() {
+			s.Show("speech")
+			p.text.SetText("Hello from Pollinations Studio. This sentence is spoken by the window itself.")
+			p.speak()
+		})
+		played := false
+		for time.Since(start) < time.Minute {
+			time.Sleep(100 * time.Millisecond)
+			ch := make(chan bool, 1)
+			s.RunOnUI(func() {
+				playing := p.player != nil && p.player.Playing()
+				played = played || playing
+				ch <- played && !playing && p.state.Text == "Saved to the library."
+			})
+			if <-ch {
+				break
+			}
+		}
+		fmt.Fprintf(os.Stderr, "MEASURE speak played %v seconds %.1f\n", played, time.Since(start).Seconds())
+		s.RunOnUI(func() { s.app.Quit() })
+	}()
+}

@@ -161,6 +161,7 @@ func NewStudio(a fyne.App, w fyne.Window, o Options) (*Studio, error) {
 	s.measureStall()
 	s.measureScroll()
 	s.measureChat()
+	s.demoSpeak()
 	return s, nil
 }
 
