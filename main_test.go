@@ -11,6 +11,15 @@ import (
 	"time"
 )
 
+// appTags are the app's build tags: scripts/test.sh passes its own (scripts/lib.sh holds them),
+// so the binary tested is built like the one people run.
+func appTags() string {
+	if t := os.Getenv("STUDIO_APP_TAGS"); t != "" {
+		return t
+	}
+	return "migrated_fynedo,no_emoji"
+}
+
 // TestRealWindow builds the app, opens it in demo mode on the X server that scripts/test.sh
 // starts (Xvfb), takes a screenshot and checks a window was really drawn.
 func TestRealWindow(t *testing.T) {
@@ -22,7 +31,7 @@ func TestRealWindow(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pollinations-studio")
-	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".")
+	build := exec.Command("go", "build", "-tags", appTags(), "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
@@ -76,7 +85,7 @@ func TestSpeechHeardOnTheSink(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pollinations-studio")
-	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", appTags(), "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	simCmd := exec.Command(bin, "sim", "--addr", "127.0.0.1:0", "--fast")
@@ -132,7 +141,7 @@ func TestWindowSpeechHeardOnTheSink(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pollinations-studio")
-	if out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", appTags(), "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	rec := filepath.Join(dir, "monitor.wav")

@@ -1,9 +1,12 @@
 # Shared helpers for scripts/run.sh and scripts/test.sh (sourced, not run).
 # Installs what the app needs on Debian/Ubuntu, with sudo when not root.
 
-# Build tags: one set for the app, one for tests and vet (ci = Fyne's headless test driver).
-APP_TAGS="migrated_fynedo"
-TEST_TAGS="ci,migrated_fynedo"
+# Build tags: the same set for the app, its tests and vet, plus ci (Fyne's headless test driver)
+# for tests and vet. migrated_fynedo: the fyne.Do threading model (FyneApp.toml says so too).
+# no_emoji: Fyne parses its 10 MB colour-emoji font once per text style (five copies, ~20 MB of
+# heap); without it emoji are drawn from the system's own emoji font.
+APP_TAGS="migrated_fynedo,no_emoji"
+TEST_TAGS="ci,$APP_TAGS"
 
 BUILD_PKGS="gcc pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev"
 RUN_PKGS="libgl1-mesa-dri libpulse0"
