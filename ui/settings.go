@@ -28,8 +28,8 @@ const (
 
 // modelKinds are the catalogue kinds that have a default model, with the fallback.
 var modelKinds = []struct{ kind, label, fallback string }{
-	{"image", "Image", "flux"}, {"text", "Chat", "openai"}, {"audio", "Speech", ""},
-	{"transcription", "Transcription", ""}, {"video", "Video", ""},
+	{"image", "Image", "flux"}, {"text", "Chat", "openai"}, {"audio", "Speech", "elevenlabs"},
+	{"transcription", "Transcription", "whisper"}, {"video", "Video", ""},
 }
 
 // settingsPage: the key (paste or sign in), theme, default models, library folder, sound
@@ -89,9 +89,11 @@ func newSettingsPage(s *Studio) *settingsPage {
 		s.speech.useOutput(deviceOfLabel(v))
 	})
 	p.input = widget.NewSelect(nil, func(v string) { s.app.Preferences().SetString(prefInput, deviceOfLabel(v)) })
-	devices := container.NewVBox(p.output, p.input)
+	sound := []*widget.FormItem{widget.NewFormItem("Speakers", p.output), widget.NewFormItem("Microphone", p.input)}
 	if s.audio == nil {
-		devices = container.NewVBox(widget.NewLabel("No sound device found: speech can still be saved and played later."))
+		none := widget.NewLabel("No sound device found: speech can still be saved and played later.")
+		none.Wrapping = fyne.TextWrapWord
+		sound = []*widget.FormItem{widget.NewFormItem("Sound", none)}
 	}
 	p.base = widget.NewEntry()
 	p.base.SetText(s.baseURL())
@@ -118,11 +120,10 @@ func newSettingsPage(s *Studio) *settingsPage {
 		container.NewHBox(p.signIn, signOut, widget.NewHyperlink("Get a key", keysURL)),
 		p.info, p.note,
 	)
-	other := widget.NewForm(
+	other := widget.NewForm(append([]*widget.FormItem{
 		widget.NewFormItem("Theme", themeSel),
 		widget.NewFormItem("Library folder", container.NewBorder(nil, nil, nil, openFolder, folder)),
-		widget.NewFormItem("Sound", devices),
-	)
+	}, sound...)...)
 	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(keyBox, widget.NewSeparator(),
 		heading("Preferences"), other, widget.NewSeparator(), heading("Default models"), defaultsForm, widget.NewSeparator(), advanced)))
 	s.onAccount(p.showInfo)
@@ -274,6 +275,9 @@ func (p *settingsPage) fillDefaults() {
 			if m.Name == want {
 				chosen = l
 			}
+		}
+		if chosen == "" && len(labels) > 0 {
+			chosen = labels[0] // what the page starts on when nothing is chosen
 		}
 		sel.Options = labels
 		sel.PlaceHolder = "Choose a model"
