@@ -36,9 +36,10 @@ done
 "$bin" --data-dir "$data" transcribe "$data/hello.mp3" >/dev/null 2>&1 || true
 unset POLLINATIONS_BASE_URL POLLINATIONS_ENTER_URL POLLINATIONS_API_KEY
 for page in image chat speech transcribe video library settings; do
-	POLLINATIONS_STUDIO_PAGE=$page "$bin" --demo --data-dir "$data" >/dev/null 2>&1 &
+	# The showcase puts each page to work (images generating, a reply streaming, a transcript open).
+	POLLINATIONS_STUDIO_PAGE=$page POLLINATIONS_STUDIO_SHOWCASE=1 "$bin" --demo --data-dir "$data" >/dev/null 2>&1 &
 	app=$!
-	sleep "${SHOT_DELAY:-4}"
+	sleep "${SHOT_DELAY:-6}"
 	import -window root "$out/$page.png"
 	kill $app 2>/dev/null || true
 	wait $app 2>/dev/null || true

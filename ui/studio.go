@@ -63,6 +63,7 @@ func Run(o Options) error {
 	w.CenterOnScreen()
 	if p := startPage(o); p != "" {
 		s.Show(p)
+		s.showcase(p)
 	}
 	w.ShowAndRun()
 	return nil
