@@ -18,6 +18,7 @@ import (
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	"pollinations-studio/backend/wav"
 	lib "pollinations-studio/storage"
 )
 
@@ -195,10 +196,10 @@ func (p *transcribePage) splitAndQueue(path string) {
 	name := filepath.Base(path)
 	go func() {
 		dir, err := os.MkdirTemp("", "pollinations-split-")
-		var parts []audio.WAVPart
+		var parts []wav.Part
 		if err == nil {
 			// Leave room for the multipart form around the file.
-			parts, err = audio.SplitWAV(path, api.MaxTranscriptionBytes-64<<10, dir)
+			parts, err = wav.Split(path, api.MaxTranscriptionBytes-64<<10, dir)
 		}
 		if err != nil {
 			if dir != "" {
