@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"sync"
 	"time"
@@ -47,6 +48,11 @@ type Config struct {
 	Library       *storage.Library
 	Client        *api.Client
 	MaxConcurrent int
+	// MaxUploadBytes is the largest file sent for transcription in one request; a WAV over it is
+	// sent in parts. 0 means api.MaxTranscriptionBytes.
+	MaxUploadBytes int64
+	// TempDir holds the parts of a job while it runs; "" means os.TempDir().
+	TempDir string
 }
 
 // Request is one generation; exactly one of the pointers is set.
@@ -138,8 +144,11 @@ type Info struct {
 	// Progress is 0..1, or -1 when the server tells nothing (video, image).
 	Progress float64
 	Bytes    int64
-	ItemID   *int64
-	Err      error
+	// Part and Parts, for a job sent as several requests (long speech, a big WAV): the request
+	// running (from 1) and how many there are. Both 0 for a job of one request.
+	Part, Parts int
+	ItemID      *int64
+	Err         error
 }
 
 // Event is a change in a job.
@@ -153,8 +162,10 @@ type Event struct {
 
 // Service runs jobs.
 type Service struct {
-	lib     *storage.Library
-	maxConc int
+	lib       *storage.Library
+	maxConc   int
+	maxUpload int64
+	tempDir   string
 
 	mu      sync.Mutex
 	client  *api.Client
@@ -187,8 +198,16 @@ func New(cfg Config) *Service {
 	if n <= 0 {
 		n = DefaultMaxConcurrent
 	}
+	up := cfg.MaxUploadBytes
+	if up <= 0 {
+		up = api.MaxTranscriptionBytes
+	}
+	tmp := cfg.TempDir
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
 	return &Service{
-		lib: cfg.Library, client: cfg.Client, maxConc: n,
+		lib: cfg.Library, client: cfg.Client, maxConc: n, maxUpload: up, tempDir: tmp,
 		entries: map[int64]*entry{}, subs: map[int]*subscriber{},
 		wake: make(chan struct{}, 1),
 	}

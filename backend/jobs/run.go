@@ -133,6 +133,13 @@ func (r *runner) video(ctx context.Context, req api.VideoRequest) (*storage.Item
 }
 
 func (r *runner) speech(ctx context.Context, req api.SpeechRequest) (*storage.Item, error) {
+	parts, err := SpeechParts(req)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) > 1 {
+		return r.longSpeech(ctx, req, parts)
+	}
 	ms, err := r.client.Speech(ctx, req)
 	if err != nil {
 		return nil, err
@@ -158,11 +165,22 @@ func (r *runner) transcribe(ctx context.Context, req api.TranscribeRequest) (*st
 	if err != nil {
 		return nil, fmt.Errorf("jobs: reading %s: %w", req.File, err)
 	}
-	t, err := r.client.Transcribe(ctx, req)
+	var t *api.Transcript
+	var params any = req
+	if r.needsParts(req.File) {
+		var n int
+		t, n, err = r.transcribeParts(ctx, req)
+		params = struct {
+			api.TranscribeRequest
+			Parts int `json:"parts"`
+		}{req, n}
+	} else {
+		t, err = r.client.Transcribe(ctx, req)
+	}
 	if err != nil {
 		return nil, err
 	}
-	it, err := r.base(KindTranscript, filepath.Base(req.File), req.Model, req, t.Meta)
+	it, err := r.base(KindTranscript, filepath.Base(req.File), req.Model, params, t.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -269,17 +287,7 @@ func (r *runner) chat(ctx context.Context, turn ChatTurn) (*storage.Item, error)
 func (r *runner) store(ctx context.Context, body io.Reader, ext string, tap *tapBuffer) (string, int64, error) {
 	var w io.Writer = progressWriter{r}
 	if tap != nil {
-		first := true
-		w = io.MultiWriter(tap, progressWriter{r}, writerFunc(func(p []byte) (int, error) {
-			if first && len(p) > 0 {
-				first = false
-				r.s.mu.Lock()
-				info := r.e.info
-				r.s.mu.Unlock()
-				r.s.emit(Event{Info: info, Audio: tap.NewReader()})
-			}
-			return len(p), nil
-		}))
+		w = r.liveWriter(tap)
 	}
 	hash, err := r.s.lib.PutMedia(context.WithoutCancel(ctx), io.TeeReader(ctxReader{ctx, body}, w), ext)
 	if err != nil {
@@ -293,6 +301,22 @@ func (r *runner) store(ctx context.Context, body io.Reader, ext string, tap *tap
 		return "", 0, fmt.Errorf("jobs: storing the download: %w", err)
 	}
 	return hash, r.bytes.Load(), nil
+}
+
+// liveWriter copies into tap for live playback, counts bytes for progress, and offers the
+// stream in an event on the first byte.
+func (r *runner) liveWriter(tap *tapBuffer) io.Writer {
+	first := true
+	return io.MultiWriter(tap, progressWriter{r}, writerFunc(func(p []byte) (int, error) {
+		if first && len(p) > 0 {
+			first = false
+			r.s.mu.Lock()
+			info := r.e.info
+			r.s.mu.Unlock()
+			r.s.emit(Event{Info: info, Audio: tap.NewReader()})
+		}
+		return len(p), nil
+	}))
 }
 
 type progressWriter struct{ r *runner }
