@@ -137,6 +137,8 @@ func bigFile(t *testing.T, name string, head []byte) string {
 }
 
 func TestOversizedFilesAreRefusedOrSplit(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the job cuts its parts
 	h := newHarness(t, "secret")
 	tp := h.s.transcribe
 	// An MP3 over the limit cannot be cut here: refused with the way out, not sent.
@@ -154,17 +156,41 @@ func TestOversizedFilesAreRefusedOrSplit(t *testing.T) {
 		t.Fatalf("an oversized mp3 must be refused with the limit and the way out (%d rows): %q", rows, text)
 	}
 
-	// A WAV over the limit is cut into parts, each transcribed.
+	// A WAV over the limit is one job: sent in parts, kept as one transcript of the whole file.
 	h.sim.Inject(sim.Fault{PathPrefix: "/v1/audio/transcriptions", Latency: time.Second})
+	size := int64(api.MaxTranscriptionBytes + 1<<20)
 	head := toneWAV(1)[:44]
-	binary.LittleEndian.PutUint32(head[4:], uint32(36+api.MaxTranscriptionBytes+1<<20-44))
-	binary.LittleEndian.PutUint32(head[40:], uint32(api.MaxTranscriptionBytes+1<<20-44))
+	binary.LittleEndian.PutUint32(head[4:], uint32(size-8))
+	binary.LittleEndian.PutUint32(head[40:], uint32(size-44))
 	wav := bigFile(t, "long.wav", head)
 	h.ui(func() { h.s.HandleDrop([]fyne.URI{storage.NewFileURI(wav)}) })
-	h.eventually("two parts in the queue", func() bool { return len(tp.rows) == 2 })
-	h.ui(func() { text = tp.rows[0].name + " | " + tp.rows[1].name })
-	if !strings.Contains(text, "long.wav (part 2 of 2, from 13:37)") || !strings.Contains(text, "long.wav (part 1 of 2, from 0:00)") {
-		t.Fatalf("the parts must say where they start: %q", text)
+	h.eventually("the first of two parts running", func() bool { return len(tp.rows) == 1 && tp.rows[0].state == "part 1 of 2" })
+	h.eventually("the transcript's segments", func() bool { return len(tp.rows) == 1 && tp.rows[0].itemID != 0 && len(tp.segs) > 0 })
+	var segs []lib.Segment
+	var item int64
+	h.ui(func() { segs, item, text = tp.segs, tp.rows[0].itemID, tp.rows[0].name })
+	if text != "long.wav" {
+		t.Fatalf("one row for the file, named after it: %q", text)
+	}
+	whole := float64(size-44) / 32000
+	for i := 1; i < len(segs); i++ {
+		if segs[i].Start < segs[i-1].Start {
+			t.Fatalf("segment %d starts at %v, before segment %d at %v", i, segs[i].Start, i-1, segs[i-1].Start)
+		}
+	}
+	// The second part starts at 13:37: its segments are timed from there, not from 0.
+	if last := segs[len(segs)-1]; last.Start < 13*60+37 || last.End > whole+0.01 || last.End < whole-4 {
+		t.Fatalf("the last segment runs %v–%v s; the file lasts %v s", last.Start, last.End, whole)
+	}
+	it, err := h.s.lib.Item(context.Background(), item)
+	if err != nil || it.DurationSec < whole-0.01 || it.DurationSec > whole+0.01 {
+		t.Fatalf("the transcript's duration %v, want the whole %v s (%v)", it.DurationSec, whole, err)
+	}
+	if media, err := os.Stat(it.MediaPath); err != nil || media.Size() != size {
+		t.Fatalf("the transcript's media must be the original file: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "pollinations-split-*")); len(left) != 0 {
+		t.Fatalf("the parts were left behind: %v", left)
 	}
 }
 
@@ -199,7 +225,7 @@ func TestVideoTimeIsSetAgainstTheModelsTypicalTime(t *testing.T) {
 	}
 }
 
-func TestSpeechRefusesTextOverTheModelsLimit(t *testing.T) {
+func TestSpeechOverTheModelsLimitIsOneClip(t *testing.T) {
 	h := newHarness(t, "secret")
 	p := h.s.speech
 	h.eventually("the voices", func() bool { return p.voice.Selected != "" })
@@ -208,14 +234,43 @@ func TestSpeechRefusesTextOverTheModelsLimit(t *testing.T) {
 		p.text.SetText(long)
 		test.Tap(p.speakB)
 	})
+	h.eventually("the job", func() bool { return p.jobID != 0 })
+	h.eventually("the second part", func() bool { return p.state.Text == "Part 2 of 2…" || strings.Contains(p.state.Text, "Saved") })
+	h.eventually("the clip in the library", func() bool { return strings.Contains(p.state.Text, "Saved") })
+	if top := h.s.win.Canvas().Overlays().Top(); top != nil {
+		t.Fatalf("no refusal or error expected: %q", collectText(top))
+	}
+	n := 0
+	for _, r := range h.sim.Requests() {
+		if r.Path == "/v1/audio/speech" {
+			n++
+		}
+	}
+	page, err := h.s.lib.Search(context.Background(), lib.Query{Kinds: []lib.Kind{lib.KindSpeech}})
+	if n != 2 || err != nil || len(page.Items) != 1 || page.Items[0].Prompt != strings.TrimSpace(long) {
+		t.Fatalf("want 2 requests and one clip of the whole text: %d requests, %d items (%v)", n, len(page.Items), err)
+	}
+}
+
+func TestSpeechRefusesTextOfOverFiftyParts(t *testing.T) {
+	h := newHarness(t, "secret")
+	p := h.s.speech
+	h.eventually("the voices", func() bool { return p.voice.Selected != "" })
+	// A dialogue model reads 2000 characters at a time: 51 parts' worth.
+	huge := strings.Repeat("The bees are busy in the meadow today. ", 2700) // 105 299 characters
+	h.ui(func() {
+		p.model.Selected = "eleven-dialogue"
+		p.text.SetText(huge)
+		test.Tap(p.speakB)
+	})
 	h.eventually("the refusal", func() bool { return h.s.win.Canvas().Overlays().Top() != nil })
 	var text string
 	var job int64
 	h.ui(func() { text, job = collectText(h.s.win.Canvas().Overlays().Top()), p.jobID })
 	if job != 0 {
-		t.Fatal("a text over the limit must not be sent")
+		t.Fatal("a text of over 50 parts must not be sent")
 	}
-	for _, want := range []string{"11699 characters", "at most 10000", "2 parts", "“…The bees are busy in the meadow today.”"} {
+	for _, want := range []string{"105299 characters", "2000 at a time", "at most 50"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("the refusal must say %q: %q", want, text)
 		}

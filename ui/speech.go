@@ -16,7 +16,6 @@ import (
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
-	"pollinations-studio/backend/textutil"
 )
 
 // speechPage: text to speech, played while it downloads.
@@ -140,40 +139,23 @@ func (p *speechPage) speak() {
 	if text == "" {
 		return
 	}
-	if err := speechTooLong(text, p.model.Selected); err != nil {
+	req := api.SpeechRequest{Text: text, Model: p.model.Selected, Voice: p.voice.Selected, Format: p.format.Selected}
+	// A text over what the model reads at once goes in parts, played and saved as one clip;
+	// only what cannot be one clip is refused, before anything is sent.
+	parts, err := jobs.SpeechParts(req)
+	if err != nil {
 		p.s.showError(err)
 		return
 	}
-	id, ok := p.s.submit(jobs.Request{Speech: &api.SpeechRequest{Text: text, Model: p.model.Selected, Voice: p.voice.Selected, Format: p.format.Selected}})
+	id, ok := p.s.submit(jobs.Request{Speech: &req})
 	if ok {
 		p.jobID = id
-		p.state.SetText("Generating speech…")
+		if len(parts) > 1 {
+			p.state.SetText(fmt.Sprintf("Generating speech in %d parts…", len(parts)))
+		} else {
+			p.state.SetText("Generating speech…")
+		}
 	}
-}
-
-// speechTooLong refuses, before anything is sent, a text over what the model reads at once,
-// saying how it would split at sentence boundaries.
-func speechTooLong(text, model string) error {
-	limit := api.SpeechLimit(model)
-	n := len([]rune(text))
-	if n <= limit {
-		return nil
-	}
-	parts := textutil.SplitSentences(text, limit)
-	first := []rune(parts[0])
-	end := string(first[max(0, len(first)-40):])
-	if i := strings.IndexByte(end, ' '); len(first) > 40 && i >= 0 {
-		end = end[i+1:] // start at a word
-	}
-	return fmt.Errorf("the text is %d characters; %s reads at most %d at a time. Speak it in %d parts, cutting at sentence "+
-		"boundaries: the first part ends with “…%s”", n, orDefault(model, "the model"), limit, len(parts), end)
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // liveAudio starts playback as the download starts (called off the UI goroutine).
@@ -191,6 +173,10 @@ func (p *speechPage) onJob(ev jobs.Event) {
 		return
 	}
 	switch ev.State {
+	case jobs.Running:
+		if ev.Parts > 1 {
+			p.state.SetText(fmt.Sprintf("Part %d of %d…", ev.Part, ev.Parts))
+		}
 	case jobs.Done:
 		p.state.SetText("Saved to the library.")
 	case jobs.Failed:

@@ -18,7 +18,6 @@ import (
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
-	"pollinations-studio/backend/wav"
 	lib "pollinations-studio/storage"
 )
 
@@ -170,8 +169,8 @@ func (p *transcribePage) loadPast() {
 }
 
 // addFiles checks each file and queues a transcription job for the good ones. A WAV over the
-// size limit is cut into parts sent one by one; other files the route will not take are
-// refused with the reason and the way out, never sent.
+// size limit is queued too: its job sends it in parts and keeps one transcript of the whole.
+// Other files the route will not take are refused with the reason and the way out, never sent.
 func (p *transcribePage) addFiles(paths []string) {
 	for _, path := range paths {
 		err := api.CheckTranscribable(path)
@@ -179,7 +178,7 @@ func (p *transcribePage) addFiles(paths []string) {
 		case err == nil:
 			p.queue(path, nil)
 		case api.IsKind(err, api.KindTooLarge) && strings.EqualFold(filepath.Ext(path), ".wav"):
-			p.splitAndQueue(path)
+			p.queue(path, nil)
 		case api.IsKind(err, api.KindTooLarge):
 			e, _ := api.AsError(err)
 			p.s.showError(&api.Error{Kind: api.KindTooLarge, Message: e.Message +
@@ -190,37 +189,8 @@ func (p *transcribePage) addFiles(paths []string) {
 	}
 }
 
-// splitAndQueue cuts a WAV over the upload limit into parts (off the UI goroutine) and queues
-// a transcription of each, named with where it starts.
-func (p *transcribePage) splitAndQueue(path string) {
-	name := filepath.Base(path)
-	go func() {
-		dir, err := os.MkdirTemp("", "pollinations-split-")
-		var parts []wav.Part
-		if err == nil {
-			// Leave room for the multipart form around the file.
-			parts, err = wav.Split(path, api.MaxTranscriptionBytes-64<<10, dir)
-		}
-		if err != nil {
-			if dir != "" {
-				os.RemoveAll(dir)
-			}
-			p.s.showError(fmt.Errorf("%s is over the %d MB transcription limit and could not be split: %w", name, api.MaxTranscriptionBytes>>20, err))
-			return
-		}
-		p.s.RunOnUI(func() {
-			for i, part := range parts {
-				p.queueNamed(part.Path, fmt.Sprintf("%s (part %d of %d, from %s)", name, i+1, len(parts), stampOf(part.StartSec)), nil)
-			}
-		})
-	}()
-}
-
 func (p *transcribePage) queue(path string, parent *int64) {
-	p.queueNamed(path, filepath.Base(path), parent)
-}
-
-func (p *transcribePage) queueNamed(path, name string, parent *int64) {
+	name := filepath.Base(path)
 	lang := strings.ToLower(strings.TrimSpace(p.language.Text))
 	if lang == "auto" {
 		lang = ""
@@ -244,6 +214,9 @@ func (p *transcribePage) onJob(ev jobs.Event) {
 			continue
 		}
 		p.rows[i].state = string(ev.State)
+		if ev.State == jobs.Running && ev.Parts > 1 {
+			p.rows[i].state = fmt.Sprintf("part %d of %d", ev.Part, ev.Parts)
+		}
 		if ev.State == jobs.Done && ev.ItemID != nil {
 			p.rows[i].itemID = *ev.ItemID
 			if p.selected < 0 || p.selected == i {
