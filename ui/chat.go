@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
@@ -30,6 +31,9 @@ type chatPage struct {
 	sendB      *widget.Button
 	stopB      *widget.Button
 	list       *widget.List
+	rendered   map[fyne.CanvasObject]textutil.Part // what each piece of a row shows now
+	rowSig     map[fyne.CanvasObject]string        // which message, in which state, each row shows
+	shownGen   int                                 // bumped when rows must be drawn again whatever they show
 	msgs       []lib.Message
 	chatID     int64
 	jobID      int64
@@ -57,7 +61,8 @@ type chatPage struct {
 }
 
 func newChatPage(s *Studio) *chatPage {
-	p := &chatPage{s: s, modelNames: map[string]string{}, openReasoning: map[int64]bool{}}
+	p := &chatPage{s: s, modelNames: map[string]string{}, openReasoning: map[int64]bool{}, rendered: map[fyne.CanvasObject]textutil.Part{},
+		rowSig: map[fyne.CanvasObject]string{}}
 	p.model = widget.NewSelect(nil, func(string) { p.modelChanged() })
 	p.model.PlaceHolder = "Loading models…"
 	p.input = newPasteEntry(p.paste)
@@ -78,7 +83,7 @@ func newChatPage(s *Studio) *chatPage {
 		}
 		p.chatID, p.msgs, p.editing = 0, nil, nil
 		p.chatList.UnselectAll()
-		p.list.Refresh()
+		p.redraw()
 	})
 	regen := widget.NewButtonWithIcon("Regenerate", theme.ViewRefreshIcon(), p.regenerate)
 	copyB := widget.NewButtonWithIcon("Copy reply", theme.ContentCopyIcon(), func() {
@@ -209,6 +214,21 @@ func rowOf(o fyne.CanvasObject) row {
 }
 
 func (p *chatPage) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	// A row that already shows this message as it is needs nothing: the list calls back for
+	// every visible row each time one row's height changes, and redoing them all is what made
+	// jumps through a long conversation stall.
+	sig := ""
+	if i < len(p.msgs) {
+		m := p.msgs[i]
+		sig = fmt.Sprintf("%d|%d|%d|%d|%v|%v|%v", p.shownGen, i, m.ID, len(m.Content)+len(m.Reasoning), m.Partial, p.siblings[m.ID], p.openReasoning[m.ID])
+		if p.rowSig[o] == sig {
+			return
+		}
+	}
+	if len(p.rowSig) > 4000 {
+		p.rowSig = map[fyne.CanvasObject]string{}
+	}
+	p.rowSig[o] = sig
 	r := rowOf(o)
 	for _, w := range []fyne.CanvasObject{r.prev, r.count, r.next, r.edit} {
 		w.Hide()
@@ -217,9 +237,10 @@ func (p *chatPage) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	var key int64 // whose reasoning fold this is (0: the reply being written)
 	if i >= len(p.msgs) {
 		r.who.SetText("Assistant (writing…)")
-		content, reasoning = streamTail(p.streaming.String()), p.reasoning.String()
-		if len(reasoning) > streamTailBytes {
-			reasoning = "…" + reasoning[len(reasoning)-streamTailBytes:]
+		content, reasoning = p.streaming.String(), p.reasoning.String()
+		if len(reasoning) > reasoningTailBytes {
+			// The fold shows how the model is thinking now, not all it has thought.
+			reasoning = "…" + reasoning[len(reasoning)-reasoningTailBytes:]
 		}
 		r.cp.Hide()
 	} else {
@@ -251,7 +272,7 @@ func (p *chatPage) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		r.cp.Show()
 		r.cp.OnTapped = func() { p.s.app.Clipboard().SetContent(m.Content) }
 	}
-	p.renderParts(r.parts, textutil.SplitFences(content))
+	p.renderParts(r.parts, textutil.ChunkProse(textutil.SplitFences(content), chunkBytes))
 	if reasoning == "" {
 		r.fold.Hide()
 		r.reasoning.Hide()
@@ -274,20 +295,37 @@ func (p *chatPage) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	p.list.SetItemHeight(i, o.(*fyne.Container).MinSize().Height)
 }
 
+// chunkBytes is the size of the pieces a long reply is drawn in: while a reply streams only its
+// last piece changes, so each redraw parses a few kilobytes of Markdown, not the whole answer,
+// and the finished reply needs no redraw at all.
+const chunkBytes = 2000
+
+// reasoningTailBytes is how much of a reasoning still streaming the fold shows.
+const reasoningTailBytes = 3000
+
 // renderParts draws a message's Markdown into box, reusing the widgets already there: prose as
-// rich text, code blocks in monospace with a button that copies the block.
+// rich text, code blocks in monospace with a button that copies the block. A piece that already
+// shows the same text is left alone: the list calls back for every row it lays out (twice for a
+// row whose height changes), and re-parsing unchanged Markdown there is what stalls scrolling.
 func (p *chatPage) renderParts(box *fyne.Container, parts []textutil.Part) {
 	if len(parts) == 0 {
 		parts = []textutil.Part{{}}
+	}
+	if len(p.rendered) > 4000 {
+		p.rendered = map[fyne.CanvasObject]textutil.Part{} // rows the list has dropped; redrawn if seen again
 	}
 	objs := box.Objects
 	if len(objs) > len(parts) {
 		objs = objs[:len(parts)]
 	}
+	changed := len(objs) != len(box.Objects)
 	for i, part := range parts {
 		var have fyne.CanvasObject
 		if i < len(objs) {
 			have = objs[i]
+		}
+		if have != nil && p.rendered[have] == part {
+			continue
 		}
 		if !part.Code {
 			rt, ok := have.(*widget.RichText)
@@ -315,14 +353,21 @@ func (p *chatPage) renderParts(box *fyne.Container, parts []textutil.Part) {
 			}
 			have = c
 		}
+		p.rendered[have] = part
+		changed = true
 		if i < len(objs) {
 			objs[i] = have
 		} else {
 			objs = append(objs, have)
 		}
 	}
+	if !changed {
+		return
+	}
 	box.Objects = objs
-	box.Refresh()
+	// Lay out again without refreshing every piece (a refresh re-measures all of its text).
+	box.Layout.Layout(box.Objects, box.Size())
+	canvas.Refresh(box)
 }
 
 func (p *chatPage) streamingRow() int {
@@ -432,7 +477,7 @@ func (p *chatPage) send() {
 			} else {
 				p.sendB.Enable()
 			}
-			p.list.Refresh()
+			p.redraw()
 			p.list.ScrollToBottom()
 		})
 	}()
@@ -470,7 +515,7 @@ func (p *chatPage) onJob(ev jobs.Event) {
 		p.s.RunOnUI(func() {
 			if p.chatID == chatID {
 				p.msgs, p.siblings = msgs, sibs
-				p.list.Refresh()
+				p.redraw()
 				p.list.ScrollToBottom()
 			}
 		})
@@ -549,7 +594,7 @@ func (p *chatPage) trashChat(id int64) {
 			return
 		}
 		p.chatID, p.msgs, p.editing = 0, nil, nil
-		p.list.Refresh()
+		p.redraw()
 	}
 	go func() {
 		if err := p.s.lib.Trash(p.s.ctx, id); err != nil {
@@ -558,6 +603,12 @@ func (p *chatPage) trashChat(id int64) {
 		}
 		p.loadChats()
 	}()
+}
+
+// redraw draws every row again (the conversation or its messages changed).
+func (p *chatPage) redraw() {
+	p.shownGen++
+	p.list.Refresh()
 }
 
 func (p *chatPage) openChat(id int64) {
@@ -573,7 +624,7 @@ func (p *chatPage) openChat(id int64) {
 		sibs, _ := p.s.lib.SiblingPositions(p.s.ctx, id)
 		p.s.RunOnUI(func() {
 			p.chatID, p.msgs, p.siblings = id, msgs, sibs
-			p.list.Refresh()
+			p.redraw()
 			p.list.ScrollToBottom()
 		})
 	}()
@@ -615,7 +666,7 @@ func (p *chatPage) regenerate() {
 		p.stopB.Enable()
 		p.sendB.Disable()
 	}
-	p.list.Refresh()
+	p.redraw()
 }
 
 // export saves the conversation as Markdown (or JSON when the file name ends in .json).
@@ -816,23 +867,6 @@ func (e *pasteEntry) TypedShortcut(s fyne.Shortcut) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
-}
-
-// streamTailBytes bounds what is re-parsed as Markdown while a reply streams: the view follows
-// the end of the reply, and re-parsing all of a 20 000-word answer every 100 ms stalls the
-// window. The whole reply is rendered once it is complete.
-const streamTailBytes = 3000
-
-func streamTail(s string) string {
-	if len(s) <= streamTailBytes {
-		return s
-	}
-	tail := s[len(s)-streamTailBytes:]
-	// Start at a paragraph so the Markdown stays well formed.
-	if i := strings.Index(tail, "\n\n"); i >= 0 && i < len(tail)-2 {
-		tail = tail[i+2:]
-	}
-	return "…\n\n" + tail
 }
 
 // flip shows another version of a message (and the branch that follows it).

@@ -123,18 +123,6 @@ func tinyPNG() []byte {
 	return b.Bytes()
 }
 
-func TestStreamTail(t *testing.T) {
-	short := "## Title\n\nshort reply"
-	if streamTail(short) != short {
-		t.Fatal("a short reply is shown whole")
-	}
-	long := strings.Repeat("A paragraph of words that goes on.\n\n", 500)
-	tail := streamTail(long)
-	if len(tail) > streamTailBytes+10 || !strings.HasPrefix(tail, "…\n\nA paragraph") || !strings.HasSuffix(long, tail[len("…\n\n"):]) {
-		t.Fatalf("tail: %d bytes, starts %q", len(tail), tail[:20])
-	}
-}
-
 func TestChatPresets(t *testing.T) {
 	h := newHarness(t, "secret")
 	p := h.s.chat

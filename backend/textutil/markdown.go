@@ -66,3 +66,54 @@ func fence(s string) (byte, int) {
 	}
 	return s[0], n
 }
+
+// ChunkProse cuts long prose parts into chunks of about max bytes at paragraph breaks, so that a
+// long reply is drawn as several pieces and a growing reply only redraws its last piece. The
+// cut is greedy from the start, so the chunks of a text stay the same as more text arrives
+// (only the last one grows, or a new one starts). A break is only taken before a paragraph
+// that cannot continue the one above (not a list item, quote, table row or indented line), so
+// no list or table is split across chunks. Code parts are left whole.
+func ChunkProse(parts []Part, max int) []Part {
+	out := make([]Part, 0, len(parts))
+	for _, p := range parts {
+		if p.Code || len(p.Text) <= max {
+			out = append(out, p)
+			continue
+		}
+		start, last := 0, 0 // start of the chunk; the last safe break seen in it
+		for i := 0; i+2 < len(p.Text); i++ {
+			if p.Text[i] != '\n' || p.Text[i+1] != '\n' || !startsParagraph(p.Text[i+2:]) {
+				continue
+			}
+			if i-start > max && last > start {
+				out = append(out, Part{Text: p.Text[start:last]})
+				start = last + 2
+			}
+			last = i
+		}
+		if last > start && len(p.Text)-start > max {
+			out = append(out, Part{Text: p.Text[start:last]})
+			start = last + 2
+		}
+		out = append(out, Part{Text: p.Text[start:]})
+	}
+	return out
+}
+
+// startsParagraph reports whether s begins a block that does not continue the one before it.
+func startsParagraph(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch c := s[0]; {
+	case c == ' ' || c == '\t' || c == '\n' || c == '-' || c == '*' || c == '+' || c == '>' || c == '|':
+		return false
+	case c >= '0' && c <= '9':
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return !(i < len(s) && (s[i] == '.' || s[i] == ')'))
+	}
+	return true
+}

@@ -1,7 +1,9 @@
 package textutil
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +29,67 @@ func TestSplitFences(t *testing.T) {
 		if got := SplitFences(c.in); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s: got %#v, want %#v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestChunkProse(t *testing.T) {
+	para := func(n int) string { return strings.Repeat("word ", n/5) }
+	long := para(400) + "\n\n" + para(400) + "\n\n" + para(400)
+	list := para(400) + "\n\n- one\n\n- two\n\n" + para(400)
+	for _, tc := range []struct {
+		name   string
+		in     []Part
+		max    int
+		chunks int
+	}{
+		{"short stays whole", []Part{{Text: "hello\n\nworld"}}, 100, 1},
+		{"long cut at paragraphs", []Part{{Text: long}}, 500, 3},
+		{"code never cut", []Part{{Code: true, Text: long}}, 500, 1},
+		{"no break inside a list", []Part{{Text: list}}, 500, 2},
+		{"one huge paragraph", []Part{{Text: para(5000)}}, 500, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ChunkProse(tc.in, tc.max)
+			if len(got) != tc.chunks {
+				t.Fatalf("%d chunks, want %d", len(got), tc.chunks)
+			}
+			var joined []string
+			for _, c := range got {
+				joined = append(joined, c.Text)
+				if strings.HasPrefix(c.Text, "- two") {
+					t.Errorf("a list was split: chunk starts %q", c.Text[:5])
+				}
+			}
+			var in []string
+			for _, p := range tc.in {
+				in = append(in, p.Text)
+			}
+			if strings.Join(joined, "\n\n") != strings.Join(in, "\n\n") {
+				t.Fatal("the chunks do not join back into the text")
+			}
+		})
+	}
+}
+
+// As a reply grows, the chunks already complete stay exactly as they were: only the last one
+// changes, so only it is redrawn.
+func TestChunkProseIsStableAsTextGrows(t *testing.T) {
+	var b strings.Builder
+	var before []Part
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "Paragraph %d has a few words in it, more or less. ", i)
+		if i%3 == 2 {
+			b.WriteString("\n\n")
+		}
+		now := ChunkProse([]Part{{Text: b.String()}}, 800)
+		for j := 0; j+1 < len(before) && j < len(now); j++ {
+			if before[j] != now[j] {
+				t.Fatalf("after %d paragraphs chunk %d changed", i, j)
+			}
+		}
+		before = now
+	}
+	if len(before) < 10 {
+		t.Fatalf("expected many chunks, got %d", len(before))
 	}
 }
