@@ -74,6 +74,7 @@ type imagePage struct {
 	grid       *widget.GridWrap
 	selected   int
 	caption    *widget.Label
+	empty      fyne.CanvasObject // the hint shown until the first result
 	actions    *fyne.Container
 	content    fyne.CanvasObject
 }
@@ -168,8 +169,8 @@ func newImagePage(s *Studio) *imagePage {
 	p.caption.Truncation = fyne.TextTruncateEllipsis
 	p.actions = container.NewVBox(p.caption, p.resultActions())
 	p.actions.Hide()
-	empty := container.NewCenter(widget.NewLabelWithStyle("Your images appear here as they arrive.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
-	right := container.NewBorder(nil, p.actions, nil, nil, container.NewStack(empty, p.grid))
+	p.empty = container.NewCenter(widget.NewLabelWithStyle("Your images appear here as they arrive.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+	right := container.NewBorder(nil, p.actions, nil, nil, container.NewStack(p.empty, p.grid))
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), container.NewPadded(right))
 	split.Offset = 0.36
 	p.content = split
@@ -482,6 +483,7 @@ func (p *imagePage) onJob(ev jobs.Event) {
 				}
 				p.s.RunOnUI(func() {
 					p.results = append([]lib.Item{*it}, p.results...)
+					p.empty.Hide() // it would show through the gaps between results
 					p.grid.Refresh()
 					p.s.refreshAccount() // the balance changed
 				})

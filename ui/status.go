@@ -26,7 +26,7 @@ type statusBar struct {
 
 func newStatusBar(s *Studio) *statusBar {
 	b := &statusBar{s: s, account: widget.NewLabel("No key yet: add one in Settings")}
-	b.queue = widget.NewButtonWithIcon("No jobs", theme.ListIcon(), b.showJobs)
+	b.queue = widget.NewButtonWithIcon("No jobs running", theme.ListIcon(), b.showJobs)
 	b.queue.Importance = widget.LowImportance
 	refresh := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { s.refreshAccount() })
 	refresh.Importance = widget.LowImportance

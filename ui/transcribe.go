@@ -245,7 +245,11 @@ func (p *transcribePage) show(itemID int64) {
 		}
 		p.s.RunOnUI(func() {
 			p.segs, p.itemID, p.media, p.editIdx = segs, itemID, it.MediaPath, -1
-			p.text.SetText(fmt.Sprintf("%s · %d segments · click one to play from there", it.Prompt, len(segs)))
+			count := fmt.Sprintf("%d segments", len(segs))
+			if len(segs) == 1 {
+				count = "1 segment"
+			}
+			p.text.SetText(fmt.Sprintf("%s · %s · click one to play from there", it.Prompt, count))
 			p.edit.SetText("")
 			p.segList.Refresh()
 		})
