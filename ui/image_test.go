@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,9 +91,9 @@ func TestPasteReferenceAndHistory(t *testing.T) {
 	p := h.s.image
 	h.eventually("the image models", func() bool { return p.model.Selected != "" })
 	ref := filepath.Join(t.TempDir(), "ref.png")
-	f, _ := os.Create(ref)
-	png.Encode(f, image.NewRGBA(image.Rect(0, 0, 8, 8)))
-	f.Close()
+	if err := os.WriteFile(ref, tinyPNG(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	h.ui(func() { h.s.app.Clipboard().SetContent("file://" + ref); p.pasteRef() })
 	h.eventually("the pasted reference", func() bool { return len(p.refs) == 1 && p.refs[0] == ref })

@@ -332,15 +332,23 @@ func longWAV(t *testing.T, dir string, secs int) string {
 	return p
 }
 
-func TestBigWAVIsOneTranscript(t *testing.T) {
-	f := newFixture(t)
-	tmp := t.TempDir()
+// smallUploads is a paid service whose upload limit is 100 kB, so a 10 s WAV goes in parts
+// written under tmp.
+func smallUploads(t *testing.T, f *fixture, tmp string) *Service {
+	t.Helper()
 	svc := New(Config{Library: f.lib, Client: f.client(t, "secret"), MaxUploadBytes: 100 << 10, TempDir: tmp})
 	svc.SetPaid(true)
 	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
+	return svc
+}
+
+func TestBigWAVIsOneTranscript(t *testing.T) {
+	f := newFixture(t)
+	tmp := t.TempDir()
+	svc := smallUploads(t, f, tmp)
 	ctx := context.Background()
 	src := longWAV(t, f.dir, 10) // 320 044 bytes: 4 parts of about 3 s
 	id, _ := svc.Submit(ctx, Request{Transcribe: &api.TranscribeRequest{File: src, Format: "verbose_json"}})
@@ -386,12 +394,7 @@ func TestBigWAVIsOneTranscript(t *testing.T) {
 func TestBigWAVPartsGoWhenTheJobFails(t *testing.T) {
 	f := newFixture(t)
 	tmp := t.TempDir()
-	svc := New(Config{Library: f.lib, Client: f.client(t, "secret"), MaxUploadBytes: 100 << 10, TempDir: tmp})
-	svc.SetPaid(true)
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
+	svc := smallUploads(t, f, tmp)
 	ctx := context.Background()
 	src := longWAV(t, f.dir, 10)
 	// The first part goes through; the second is refused.
