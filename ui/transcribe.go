@@ -173,11 +173,9 @@ func (p *transcribePage) loadPast() {
 // Other files the route will not take are refused with the reason and the way out, never sent.
 func (p *transcribePage) addFiles(paths []string) {
 	for _, path := range paths {
-		err := api.CheckTranscribable(path)
+		err := jobs.CheckTranscribable(path)
 		switch {
 		case err == nil:
-			p.queue(path, nil)
-		case api.IsKind(err, api.KindTooLarge) && strings.EqualFold(filepath.Ext(path), ".wav"):
 			p.queue(path, nil)
 		case api.IsKind(err, api.KindTooLarge):
 			e, _ := api.AsError(err)

@@ -55,6 +55,16 @@ func SpeechParts(req api.SpeechRequest) ([]string, error) {
 	return parts, nil
 }
 
+// CheckTranscribable refuses, before anything is queued, a file a transcription job cannot take.
+// It is api.CheckTranscribable but for WAVs over the upload limit, which the job sends in parts.
+func CheckTranscribable(path string) error {
+	err := api.CheckTranscribable(path)
+	if api.IsKind(err, api.KindTooLarge) && strings.EqualFold(filepath.Ext(path), ".wav") {
+		return nil
+	}
+	return err
+}
+
 func containsString(l []string, s string) bool {
 	for _, v := range l {
 		if v == s {

@@ -430,3 +430,38 @@ func TestBigWAVPartsGoWhenTheJobFails(t *testing.T) {
 		t.Fatalf("parts left behind after a cancel: %v", left)
 	}
 }
+
+func TestCheckTranscribable(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name string, size int64) string {
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := f.Truncate(size); err != nil { // sparse: no 26 MB written
+			t.Fatal(err)
+		}
+		return p
+	}
+	big := int64(api.MaxTranscriptionBytes + 1)
+	for _, tc := range []struct {
+		path string
+		ok   bool
+		want api.Kind // when refused
+	}{
+		{file("small.mp3", 1000), true, 0},
+		{file("big.wav", big), true, 0}, // the job sends it in parts
+		{file("BIG.WAV", big), true, 0},
+		{file("big.mp3", big), false, api.KindTooLarge},
+		{file("notes.txt", 10), false, api.KindBadRequest},
+		{file("empty.wav", 0), false, api.KindBadRequest},
+		{filepath.Join(dir, "missing.wav"), false, api.KindBadRequest},
+	} {
+		err := CheckTranscribable(tc.path)
+		if tc.ok && err != nil || !tc.ok && !api.IsKind(err, tc.want) {
+			t.Errorf("%s: got %v, want ok=%v kind %v", filepath.Base(tc.path), err, tc.ok, tc.want)
+		}
+	}
+}

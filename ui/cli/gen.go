@@ -205,7 +205,7 @@ func (c *command) transcribe(args []string) error {
 	if _, err := os.Stat(file); err != nil {
 		return usagef("transcribe: %v", err)
 	}
-	if err := api.CheckTranscribable(file); err != nil {
+	if err := jobs.CheckTranscribable(file); err != nil { // a big WAV goes in parts
 		return usagef("transcribe: %v", err)
 	}
 	c.progress("transcribing %s…", file)
