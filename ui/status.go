@@ -62,13 +62,17 @@ func (b *statusBar) updateAccount() {
 	}
 }
 
+// update shows the queue's counts. It runs on every job event (a streaming reply sends one
+// per chunk), and Button.SetText redraws the button's icon from SVG, so the text is set only
+// when it changes.
 func (b *statusBar) update() {
 	running, queued := b.s.jobs.Counts()
-	switch {
-	case running+queued == 0:
-		b.queue.SetText("No jobs running")
-	default:
-		b.queue.SetText(fmt.Sprintf("%d running · %d queued", running, queued))
+	text := "No jobs running"
+	if running+queued > 0 {
+		text = fmt.Sprintf("%d running · %d queued", running, queued)
+	}
+	if b.queue.Text != text {
+		b.queue.SetText(text)
 	}
 }
 
