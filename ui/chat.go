@@ -34,6 +34,7 @@ type chatPage struct {
 	rendered   map[fyne.CanvasObject]textutil.Part // what each piece of a row shows now
 	rowSig     map[fyne.CanvasObject]string        // which message, in which state, each row shows
 	shownGen   int                                 // bumped when rows must be drawn again whatever they show
+	empty      fyne.CanvasObject                   // the hint shown while the conversation is empty
 	msgs       []lib.Message
 	chatID     int64
 	jobID      int64
@@ -167,8 +168,8 @@ func newChatPage(s *Studio) *chatPage {
 	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() }, p.newRow, p.updateRow)
 	top := container.NewVBox(container.NewBorder(nil, nil, heading("Chat"), container.NewHBox(regen, copyB, export), p.model), options)
 	bottom := container.NewBorder(container.NewBorder(nil, nil, p.attachB, p.clearB, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
-	empty := container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
-	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(empty, p.list)))
+	p.empty = container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
+	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(p.empty, p.list)))
 	side := container.NewBorder(container.NewVBox(newChat, p.chatSearch), nil, nil, nil, p.chatList)
 	split := container.NewHSplit(side, conv)
 	split.Offset = 0.22
@@ -608,6 +609,12 @@ func (p *chatPage) trashChat(id int64) {
 // redraw draws every row again (the conversation or its messages changed).
 func (p *chatPage) redraw() {
 	p.shownGen++
+	// The hint would show through the gaps between messages.
+	if len(p.msgs)+p.streamingRow() > 0 {
+		p.empty.Hide()
+	} else {
+		p.empty.Show()
+	}
 	p.list.Refresh()
 }
 

@@ -27,6 +27,11 @@ func TestChatStreamsStopsAndRegenerates(t *testing.T) {
 	h := newHarness(t, "secret")
 	p := h.s.chat
 	h.eventually("the text models", func() bool { return p.model.Selected != "" })
+	var hint bool
+	h.ui(func() { hint = p.empty.Visible() })
+	if !hint {
+		t.Fatal("an empty conversation should show its hint")
+	}
 	// A slow stream, so that it can be stopped part-way.
 	h.sim.Inject(sim.Fault{PathPrefix: "/v1/chat/completions", BytesPerSec: 1500})
 	h.ui(func() {
@@ -34,6 +39,10 @@ func TestChatStreamsStopsAndRegenerates(t *testing.T) {
 		test.Tap(p.sendB)
 	})
 	h.eventually("streamed text", func() bool { return p.jobID != 0 && p.streaming.Len() > 20 })
+	h.ui(func() { hint = p.empty.Visible() })
+	if hint {
+		t.Fatal("the hint must not show through the messages")
+	}
 	h.ui(func() { test.Tap(p.stopB) })
 	h.eventually("the stopped reply", func() bool {
 		return p.jobID == 0 && len(p.msgs) == 2 && p.msgs[1].Partial && p.msgs[1].Content != ""
