@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Measures the window beside an empty Fyne window, under the same Xvfb: time from start to the
-# first drawn frame (screenshots polled until the window shows more than a few colours; the
-# polling itself takes ~0.1 s, so both figures carry that), resident memory at idle, and the
-# longest UI stall while 8 image jobs run (the app's own demo-mode probe).
+# Measures the window beside an empty Fyne window, under the same Xvfb: time from launch to the
+# first drawn frame (both programs carry the same one-pixel probe, ui/internal/firstframe),
+# resident memory at idle, and the longest UI stall while 8 image jobs run, the gallery's memory
+# after scrolling 10 000 items, and chat streaming and scrolling (the app's demo-mode probes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -18,27 +18,23 @@ trap 'kill $xpid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export DISPLAY=":$n"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
-measure() { # name command...
+# measure NAME COMMAND...: three launches; each reports when its first frame is drawn (the
+# firstframe probe, the same in both programs) and its resident memory after 4 s at idle.
+measure() {
 	local name=$1; shift
-	local start end colours pid
-	start=$(date +%s.%N)
-	"$@" >/dev/null 2>&1 &
-	pid=$!
-	while :; do
-		import -window root "$tmp/shot.png" 2>/dev/null || true
-		colours=$(identify -format %k "$tmp/shot.png" 2>/dev/null || echo 0)
-		[ "$colours" -gt 20 ] && break
-		sleep 0.05
+	local runs=() rss pid ff
+	for _ in 1 2 3; do
+		POLLINATIONS_STUDIO_LAUNCHED_NS=$(date +%s%N) "$@" >/dev/null 2>"$tmp/err" &
+		pid=$!
+		sleep 4
+		rss=$(awk '/VmRSS/{print int($2/1024)}' "/proc/$pid/status")
+		kill $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		ff=$(awk '/MEASURE first-frame-ms/{print $3}' "$tmp/err")
+		runs+=("$ff ms/$rss MB")
 	done
-	end=$(date +%s.%N)
-	sleep 3
-	local rss
-	rss=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
-	kill $pid 2>/dev/null || true
-	wait $pid 2>/dev/null || true
-	printf '%-10s first frame %.2f s, idle RSS %d MB\n' "$name" "$(echo "$end - $start" | bc)" $((rss / 1024))
+	printf '%-10s first frame and idle RSS, three launches: %s\n' "$name" "${runs[*]}"
 }
-ensure_pkgs bc
 measure baseline "$tmp/empty"
 measure app "$tmp/app" --demo --data-dir "$tmp/data1"
 POLLINATIONS_STUDIO_MEASURE=stall timeout 120 "$tmp/app" --demo --data-dir "$tmp/data2" 2>&1 >/dev/null | grep MEASURE || true
