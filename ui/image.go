@@ -191,8 +191,8 @@ func (s *Studio) modelLabel(m api.Model) string {
 	if m.PaidOnly {
 		l += " · paid"
 	}
-	if est, ok := m.EstimateCost(1); ok && m.Kind != "text" {
-		l += fmt.Sprintf(" · %s pollen", pollen(est))
+	if price := priceLabel(m); price != "" {
+		l += " · " + price
 	}
 	if !s.allowed(m.Name) {
 		l += " · not allowed for this key"
@@ -217,11 +217,31 @@ func (s *Studio) pickerOrder(models []api.Model) []api.Model {
 	return out
 }
 
+// priceLabel is a model's catalogue price in the unit a person thinks in: per image, per second
+// of video, per thousand characters read aloud, per minute transcribed ("" for text models,
+// priced by tokens, and where the catalogue gives no price).
+func priceLabel(m api.Model) string {
+	per := map[string]struct {
+		units float64
+		unit  string
+	}{"image": {1, "image"}, "video": {1, "s"}, "audio": {1000, "1k chars"}, "transcription": {60, "min"}}[m.Kind]
+	if per.unit == "" {
+		return ""
+	}
+	est, ok := m.EstimateCost(per.units)
+	if !ok {
+		return ""
+	}
+	return pollen(est) + " pollen/" + per.unit
+}
+
 // pollen prints an amount with as many digits as small prices need.
 func pollen(v float64) string {
 	switch {
 	case v == 0:
 		return "0"
+	case v < 0.001:
+		return strconv.FormatFloat(v, 'g', 2, 64) // 2.5e-05 rather than 0.0000
 	case v < 0.01:
 		return strconv.FormatFloat(v, 'f', 4, 64)
 	case v < 1:

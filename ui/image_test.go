@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"pollinations-studio/backend/api"
 )
 
 func TestImageCustomSizeAndSafety(t *testing.T) {
@@ -165,5 +167,23 @@ func TestModelPickerGroupsPaidOnlyLast(t *testing.T) {
 	}
 	if paid == 0 || paid == len(opts) {
 		t.Fatalf("the simulator's catalogue has free and paid-only image models: %q", opts)
+	}
+}
+
+func TestPriceLabels(t *testing.T) {
+	for _, tc := range []struct {
+		m    api.Model
+		want string
+	}{
+		{api.Model{Kind: "image", Pricing: api.Pricing{"completionImageTokens": 0.002}}, "0.0020 pollen/image"},
+		{api.Model{Kind: "video", Pricing: api.Pricing{"completionVideoSeconds": 0.08}}, "0.080 pollen/s"},
+		{api.Model{Kind: "audio", Pricing: api.Pricing{"completionAudioTokens": 0.0001}}, "0.100 pollen/1k chars"},
+		{api.Model{Kind: "transcription", Pricing: api.Pricing{"promptAudioSeconds": 0.0000005}}, "3e-05 pollen/min"},
+		{api.Model{Kind: "text", Pricing: api.Pricing{"completionTextTokens": 0.000002}}, ""},
+		{api.Model{Kind: "image"}, ""},
+	} {
+		if got := priceLabel(tc.m); got != tc.want {
+			t.Errorf("%s %v: got %q, want %q", tc.m.Kind, tc.m.Pricing, got, tc.want)
+		}
 	}
 }
