@@ -218,6 +218,11 @@ func TestDroppedWAVBecomesATranscript(t *testing.T) {
 	if !strings.Contains(buf.String(), "00:00:00,000 --> ") {
 		t.Fatalf("SRT export: %q", buf.String())
 	}
+	buf.Reset()
+	h.ui(func() { lib.ExportTranscript(tp.segs, "vtt", &buf) })
+	if vtt := buf.String(); !strings.HasPrefix(vtt, "WEBVTT") || !strings.Contains(vtt, "00:00:00.000 --> ") {
+		t.Fatalf("VTT export: %q", vtt)
+	}
 	// A file the API does not take is refused with a message, not sent.
 	h.ui(func() { h.s.HandleDrop([]fyne.URI{storage.NewFileURI(txt)}) })
 	h.eventually("the refusal", func() bool { return h.s.win.Canvas().Overlays().Top() != nil })
