@@ -95,26 +95,32 @@ func newSpeechPage(s *Studio) *speechPage {
 }
 
 func (p *speechPage) fillModels() {
-	var names []string
+	var labels []string
+	byName := map[string]string{}
 	for _, m := range p.s.Models("audio") {
-		names = append(names, m.Name)
+		l := p.s.modelLabel(m) // name, title, paid-only, price, allowed, as on the other pages
+		labels = append(labels, l)
+		byName[m.Name] = l
 	}
-	p.model.Options = names
-	if p.model.Selected == "" && len(names) > 0 {
-		sel := names[0]
-		if containsString(names, "elevenlabs") {
-			sel = "elevenlabs" // the service's default voice model
+	p.model.Options = labels
+	if p.model.Selected == "" && len(labels) > 0 {
+		sel := labels[0]
+		if l, ok := byName["elevenlabs"]; ok {
+			sel = l // the service's default voice model
 		}
-		if d := p.s.defaultModel("audio", ""); containsString(names, d) {
-			sel = d
+		if l, ok := byName[p.s.defaultModel("audio", "")]; ok {
+			sel = l
 		}
 		p.model.SetSelected(sel)
 	}
 	p.model.Refresh()
 }
 
+// modelName is the chosen model's name (the picker shows labels).
+func (p *speechPage) modelName() string { return modelOfLabel(p.model.Selected) }
+
 func (p *speechPage) fillVoices() {
-	m, ok := api.FindModel(p.s.Models("audio"), p.model.Selected)
+	m, ok := api.FindModel(p.s.Models("audio"), p.modelName())
 	if !ok {
 		return
 	}
@@ -139,7 +145,7 @@ func (p *speechPage) speak() {
 	if text == "" {
 		return
 	}
-	req := api.SpeechRequest{Text: text, Model: p.model.Selected, Voice: p.voice.Selected, Format: p.format.Selected}
+	req := api.SpeechRequest{Text: text, Model: p.modelName(), Voice: p.voice.Selected, Format: p.format.Selected}
 	// A text over what the model reads at once goes in parts, played and saved as one clip;
 	// only what cannot be one clip is refused, before anything is sent.
 	parts, err := jobs.SpeechParts(req)
