@@ -94,6 +94,8 @@ func (s *Studio) measureScroll() {
 		time.Sleep(2 * time.Second)
 		before := rssMB()
 		start := time.Now()
+		stop := make(chan struct{})
+		worst := stallProbe(stop)
 		for step := 0; step <= 200; step++ {
 			frac := float32(step) / 200
 			s.RunOnUI(func() {
@@ -104,10 +106,11 @@ func (s *Studio) measureScroll() {
 		}
 		s.RunOnUI(func() { s.library.grid.ScrollToBottom() })
 		time.Sleep(2 * time.Second)
+		close(stop)
 		after := rssMB()
 		debug.FreeOSMemory() // what is still live, once the GC has handed freed memory back
-		fmt.Fprintf(os.Stderr, "MEASURE scroll items %d rss-before-mb %d rss-after-mb %d rss-after-gc-mb %d seconds %.1f\n",
-			len(s.library.ids), before, after, rssMB(), time.Since(start).Seconds())
+		fmt.Fprintf(os.Stderr, "MEASURE scroll items %d rss-before-mb %d rss-after-mb %d rss-after-gc-mb %d seconds %.1f stall-max-ms %.1f\n",
+			len(s.library.ids), before, after, rssMB(), time.Since(start).Seconds(), float64(worst().Microseconds())/1000)
 		s.RunOnUI(func() { s.app.Quit() })
 	}()
 }
