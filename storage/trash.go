@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -16,22 +17,33 @@ func idArgs(ids []int64) (string, []any) {
 	return ph[:len(ph)-1], args
 }
 
+// idBatch bounds the ids bound in one statement: SQLite takes at most 32 766 parameters.
+const idBatch = 500
+
+// execIDs runs q, whose "(%s)" is filled with placeholders, over ids in batches, all in one
+// transaction: a selection of any size is changed whole or not at all.
+func (l *Library) execIDs(ctx context.Context, q string, ids []int64, before ...any) error {
+	return l.tx(ctx, func(tx *sql.Tx) error {
+		for len(ids) > 0 {
+			n := min(len(ids), idBatch)
+			ph, args := idArgs(ids[:n])
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(q, ph), append(append([]any{}, before...), args...)...); err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+		return nil
+	})
+}
+
 // Trash moves items to the trash; Restore undoes it.
 func (l *Library) Trash(ctx context.Context, ids ...int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	ph, args := idArgs(ids)
-	return l.exec(ctx, `UPDATE items SET trashed_at = ? WHERE trashed_at IS NULL AND id IN (`+ph+`)`, append([]any{ms(time.Now())}, args...)...)
+	return l.execIDs(ctx, `UPDATE items SET trashed_at = ? WHERE trashed_at IS NULL AND id IN (%s)`, ids, ms(time.Now()))
 }
 
 // Restore takes items out of the trash.
 func (l *Library) Restore(ctx context.Context, ids ...int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	ph, args := idArgs(ids)
-	return l.exec(ctx, `UPDATE items SET trashed_at = NULL WHERE id IN (`+ph+`)`, args...)
+	return l.execIDs(ctx, `UPDATE items SET trashed_at = NULL WHERE id IN (%s)`, ids)
 }
 
 // EmptyTrash deletes the trashed items for good, and the media files no other item uses.

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -68,4 +70,31 @@ func TestTrashUndoAndEmpty(t *testing.T) {
 		t.Fatal("an empty trash empties nothing")
 	}
 	check(t, l.IntegrityCheck(ctx))
+}
+
+// A selection larger than SQLite's 32 766 bound parameters is trashed and restored whole.
+func TestTrashAndRestoreABigSelection(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	const n = 33000
+	ids := make([]int64, 0, n)
+	check(t, l.tx(ctx, func(tx *sql.Tx) error {
+		for i := 0; i < n; i++ {
+			res, err := tx.ExecContext(ctx, `INSERT INTO items (kind, status, prompt, created_at) VALUES ('text', 'done', ?, ?)`, fmt.Sprint("note ", i), ms(time.Now()))
+			if err != nil {
+				return err
+			}
+			id, _ := res.LastInsertId()
+			ids = append(ids, id)
+		}
+		return nil
+	}))
+	check(t, l.Trash(ctx, ids...))
+	if c, _ := l.Count(ctx, Query{Trashed: true}); c != n {
+		t.Fatalf("trash holds %d of %d", c, n)
+	}
+	check(t, l.Restore(ctx, ids...))
+	if c, _ := l.Count(ctx, Query{}); c != n {
+		t.Fatalf("restored %d of %d", c, n)
+	}
 }
