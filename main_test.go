@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pollinations-studio/audio/sinklock"
 )
 
 // appTags are the app's build tags: scripts/test.sh passes its own (scripts/lib.sh holds them),
@@ -83,6 +85,7 @@ func TestSpeechHeardOnTheSink(t *testing.T) {
 	if os.Getenv("STUDIO_E2E") == "" || os.Getenv("PULSE_SERVER") == "" {
 		t.Skip("needs the PulseAudio server that scripts/test.sh starts (STUDIO_E2E=1, PULSE_SERVER)")
 	}
+	holdSink(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pollinations-studio")
 	if out, err := exec.Command("go", "build", "-tags", appTags(), "-o", bin, ".").CombinedOutput(); err != nil {
@@ -139,6 +142,7 @@ func TestWindowSpeechHeardOnTheSink(t *testing.T) {
 	if os.Getenv("STUDIO_E2E") == "" || os.Getenv("PULSE_SERVER") == "" || os.Getenv("DISPLAY") == "" {
 		t.Skip("needs the X server and PulseAudio server that scripts/test.sh starts (STUDIO_E2E=1, DISPLAY, PULSE_SERVER)")
 	}
+	holdSink(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pollinations-studio")
 	if out, err := exec.Command("go", "build", "-tags", appTags(), "-o", bin, ".").CombinedOutput(); err != nil {
@@ -177,6 +181,17 @@ func TestWindowSpeechHeardOnTheSink(t *testing.T) {
 	if loud := loudSamples(t, rec); loud < 1000 {
 		t.Fatalf("the sink's monitor heard (nearly) silence from the window: %d loud samples", loud)
 	}
+}
+
+// holdSink keeps other packages' tests (audio's loopback) off the null sink while this test
+// plays into it and records its monitor.
+func holdSink(t *testing.T) {
+	t.Helper()
+	unlock, err := sinklock.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
 }
 
 // loudSamples counts the samples of a 16-bit WAV above about -30 dBFS.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pollinations-studio/audio/sinklock"
 )
 
 // These tests need a PulseAudio server with a null sink (scripts/test.sh and CI start one):
@@ -43,6 +45,12 @@ func pulse(t *testing.T) *Engine {
 		}
 		t.Skipf("no PulseAudio server (%s): start one with a null sink to run the loopback tests", why)
 	}
+	// Other packages' tests play into the same sink (go test runs packages at once).
+	unlock, err := sinklock.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
 	e, err := NewEngine(EngineOptions{Backends: []Backend{BackendPulseAudio}})
 	if err != nil {
 		t.Fatal(err)

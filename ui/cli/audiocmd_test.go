@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"pollinations-studio/audio"
+	"pollinations-studio/audio/sinklock"
 )
 
-// needPulse skips outside CI when no PulseAudio server runs (scripts/test.sh starts one).
+// needPulse skips outside CI when no PulseAudio server runs (scripts/test.sh starts one), and
+// holds the sink for the test.
 func needPulse(t *testing.T) {
 	t.Helper()
 	if os.Getenv("PULSE_SERVER") == "" || exec.Command("pactl", "info").Run() != nil {
@@ -18,6 +20,12 @@ func needPulse(t *testing.T) {
 		}
 		t.Skip("no PulseAudio server")
 	}
+	// The audio package's loopback tests record the same sink's monitor.
+	unlock, err := sinklock.Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
 }
 
 func TestDevicesRecordAndPlay(t *testing.T) {
