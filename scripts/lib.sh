@@ -48,3 +48,16 @@ ensure_go() {
 	fi
 	export CGO_ENABLED=1
 }
+
+# start_session_bus: a D-Bus session bus of our own, as a desktop has (dbus-daemon comes with
+# dbus-x11). Without one, every Fyne
+# program asks X11 to autolaunch a dbus-daemon (for the theme and notifications) that outlives
+# it; a few hundred test and screenshot runs use up the machine's inotify instances that way.
+# Sets DBUS_SESSION_BUS_ADDRESS and DBUS_PID (the caller kills it).
+start_session_bus() {
+	local out
+	out=$(dbus-daemon --session --fork --print-address=1 --print-pid=1) || return 1
+	DBUS_SESSION_BUS_ADDRESS=$(printf '%s\n' "$out" | sed -n 1p)
+	DBUS_PID=$(printf '%s\n' "$out" | sed -n 2p)
+	export DBUS_SESSION_BUS_ADDRESS DBUS_PID
+}

@@ -6,15 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-ensure_pkgs $BUILD_PKGS $RUN_PKGS xvfb xauth imagemagick x11-utils
+ensure_pkgs $BUILD_PKGS $RUN_PKGS xvfb xauth imagemagick x11-utils dbus-x11
 ensure_go
 tmp=$(mktemp -d)
 go build -tags "$APP_TAGS" -o "$tmp/app" .
 go build -tags "$APP_TAGS" -o "$tmp/empty" ./ui/internal/emptywindow
 for n in $(seq 181 220); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break; done
+start_session_bus || log "could not start a D-Bus session bus: Fyne will autolaunch its own"
 Xvfb ":$n" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
 xpid=$!
-trap 'kill $xpid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $xpid $DBUS_PID 2>/dev/null || true; rm -rf "$tmp"' EXIT
 export DISPLAY=":$n"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 

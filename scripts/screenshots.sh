@@ -4,16 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-ensure_pkgs $BUILD_PKGS $RUN_PKGS xvfb xauth imagemagick x11-utils
+ensure_pkgs $BUILD_PKGS $RUN_PKGS xvfb xauth imagemagick x11-utils dbus-x11
 ensure_go
 bin=$(mktemp -d)/pollinations-studio
 go build -tags "$APP_TAGS" -o "$bin" .
 out=docs/screenshots
 mkdir -p "$out"
 for n in $(seq 140 180); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break; done
+start_session_bus || log "could not start a D-Bus session bus: Fyne will autolaunch its own"
 Xvfb ":$n" -screen 0 1280x820x24 -nolisten tcp >/dev/null 2>&1 &
 xpid=$!
-trap 'kill $xpid 2>/dev/null || true' EXIT
+trap 'kill $xpid $DBUS_PID 2>/dev/null || true' EXIT
 export DISPLAY=":$n"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 data=$(mktemp -d)
@@ -21,7 +22,7 @@ data=$(mktemp -d)
 simlog=$(mktemp)
 "$bin" sim --addr 127.0.0.1:0 --fast >"$simlog" 2>/dev/null &
 simpid=$!
-trap 'kill $xpid $simpid 2>/dev/null || true' EXIT
+trap 'kill $xpid $simpid $DBUS_PID 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$simlog" ] && break; sleep 0.1; done
 url=$(head -n1 "$simlog")
 key=$(awk '$1=="secret"{print $2}' "$simlog")

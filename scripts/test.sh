@@ -9,12 +9,23 @@ ensure_go
 
 work=$(mktemp -d)
 pids=()
+# cleanup stops the servers and removes their folder; the script keeps the tests' exit status
+# whatever happens here (a server still writing as it exits must not fail a green run).
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	[ -n "${PULSE_SERVER:-}" ] && pactl exit 2>/dev/null || true
-	rm -rf "$work"
+	local rc=$?
+	set +e
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	[ -n "${DBUS_PID:-}" ] && kill "$DBUS_PID" 2>/dev/null
+	if [ -n "${PULSE_SERVER:-}" ]; then
+		pactl exit 2>/dev/null
+		for _ in $(seq 30); do pactl info >/dev/null 2>&1 || break; sleep 0.1; done
+	fi
+	rm -rf "$work" 2>/dev/null || { sleep 0.5; rm -rf "$work" 2>/dev/null; }
+	exit "$rc"
 }
 trap cleanup EXIT
+
+start_session_bus || log "could not start a D-Bus session bus: Fyne will autolaunch its own"
 
 # An X server for the real-window tests.
 for n in $(seq 90 130); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break; done
