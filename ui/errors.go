@@ -71,6 +71,12 @@ func (s *Studio) showError(err error) {
 		msg.Wrapping = fyne.TextWrapWord
 		content := container.NewVBox(msg)
 		if api.IsKind(err, api.KindPaymentRequired) {
+			// Say what the generation costs, from the catalogue, beside the way to pay for it.
+			if e, _ := api.AsError(err); e != nil && e.Model != "" {
+				if price := s.priceOf(e.Model); price != "" {
+					content.Add(widget.NewLabel(e.Model + " costs " + price + "."))
+				}
+			}
 			content.Add(widget.NewHyperlink("Top up pollen at enter.pollinations.ai", topUpURL))
 		}
 		if api.IsKind(err, api.KindForbidden) {
@@ -128,3 +134,14 @@ func countdown(s *Studio, l *widget.Label, d time.Duration) {
 }
 
 var errNoKey = errors.New("add your Pollinations key in Settings first")
+
+// priceOf is a model's catalogue price as the pickers show it ("" when unknown).
+func (s *Studio) priceOf(model string) string {
+	s.mu.Lock()
+	models := s.models
+	s.mu.Unlock()
+	if m, ok := api.FindModel(models, model); ok {
+		return priceLabel(m)
+	}
+	return ""
+}

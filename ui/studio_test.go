@@ -166,6 +166,9 @@ func TestPaymentErrorKeepsThePrompt(t *testing.T) {
 	if !strings.Contains(texts, "budget") || !strings.Contains(texts, "Top up") {
 		t.Fatalf("the dialog should explain the budget and offer a top-up: %q", texts)
 	}
+	if !strings.Contains(texts, "costs 0.0020 pollen/image") {
+		t.Fatalf("the dialog should say what the generation costs: %q", texts)
+	}
 }
 
 func collectText(o fyne.CanvasObject) string {
