@@ -388,6 +388,29 @@ func (l *Library) AddTag(ctx context.Context, id int64, tag string) error {
 	return l.onItem(ctx, "tagging", id, `INSERT OR IGNORE INTO tags (item_id, tag) VALUES (?, ?)`, id, tag)
 }
 
+// SetTags makes an item's tags exactly these (trimmed, without repeats), in one transaction;
+// its other lists and fields are left as they are.
+func (l *Library) SetTags(ctx context.Context, id int64, tags []string) error {
+	err := l.tx(ctx, func(tx *sql.Tx) error {
+		if err := itemExists(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tags WHERE item_id = ?`, id); err != nil {
+			return err
+		}
+		for _, t := range uniq(tags) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tags (item_id, tag) VALUES (?, ?)`, id, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: setting the tags: %w", err)
+	}
+	return nil
+}
+
 // RemoveTag removes a tag from an item.
 func (l *Library) RemoveTag(ctx context.Context, id int64, tag string) error {
 	return l.onItem(ctx, "removing a tag", id, `DELETE FROM tags WHERE item_id = ? AND tag = ?`, id, strings.TrimSpace(tag))

@@ -109,6 +109,18 @@ func TestTagsCollectionsModels(t *testing.T) {
 	if ids, _ := l.IDs(ctx, Query{Collection: "Holiday"}); !reflect.DeepEqual(ids, []int64{b.ID}) {
 		t.Fatalf("collection filter: %v", ids)
 	}
+	// SetTags replaces the tags only: the collection stays.
+	check(t, l.SetTags(ctx, b.ID, []string{" dawn", "sea", "dawn", ""}))
+	if got := must[*Item](t)(l.Item(ctx, b.ID)); !reflect.DeepEqual(got.Tags, []string{"dawn", "sea"}) || !reflect.DeepEqual(got.Collections, []string{"Holiday"}) {
+		t.Fatalf("after SetTags: tags %v collections %v", got.Tags, got.Collections)
+	}
+	check(t, l.SetTags(ctx, b.ID, nil))
+	if got := must[*Item](t)(l.Item(ctx, b.ID)); len(got.Tags) != 0 {
+		t.Fatalf("SetTags(nil) left %v", got.Tags)
+	}
+	if err := l.SetTags(ctx, 9999, []string{"x"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("an unknown item: %v", err)
+	}
 }
 
 func TestItemsInOrder(t *testing.T) {

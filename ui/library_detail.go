@@ -253,61 +253,27 @@ func (p *libraryPage) afterEdit(id int64) {
 	}
 }
 
-// setTags makes an item's tags the comma-separated list typed, adding and removing one by one
-// (so a concurrent change to the item's other fields is not overwritten).
+// setTags makes an item's tags the comma-separated list typed.
 func (p *libraryPage) setTags(id int64, text string) {
-	s := p.s
-	go func() {
-		it, err := s.lib.Item(s.ctx, id)
-		if err != nil {
-			s.showError(err)
-			return
-		}
-		var want []string
-		for _, t := range strings.Split(text, ",") {
-			if t = strings.TrimSpace(t); t != "" && !slices.Contains(want, t) {
-				want = append(want, t)
-			}
-		}
-		for _, t := range want {
-			if !slices.Contains(it.Tags, t) {
-				if err := s.lib.AddTag(s.ctx, id, t); err != nil {
-					s.showError(err)
-					return
-				}
-			}
-		}
-		for _, t := range it.Tags {
-			if !slices.Contains(want, t) {
-				if err := s.lib.RemoveTag(s.ctx, id, t); err != nil {
-					s.showError(err)
-					return
-				}
-			}
-		}
-		s.RunOnUI(func() { p.afterEdit(id) })
-	}()
+	p.edit(id, func() error { return p.s.lib.SetTags(p.s.ctx, id, strings.Split(text, ",")) })
 }
 
 func (p *libraryPage) collect(id int64, name string) {
-	s := p.s
-	go func() {
-		if err := s.lib.AddToCollection(s.ctx, id, name); err != nil {
-			s.showError(err)
-			return
-		}
-		s.RunOnUI(func() { p.afterEdit(id) })
-	}()
+	p.edit(id, func() error { return p.s.lib.AddToCollection(p.s.ctx, id, name) })
 }
 
 func (p *libraryPage) uncollect(id int64, name string) {
-	s := p.s
+	p.edit(id, func() error { return p.s.lib.RemoveFromCollection(p.s.ctx, id, name) })
+}
+
+// edit changes an item in the library off the UI goroutine, then shows it again.
+func (p *libraryPage) edit(id int64, change func() error) {
 	go func() {
-		if err := s.lib.RemoveFromCollection(s.ctx, id, name); err != nil {
-			s.showError(err)
+		if err := change(); err != nil {
+			p.s.showError(err)
 			return
 		}
-		s.RunOnUI(func() { p.afterEdit(id) })
+		p.s.RunOnUI(func() { p.afterEdit(id) })
 	}()
 }
 
