@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,6 +21,7 @@ import (
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	"pollinations-studio/backend/textutil"
 	lib "pollinations-studio/storage"
 )
 
@@ -326,43 +326,37 @@ func isWebURL(s string) bool {
 	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }
 
-// pasteRef adds the reference on the clipboard: an image's web address, a file path or a
-// file:// URI (what file managers put there when a file is copied as text).
+// pasteRef adds the references on the clipboard: images' web addresses, and image files as a
+// file manager copies them (textutil.PastedFiles, which checks them on disk, so off the UI
+// goroutine).
 func (p *imagePage) pasteRef() {
-	text := strings.TrimSpace(p.s.app.Clipboard().Content())
-	var refs []string
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-		case isWebURL(line):
-			refs = append(refs, line)
-		default:
-			path := line
-			if u, err := url.Parse(line); err == nil && u.Scheme == "file" {
-				path = u.Path
-			}
-			if !isImageFile(path) {
-				p.s.showError(fmt.Errorf("the clipboard holds %q: copy an image file (png, jpg, webp) or an image's web address", shorten(line, 60)))
-				return
-			}
-			refs = append(refs, path)
-		}
-	}
-	if len(refs) == 0 {
-		p.s.showError(fmt.Errorf("the clipboard is empty: copy an image file or an image's web address first"))
-		return
-	}
+	clip := p.s.app.Clipboard().Content()
 	go func() {
-		// Local files must exist and be readable before they are offered to the model.
-		for _, r := range refs {
-			if isWebURL(r) {
-				continue
+		var refs, rest []string
+		for _, line := range strings.Split(clip, "\n") {
+			if line = strings.TrimSpace(line); isWebURL(line) {
+				refs = append(refs, line)
+			} else if line != "" {
+				rest = append(rest, line)
 			}
-			if _, err := os.Stat(r); err != nil {
-				p.s.showError(fmt.Errorf("reference image: %w", err))
+		}
+		if len(rest) > 0 {
+			files, ok := textutil.PastedFiles(strings.Join(rest, "\n"))
+			if !ok {
+				p.s.showError(fmt.Errorf("the clipboard holds %q: copy an image file (png, jpg, webp) or an image's web address", shorten(rest[0], 60)))
 				return
 			}
+			for _, f := range files {
+				if !isImageFile(f) {
+					p.s.showError(fmt.Errorf("%s is not an image (png, jpg, webp)", filepath.Base(f)))
+					return
+				}
+			}
+			refs = append(refs, files...)
+		}
+		if len(refs) == 0 {
+			p.s.showError(fmt.Errorf("the clipboard is empty: copy an image file or an image's web address first"))
+			return
 		}
 		p.s.RunOnUI(func() { p.addRefs(refs) })
 	}()

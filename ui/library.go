@@ -3,14 +3,12 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -139,12 +137,7 @@ func newLibraryPage(s *Studio) *libraryPage {
 	p.fav.OnChanged = func(bool) { p.reload() }
 	clearF := widget.NewButtonWithIcon("Clear filters", theme.ContentClearIcon(), p.clearFilters)
 	p.count = widget.NewLabel("")
-	folder := widget.NewButtonWithIcon("Data folder", theme.FolderOpenIcon(), func() {
-		u, _ := url.Parse("file://" + s.lib.Dir())
-		if err := s.app.OpenURL(u); err != nil {
-			dialog.ShowInformation("Data folder", s.lib.Dir(), s.win)
-		}
-	})
+	folder := widget.NewButtonWithIcon("Data folder", theme.FolderOpenIcon(), func() { s.openPath("Library folder", s.lib.Dir()) })
 	p.selectB = widget.NewButtonWithIcon("Select", theme.CheckButtonCheckedIcon(), func() { p.setSelecting(!p.selecting) })
 
 	p.grid = widget.NewGridWrap(func() int { return len(p.ids) }, p.newCell, p.updateCell)

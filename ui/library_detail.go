@@ -6,7 +6,6 @@ package ui
 import (
 	"fmt"
 	"image"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,10 +203,7 @@ func (p *libraryPage) renderDetail(it *lib.Item) {
 		actions.Add(widget.NewButtonWithIcon("Play", theme.MediaPlayIcon(), func() { s.speech.playFile(it.MediaPath) }))
 	}
 	if it.Kind == lib.KindVideo {
-		actions.Add(widget.NewButtonWithIcon("Open in player", theme.MediaVideoIcon(), func() {
-			u, _ := url.Parse("file://" + it.MediaPath)
-			s.app.OpenURL(u)
-		}))
+		actions.Add(widget.NewButtonWithIcon("Open in player", theme.MediaVideoIcon(), func() { s.openPath("Video", it.MediaPath) }))
 	}
 	form := widget.NewForm(widget.NewFormItem("Tags", tags), widget.NewFormItem("Collections", p.collectionsBox(it)))
 	objs = append(objs, form, actions)

@@ -69,7 +69,7 @@ func newSettingsPage(s *Studio) *settingsPage {
 	themeSel.SetSelected(s.app.Preferences().StringWithFallback(prefTheme, "system"))
 	folder := widget.NewLabel(s.lib.Dir())
 	folder.Wrapping = fyne.TextWrapBreak
-	openFolder := widget.NewButtonWithIcon("Open", theme.FolderOpenIcon(), func() { s.openFolder(s.lib.Dir()) })
+	openFolder := widget.NewButtonWithIcon("Open", theme.FolderOpenIcon(), func() { s.openPath("Library folder", s.lib.Dir()) })
 	p.defaults = map[string]*widget.Select{}
 	defaultsForm := widget.NewForm()
 	for _, k := range modelKinds {
@@ -382,10 +382,10 @@ func (p *settingsPage) setBaseURL(u string) {
 	s.setClient(c)
 }
 
-// openFolder shows a folder in the file manager, or its path where none can be opened.
-func (s *Studio) openFolder(dir string) {
-	u := &url.URL{Scheme: "file", Path: dir}
-	if err := s.app.OpenURL(u); err != nil {
-		dialog.ShowInformation("Library folder", dir, s.win)
+// openPath opens a folder in the file manager or a file in its default program, and shows
+// the path where the system cannot (a url.URL, so spaces and '#' in the path stay the path).
+func (s *Studio) openPath(what, path string) {
+	if err := s.app.OpenURL(&url.URL{Scheme: "file", Path: path}); err != nil {
+		dialog.ShowInformation(what, path, s.win)
 	}
 }

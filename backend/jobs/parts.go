@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -48,7 +49,7 @@ func SpeechParts(req api.SpeechRequest) ([]string, error) {
 			n, model, limit, len(parts), MaxSpeechParts)}
 	}
 	format := orDefault(req.Format, "mp3")
-	if !containsString(joinableFormats, format) {
+	if !slices.Contains(joinableFormats, format) {
 		return nil, &api.Error{Kind: api.KindBadRequest, Message: fmt.Sprintf("the text is %d characters, over the %d %s reads at a time: "+
 			"it is sent in %d parts, and parts join into one clip only in mp3, wav or pcm, not %s", n, limit, model, len(parts), format)}
 	}
@@ -63,15 +64,6 @@ func CheckTranscribable(path string) error {
 		return nil
 	}
 	return err
-}
-
-func containsString(l []string, s string) bool {
-	for _, v := range l {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // setPart records which request of a job in several runs now, and tells the window.
