@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -248,23 +249,32 @@ func (s *Studio) demoSpeak() {
 		time.Sleep(2 * time.Second) // the catalogue and the voices load first
 		p := s.speech
 		start := time.Now()
+		job := make(chan int64, 1)
 		s.RunOnUI(func() {
 			s.Show("speech")
 			p.text.SetText("Hello from Pollinations Studio. This sentence is spoken by the window itself.")
 			p.speak()
+			job <- p.jobID
 		})
+		// The clip is saved when its job ends; it has been heard when the player has played
+		// and stopped.
+		ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
+		defer cancel()
+		_, err := s.jobs.Wait(ctx, <-job)
 		played := false
-		for time.Since(start) < time.Minute {
-			time.Sleep(100 * time.Millisecond)
+		for err == nil && ctx.Err() == nil {
 			ch := make(chan bool, 1)
 			s.RunOnUI(func() {
-				playing := p.player != nil && p.player.Playing()
-				played = played || playing
-				ch <- played && !playing && p.state.Text == "Saved to the library."
+				played = p.player != nil && !p.player.Stats().FirstSampleAt.IsZero()
+				ch <- played && !p.player.Playing()
 			})
 			if <-ch {
 				break
 			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "MEASURE speak job:", err)
 		}
 		fmt.Fprintf(os.Stderr, "MEASURE speak played %v seconds %.1f\n", played, time.Since(start).Seconds())
 		s.RunOnUI(s.quit)
