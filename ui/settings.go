@@ -282,14 +282,19 @@ func (p *settingsPage) fillDefaults() {
 		sel.Options = labels
 		sel.PlaceHolder = "Choose a model"
 		if chosen != "" && sel.Selected != chosen {
-			// Shown without writing it back: only a choice the user makes is saved.
-			onChanged := sel.OnChanged
-			sel.OnChanged = nil
-			sel.SetSelected(chosen)
-			sel.OnChanged = onChanged
+			showQuietly(sel, chosen) // only a choice the user makes is saved
 		}
 		sel.Refresh()
 	}
+}
+
+// showQuietly selects v without calling the select's OnChanged: the page shows a saved or
+// default choice, which is not a choice the user just made.
+func showQuietly(sel *widget.Select, v string) {
+	onChanged := sel.OnChanged
+	sel.OnChanged = nil
+	sel.SetSelected(v)
+	sel.OnChanged = onChanged
 }
 
 func deviceOfLabel(l string) string {
@@ -336,10 +341,7 @@ func (p *settingsPage) loadDevices() {
 					shown = d.Name
 				}
 			}
-			onChanged := c.sel.OnChanged
-			c.sel.OnChanged = nil
-			c.sel.SetSelected(shown)
-			c.sel.OnChanged = onChanged
+			showQuietly(c.sel, shown)
 			c.sel.Refresh()
 		}
 	})
