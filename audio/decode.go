@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	mp3 "github.com/hajimehoshi/go-mp3"
+
+	"pollinations-studio/internal/wav"
 )
 
 // Format is an audio container or encoding.
@@ -182,68 +184,27 @@ func floatToS16(f float64) int16 {
 	return int16(f * 32767)
 }
 
-// maxWAVChunks bounds the chunks skipped before "data" (a hostile file cannot loop for ever).
-const maxWAVChunks = 64
-
 func decodeWAV(r io.Reader) (Stream, error) {
-	var hdr [12]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, fmt.Errorf("audio: WAV header: %w", err)
+	h, err := wav.ReadHeader(r)
+	if err != nil {
+		return nil, fmt.Errorf("audio: %w", err)
 	}
-	if string(hdr[0:4]) != "RIFF" || string(hdr[8:12]) != "WAVE" {
-		return nil, fmt.Errorf("audio: not a WAV file")
+	s := &pcmStream{r: r, frames: -1, remain: -1, channels: h.Channels(), rate: h.SampleRate(), bits: h.Bits()}
+	switch tag := h.Format(); {
+	case tag == wav.FormatPCM && (s.bits == 8 || s.bits == 16 || s.bits == 24 || s.bits == 32):
+	case tag == wav.FormatFloat && s.bits == 32:
+		s.float = true
+	default:
+		return nil, fmt.Errorf("audio: WAV encoding %d with %d bits is not supported", tag, s.bits)
 	}
-	s := &pcmStream{r: r, frames: -1, remain: -1}
-	haveFmt := false
-	for i := 0; i < maxWAVChunks; i++ {
-		var ch [8]byte
-		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return nil, fmt.Errorf("audio: WAV has no data: %w", err)
-		}
-		id, size := string(ch[0:4]), binary.LittleEndian.Uint32(ch[4:8])
-		switch id {
-		case "fmt ":
-			if size < 16 || size > 1024 {
-				return nil, fmt.Errorf("audio: WAV format chunk of %d bytes", size)
-			}
-			b := make([]byte, size+size%2)
-			if _, err := io.ReadFull(r, b); err != nil {
-				return nil, fmt.Errorf("audio: WAV format: %w", err)
-			}
-			tag := binary.LittleEndian.Uint16(b[0:2])
-			s.channels = int(binary.LittleEndian.Uint16(b[2:4]))
-			s.rate = int(binary.LittleEndian.Uint32(b[4:8]))
-			s.bits = int(binary.LittleEndian.Uint16(b[14:16]))
-			if tag == 0xFFFE && size >= 26 {
-				tag = binary.LittleEndian.Uint16(b[24:26])
-			}
-			switch {
-			case tag == 1 && (s.bits == 8 || s.bits == 16 || s.bits == 24 || s.bits == 32):
-			case tag == 3 && s.bits == 32:
-				s.float = true
-			default:
-				return nil, fmt.Errorf("audio: WAV encoding %d with %d bits is not supported", tag, s.bits)
-			}
-			if s.channels < 1 || s.channels > 8 || s.rate < 1000 || s.rate > 384000 {
-				return nil, fmt.Errorf("audio: WAV with %d channels at %d Hz is not supported", s.channels, s.rate)
-			}
-			haveFmt = true
-		case "data":
-			if !haveFmt {
-				return nil, errors.New("audio: WAV data before its format")
-			}
-			if size != 0 && size != 0xFFFFFFFF {
-				s.remain = int64(size)
-				s.frames = int64(size) / int64(s.bits/8*s.channels)
-			}
-			return s, nil
-		default:
-			if _, err := io.CopyN(io.Discard, r, int64(size)+int64(size%2)); err != nil {
-				return nil, fmt.Errorf("audio: WAV chunk %q: %w", id, err)
-			}
-		}
+	if s.channels < 1 || s.channels > 8 || s.rate < 1000 || s.rate > 384000 {
+		return nil, fmt.Errorf("audio: WAV with %d channels at %d Hz is not supported", s.channels, s.rate)
 	}
-	return nil, errors.New("audio: WAV has too many chunks before its data")
+	if h.DataSize != wav.UnknownSize {
+		s.remain = h.DataSize
+		s.frames = h.DataSize / int64(s.bits/8*s.channels)
+	}
+	return s, nil
 }
 
 type mp3Stream struct {

@@ -22,6 +22,8 @@ import (
 
 	xdraw "golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
+
+	"pollinations-studio/internal/wav"
 )
 
 // thumbnailer makes thumbnails lazily, a few at a time, once per (file, size).
@@ -315,54 +317,26 @@ type wavInfo struct {
 	float              bool
 }
 
-// readWAVHeader finds the fmt and data chunks of a RIFF WAVE file.
+// readWAVHeader finds the samples of a 16-bit integer or 32-bit float WAV file.
 func readWAVHeader(r io.ReadSeeker) (wavInfo, error) {
-	var w wavInfo
-	var hdr [12]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:4]) != "RIFF" || string(hdr[8:]) != "WAVE" {
-		return w, errors.New("not a WAV file")
+	h, err := wav.ReadHeader(r)
+	if err != nil {
+		return wavInfo{}, err
 	}
-	pos := int64(12)
-	haveFmt := false
-	for i := 0; i < 64; i++ { // a real file has a handful of chunks
-		var ch [8]byte
-		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return w, errors.New("WAV file without data")
-		}
-		size := int64(binary.LittleEndian.Uint32(ch[4:]))
-		pos += 8
-		switch string(ch[:4]) {
-		case "fmt ":
-			var fm [16]byte
-			if size < 16 {
-				return w, errors.New("bad WAV format chunk")
-			}
-			if _, err := io.ReadFull(r, fm[:]); err != nil {
-				return w, err
-			}
-			format := binary.LittleEndian.Uint16(fm[0:])
-			w.blockAlign = int(binary.LittleEndian.Uint16(fm[12:]))
-			w.bits = int(binary.LittleEndian.Uint16(fm[14:]))
-			w.float = format == 3 || (format == 0xFFFE && w.bits == 32)
-			if !(w.bits == 16 && !w.float) && !(w.bits == 32 && w.float) || w.blockAlign < w.bits/8 {
-				return w, errors.New("unsupported WAV sample format")
-			}
-			haveFmt = true
-			if _, err := r.Seek(pos+size+size%2, io.SeekStart); err != nil {
-				return w, err
-			}
-		case "data":
-			if !haveFmt {
-				return w, errors.New("WAV data before its format")
-			}
-			w.dataStart, w.dataLen = pos, size
-			return w, nil
-		default:
-			if _, err := r.Seek(pos+size+size%2, io.SeekStart); err != nil {
-				return w, err
-			}
-		}
-		pos += size + size%2
+	w := wavInfo{blockAlign: int(h.BlockAlign()), bits: h.Bits(), float: h.Float()}
+	if !(w.bits == 16 && h.Format() == wav.FormatPCM) && !(w.bits == 32 && w.float) || w.blockAlign < w.bits/8 {
+		return w, errors.New("unsupported WAV sample format")
 	}
-	return w, errors.New("WAV file without data")
+	if w.dataStart, err = r.Seek(0, io.SeekCurrent); err != nil {
+		return w, err
+	}
+	w.dataLen = h.DataSize
+	if w.dataLen == wav.UnknownSize {
+		end, err := r.Seek(0, io.SeekEnd)
+		if err != nil {
+			return w, err
+		}
+		w.dataLen = end - w.dataStart
+	}
+	return w, nil
 }

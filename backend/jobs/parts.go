@@ -14,7 +14,7 @@ import (
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/textutil"
-	"pollinations-studio/backend/wav"
+	"pollinations-studio/internal/wav"
 	"pollinations-studio/storage"
 )
 

@@ -1,6 +1,7 @@
-// Package wav is the little of the WAV format the backend needs to cut a file over an upload
-// limit into parts and to join parts into one file. It lives here, not in audio, because the
-// backend may not import audio; it imports nothing of the app.
+// Package wav is the one reader and writer of WAV headers in the app: the library draws
+// waveforms with it, audio decodes, records and repairs with it, and the jobs cut recordings over
+// an upload limit into parts and join spoken parts into one clip. It imports only the standard
+// library, so that storage, audio and backend may all use it.
 package wav
 
 import (
@@ -18,6 +19,16 @@ const maxChunks = 64
 // then read the samples to the end.
 const UnknownSize = -1
 
+// The sample encodings a format chunk can name (after resolving WAVE_FORMAT_EXTENSIBLE).
+const (
+	FormatPCM   = 1
+	FormatFloat = 3
+	extensible  = 0xFFFE
+)
+
+// ErrNotWAV is returned for a file that does not start as a RIFF WAVE.
+var ErrNotWAV = errors.New("wav: not a WAV file")
+
 // Header is what precedes a WAV's samples.
 type Header struct {
 	// Fmt is the whole "fmt " chunk, id and size included.
@@ -26,11 +37,47 @@ type Header struct {
 	DataSize int64
 }
 
+// PCM16 is the header of 16-bit integer samples at rate Hz with the given channels.
+func PCM16(rate, channels int) Header {
+	fm := make([]byte, 24)
+	copy(fm, "fmt ")
+	binary.LittleEndian.PutUint32(fm[4:], 16)
+	binary.LittleEndian.PutUint16(fm[8:], FormatPCM)
+	binary.LittleEndian.PutUint16(fm[10:], uint16(channels))
+	binary.LittleEndian.PutUint32(fm[12:], uint32(rate))
+	binary.LittleEndian.PutUint32(fm[16:], uint32(rate*channels*2))
+	binary.LittleEndian.PutUint16(fm[20:], uint16(channels*2))
+	binary.LittleEndian.PutUint16(fm[22:], 16)
+	return Header{Fmt: fm, DataSize: UnknownSize}
+}
+
+// Format is the sample encoding (FormatPCM, FormatFloat or another tag), with the extensible
+// format's sub-format resolved.
+func (h Header) Format() int {
+	tag := binary.LittleEndian.Uint16(h.Fmt[8:10])
+	if tag == extensible && len(h.Fmt) >= 8+26 {
+		tag = binary.LittleEndian.Uint16(h.Fmt[8+24 : 8+26])
+	}
+	return int(tag)
+}
+
+// Channels is the number of interleaved channels.
+func (h Header) Channels() int { return int(binary.LittleEndian.Uint16(h.Fmt[10:12])) }
+
+// SampleRate is frames per second.
+func (h Header) SampleRate() int { return int(binary.LittleEndian.Uint32(h.Fmt[12:16])) }
+
 // ByteRate is bytes of samples per second.
 func (h Header) ByteRate() int64 { return int64(binary.LittleEndian.Uint32(h.Fmt[16:20])) }
 
 // BlockAlign is the size of one frame (a sample of every channel) in bytes.
 func (h Header) BlockAlign() int64 { return int64(binary.LittleEndian.Uint16(h.Fmt[20:22])) }
+
+// Bits is the size of one sample of one channel in bits.
+func (h Header) Bits() int { return int(binary.LittleEndian.Uint16(h.Fmt[22:24])) }
+
+// Float tells whether the samples are 32-bit IEEE floats.
+func (h Header) Float() bool { return h.Format() == FormatFloat }
 
 // SameFormat tells whether two WAVs' samples can follow each other in one file: same encoding,
 // channels, rate and sample size.
@@ -40,7 +87,7 @@ func (h Header) SameFormat(o Header) bool { return bytes.Equal(h.Fmt[8:24], o.Fm
 func ReadHeader(r io.Reader) (Header, error) {
 	var riff [12]byte
 	if _, err := io.ReadFull(r, riff[:]); err != nil || string(riff[0:4]) != "RIFF" || string(riff[8:12]) != "WAVE" {
-		return Header{}, errors.New("wav: not a WAV file")
+		return Header{}, ErrNotWAV
 	}
 	var h Header
 	for i := 0; i < maxChunks; i++ {
