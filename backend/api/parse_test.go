@@ -81,7 +81,7 @@ func TestDecodeError(t *testing.T) {
 		{"not json", 500, nil, "{not json", KindUpstream, "", 0, "{not json"},
 		{"old budget wording", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"API key budget exhausted. Please top up or create a new key."}}`, KindPaymentRequired, PaymentKeyBudgetExhausted, 0, "budget"},
 		{"balance zero wording", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"Insufficient pollen balance to use this model"}}`, KindPaymentRequired, PaymentInsufficientBalance, 0, "Insufficient"},
-		{"quest pollen only", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"x","details":{"reason":"QUEST_POLLEN_ONLY"}}}`, KindPaymentRequired, PaymentPaidOnly, 0, "x"},
+		{"legacy details.reason tolerated", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"x","details":{"reason":"QUEST_POLLEN_ONLY"}}}`, KindPaymentRequired, PaymentQuestPollenOnly, 0, "x"},
 		{"insufficient code", 402, nil, `{"error":{"code":"INSUFFICIENT_BALANCE","message":"no"}}`, KindPaymentRequired, PaymentInsufficientBalance, 0, "no"},
 		{"401 invalid", 401, nil, `{"error":{"code":"UNAUTHORIZED","message":"Invalid API key. The provided key was not recognized"}}`, KindUnauthorized, "", 0, "Invalid API key"},
 		{"404", 404, nil, `Not Found`, KindNotFound, "", 0, "Not Found"},
