@@ -52,14 +52,10 @@ type job struct {
 // limit, the (scaled) generation time and billing, then writes the result.
 func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) {
 	s.mu.Lock()
-	ref := a.checkSpend(j.m, j.estimate)
+	ref := s.admit(a, j.m, j.estimate, time.Now())
 	s.mu.Unlock()
 	if ref != nil {
-		if j.textRoute && !j.wantsJSON {
-			s.writeNotice(w, j, ref)
-			return
-		}
-		writeError(w, ref.status, ref.msg, map[string]any{"name": "PaymentRequiredError", "reason": ref.reason, "model": ref.model})
+		s.refuse(w, j, ref)
 		return
 	}
 	now := time.Now()

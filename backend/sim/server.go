@@ -49,6 +49,9 @@ type Options struct {
 	// DeviceInterval is the polling interval the device flow advertises (0 → 5 s; scaled, at
 	// least 1 ms). The JSON field is a number of seconds, fractional when scaled.
 	DeviceInterval time.Duration
+	// DeviceRelativeURIs makes the device flow send relative verification URIs ("/device") and
+	// eight-character codes without a dash, as some versions of the service do.
+	DeviceRelativeURIs bool
 	// Logf, when set, receives one line per request. Keys are never printed.
 	Logf func(format string, args ...any)
 }
@@ -81,6 +84,7 @@ type Server struct {
 	inflight   map[string]*flight
 	devices    map[string]*deviceCode
 	usage      []usageRecord
+	rpm        map[string]int // per-user RPM limits set by SetModelRPM (money.go)
 
 	pcmOnce sync.Once // the speech fixture decoded to PCM, on first use
 	pcm     []byte
@@ -246,6 +250,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+	}
+	if safetyBlocked(r, body) {
+		writeContentBlocked(w)
+		return
 	}
 	s.route(w, r)
 }
