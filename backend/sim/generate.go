@@ -220,6 +220,8 @@ func (s *Server) write(ctx context.Context, w http.ResponseWriter, res *result, 
 		} else {
 			w.Header().Set("x-cache", "MISS")
 		}
+		// [inferred] x-pollen-cost/x-pollen-currency appear in one source version only, not
+		// confirmed on the live service; the x-usage-* headers are the confirmed billing data.
 		w.Header().Set("x-pollen-cost", strconv.FormatFloat(cost, 'f', -1, 64))
 		w.Header().Set("x-pollen-currency", "pollen")
 	}
