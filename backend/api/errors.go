@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -768,3 +769,25 @@ func noticePayment(text string, links []*url.URL) (PaymentReason, bool) {
 }
 
 func cleanMarkdown(s string) string { return mdLinkRE.ReplaceAllString(s, "$1 ($2)") }
+
+// decodeFor decodes a failed attempt's response. A refusal that does not name its model (the
+// 402 bodies no longer carry details.model) gets the model the request asked for, so that the
+// caller can say what that model costs.
+func (c *Client) decodeFor(r request, u *url.URL, resp *http.Response, data []byte) *Error {
+	e := decodeError(resp.StatusCode, resp.Header, data, c.enter)
+	if e.Model != "" || e.Kind != KindPaymentRequired && e.Kind != KindForbidden {
+		return e
+	}
+	e.Model = u.Query().Get("model")
+	if e.Model == "" && r.body != nil && strings.HasPrefix(r.contentType, "application/json") {
+		if b, err := r.body(); err == nil {
+			var v struct {
+				Model string `json:"model"`
+			}
+			json.NewDecoder(io.LimitReader(b, 64<<20)).Decode(&v)
+			b.Close()
+			e.Model = v.Model
+		}
+	}
+	return e
+}

@@ -305,3 +305,19 @@ func readBody(r *http.Request) string {
 	b, _ := io.ReadAll(r.Body)
 	return string(b)
 }
+
+// TestRefusalNamesTheRequestedModel: 402 bodies no longer name the model; the error still does
+// (from the request), so that the caller can say what that model costs.
+func TestRefusalNamesTheRequestedModel(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, "exhausted")
+	ctx := context.Background()
+	_, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "flux", Width: 64, Height: 64})
+	if ae, ok := api.AsError(err); !ok || ae.Model != "flux" {
+		t.Fatalf("image: %+v", err)
+	}
+	_, err = c.Chat(ctx, api.ChatRequest{Model: "openai", JSON: true, Messages: []api.Message{{Role: "user", Content: "hi"}}})
+	if ae, ok := api.AsError(err); !ok || ae.Model != "openai" || ae.Notice {
+		t.Fatalf("chat: %+v", err)
+	}
+}
