@@ -352,15 +352,15 @@ func TestNotice(t *testing.T) {
 	for _, c := range []struct{ name, key, model, want string }{
 		{"quest-only, paid-only model", quest, "claude", "The API key used for this request only spends Quest Pollen. This model needs paid Pollen. Please [allow paid Pollen for this key](https://enter.pollinations.ai/edit-key?id="},
 		{"paid-only without paid Pollen", s.Key("tier"), "claude", "The account behind this API key doesn't have enough credits. This model needs paid Pollen. Please [top up](https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup), then try again."},
-		{"category closed", s.Key("budgeted"), "openai-audio", ""},
 	} {
 		r := do(t, s, "GET", "/text/hi?model="+c.model, c.key, nil)
-		if c.want == "" {
-			continue
-		}
 		if r.status != 200 || !strings.HasPrefix(string(r.body), c.want) || !strings.HasSuffix(string(r.body), "contact whoever runs the app or service you’re using.") {
 			t.Errorf("%s: %d %q", c.name, r.status, r.body)
 		}
+	}
+	// Audio output gets the real error, not a notice.
+	if r := do(t, s, "GET", "/text/hi?model=openai-audio&voice=echo", exhausted, nil); r.status != 402 || r.errorField(t, "code") != "KEY_BUDGET_EXHAUSTED" {
+		t.Errorf("spoken reply: %d %s", r.status, r.body)
 	}
 	s.SetBalance(quest, 0, 25)
 	if r := do(t, s, "GET", "/text/hi", quest, nil); !strings.HasPrefix(string(r.body), "The API key used for this request only spends Quest Pollen, and there isn't enough left. Please [complete a quest](https://enter.pollinations.ai/quests?ref=agent_quest_pollen_only_quests) or [allow paid Pollen for this key](") {
