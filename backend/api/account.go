@@ -3,33 +3,73 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
 
 // KeyInfo describes the key in use (GET /account/key).
 type KeyInfo struct {
-	Valid              bool
-	Type, Name         string
-	ExpiresAt          *time.Time
-	AllowedModels      []string // nil: every model
+	Valid      bool
+	Type, Name string
+	ExpiresAt  *time.Time
+	// AllowedCategories is permissions.models: the kinds of generation the key may make
+	// (text, image, audio, video, 3d, embedding, realtime). nil: all; empty: none.
+	AllowedCategories []string
+	// AllowedModels holds the model ids of an older key's list (nil: no such restriction).
+	AllowedModels      []string
 	AccountPermissions []string
 	PollenBudget       *float64
 	RateLimitEnabled   bool
+	// QuestPollenOnly: the key never spends paid Pollen (nil: the service did not say).
+	QuestPollenOnly *bool
 }
 
-// Balance is the pollen available (GET /account/balance).
+// Categories are the kinds of generation a key's permissions are granted by.
+var Categories = []string{"text", "image", "audio", "video", "3d", "embedding", "realtime"}
+
+// MayMake reports whether the key may make a kind of generation (a category).
+func (k *KeyInfo) MayMake(category string) bool {
+	if k.AllowedCategories == nil {
+		return k.AllowedModels == nil || len(k.AllowedModels) > 0
+	}
+	return slices.Contains(k.AllowedCategories, category)
+}
+
+// Balance is the Pollen available (GET /account/balance). Tier is the wire name of Quest
+// Pollen (a one-time bonus plus quest rewards); Paid is paid Pollen.
 type Balance struct {
 	Balance           float64
 	Total, Tier, Paid float64
-	HasBreakdown      bool
+	// Quest is Quest Pollen (the same as Tier).
+	Quest        float64
+	HasBreakdown bool
+	// KeyBudget: the key has a budget and Balance is what is left of it (the account's
+	// Pollen is not shown to it).
+	KeyBudget bool
 }
 
-// Profile is the account's profile (GET /account/profile).
+// String is the balance for a person: "Quest Pollen 1.20 · paid Pollen 0.00", or "key budget
+// left 3.50".
+func (b *Balance) String() string {
+	switch {
+	case b.HasBreakdown:
+		return fmt.Sprintf("Quest Pollen %.2f · paid Pollen %.2f", b.Quest, b.Paid)
+	case b.KeyBudget:
+		return fmt.Sprintf("key budget left %.2f", b.Balance)
+	}
+	return fmt.Sprintf("%.2f Pollen", b.Balance)
+}
+
+// Profile is the account's profile (GET /account/profile). The service no longer sends tier,
+// createdAt or nextResetAt; they stay empty (or are read when an older service sends them).
 type Profile struct {
 	Name, Email, GithubUsername, Image, Tier string
 	CreatedAt, NextResetAt                   *time.Time
+	CommunityEndpointsAllowed                bool
 }
 
 // UsageRecord is one billed generation (GET /account/usage).
@@ -83,12 +123,31 @@ func (c *Client) KeyInfo(ctx context.Context) (*KeyInfo, error) {
 		} `json:"permissions"`
 		PollenBudget     *float64 `json:"pollenBudget"`
 		RateLimitEnabled bool     `json:"rateLimitEnabled"`
+		QuestPollenOnly  *bool    `json:"questPollenOnly"`
 	}
 	if err := c.getJSON(ctx, "/account/key", &v); err != nil {
 		return nil, err
 	}
-	k := &KeyInfo{Valid: v.Valid == nil || *v.Valid, Type: v.Type, Name: v.Name, AllowedModels: v.Permissions.Models,
-		AccountPermissions: v.Permissions.Account, PollenBudget: v.PollenBudget, RateLimitEnabled: v.RateLimitEnabled}
+	k := &KeyInfo{Valid: v.Valid == nil || *v.Valid, Type: v.Type, Name: v.Name,
+		AccountPermissions: v.Permissions.Account, PollenBudget: v.PollenBudget, RateLimitEnabled: v.RateLimitEnabled,
+		QuestPollenOnly: v.QuestPollenOnly}
+	if v.Permissions.Models != nil {
+		// Categories now; an older key may list model ids, which are kept apart.
+		k.AllowedCategories = []string{}
+		for _, m := range v.Permissions.Models {
+			if slices.Contains(Categories, strings.ToLower(m)) {
+				k.AllowedCategories = append(k.AllowedCategories, strings.ToLower(m))
+			} else {
+				k.AllowedModels = append(k.AllowedModels, m)
+			}
+		}
+		if len(k.AllowedModels) > 0 && len(k.AllowedCategories) == 0 {
+			k.AllowedCategories = nil // a list of model ids only: the models decide
+		}
+		if len(v.Permissions.Models) == 0 {
+			k.AllowedModels = []string{} // none at all
+		}
+	}
 	if k.Type == "" {
 		k.Type = map[bool]string{true: "publishable", false: "secret"}[strings.HasPrefix(c.key, "pk_")]
 	}
@@ -101,7 +160,8 @@ func (c *Client) KeyInfo(ctx context.Context) (*KeyInfo, error) {
 	return k, nil
 }
 
-// Balance returns the pollen available, with tier and paid apart when the key may see them.
+// Balance returns the Pollen available: a budgeted key's budget left, or the account's total
+// with Quest Pollen and paid Pollen apart when the key may see them.
 func (c *Client) Balance(ctx context.Context) (*Balance, error) {
 	var v struct {
 		Balance        float64 `json:"balance"`
@@ -117,6 +177,13 @@ func (c *Client) Balance(ctx context.Context) (*Balance, error) {
 	b := &Balance{Balance: v.Balance, Total: v.Balance}
 	if v.AccountBalance != nil {
 		b.Total, b.Tier, b.Paid, b.HasBreakdown = v.AccountBalance.Total, v.AccountBalance.Tier, v.AccountBalance.Paid, true
+		b.Quest = b.Tier
+		// A budgeted key with account:usage: balance is its budget, unlike the total.
+		b.KeyBudget = math.Abs(b.Balance-b.Total) > 1e-9
+	} else {
+		// {"balance": x} alone is what a budgeted key sees: its budget left [inferred: an
+		// unbudgeted key without account:usage gets a 403 instead].
+		b.KeyBudget = true
 	}
 	return b, nil
 }
@@ -126,12 +193,13 @@ func (c *Client) Profile(ctx context.Context) (*Profile, error) {
 	var v struct {
 		Name, Email, GithubUsername, Image, Tier string
 		CreatedAt, NextResetAt                   string
+		CommunityEndpointsAllowed                bool `json:"communityEndpointsAllowed"`
 	}
 	if err := c.getJSON(ctx, "/account/profile", &v); err != nil {
 		return nil, err
 	}
 	return &Profile{Name: v.Name, Email: v.Email, GithubUsername: v.GithubUsername, Image: v.Image, Tier: v.Tier,
-		CreatedAt: parseTime(v.CreatedAt), NextResetAt: parseTime(v.NextResetAt)}, nil
+		CreatedAt: parseTime(v.CreatedAt), NextResetAt: parseTime(v.NextResetAt), CommunityEndpointsAllowed: v.CommunityEndpointsAllowed}, nil
 }
 
 // Usage returns the account's recent billed generations.

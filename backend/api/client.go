@@ -340,7 +340,7 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 	defer cancel()
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return nil, DecodeError(resp.StatusCode, resp.Header, data)
+	return nil, c.decodeFor(r, req.URL, resp, data)
 }
 
 func logPath(u *url.URL) string {

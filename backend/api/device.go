@@ -3,9 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -64,10 +65,43 @@ func (c *Client) StartDeviceLogin(ctx context.Context, clientID string) (*Device
 	if err := json.Unmarshal(data, &v); err != nil || v.DeviceCode == "" {
 		return nil, &Error{Kind: KindUpstream, Status: status, Message: "the sign-in service sent an unreadable device code"}
 	}
-	dc := &DeviceCode{DeviceCode: v.DeviceCode, UserCode: v.UserCode, VerificationURI: v.VerificationURI,
-		VerificationURIComplete: v.VerificationURIComplete, issued: time.Now(),
-		ExpiresIn: seconds(v.ExpiresIn, 600), Interval: seconds(v.Interval, 5)}
+	dc := &DeviceCode{DeviceCode: v.DeviceCode, UserCode: v.UserCode, VerificationURI: c.onEnter(v.VerificationURI, "/device"),
+		issued: time.Now(), ExpiresIn: seconds(v.ExpiresIn, 1800), Interval: seconds(v.Interval, 5)}
+	dc.VerificationURIComplete = c.onEnter(v.VerificationURIComplete, "")
+	if dc.VerificationURIComplete == "" && dc.UserCode != "" {
+		u, _ := url.Parse(dc.VerificationURI)
+		q := u.Query()
+		q.Set("user_code", dc.UserCode)
+		u.RawQuery = q.Encode()
+		dc.VerificationURIComplete = u.String()
+	}
 	return dc, nil
+}
+
+// onEnter resolves a verification URI against the sign-in host: the service has sent both
+// absolute and relative ("/device") ones. Anything but http(s) gives def (or "").
+func (c *Client) onEnter(raw, def string) string {
+	if strings.TrimSpace(raw) == "" {
+		raw = def
+	}
+	if raw == "" {
+		return ""
+	}
+	ref, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	u := c.enter.ResolveReference(ref)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return ""
+	}
+	return u.String()
+}
+
+// NormalizeUserCode is the code as the user may type it: upper case, with or without the dash
+// the service may show ("ABCD-1234" or "8ZMYESJU").
+func NormalizeUserCode(code string) string {
+	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), " ", ""))
 }
 
 func seconds(v, def float64) time.Duration {
@@ -77,8 +111,32 @@ func seconds(v, def float64) time.Duration {
 	return time.Duration(v * float64(time.Second))
 }
 
-// ErrDeviceExpired means the code expired before the user approved it.
-var ErrDeviceExpired = errors.New("the sign-in code expired before it was approved: start again")
+// DeviceError is how a device sign-in ended without a key; Code is the OAuth error
+// (expired_token, access_denied, invalid_grant, slow_down).
+type DeviceError struct {
+	Code, Message string
+}
+
+func (e *DeviceError) Error() string { return e.Message }
+
+// Is matches the sentinel of the same code.
+func (e *DeviceError) Is(target error) bool {
+	t, ok := target.(*DeviceError)
+	return ok && t.Code == e.Code
+}
+
+// The ways a device sign-in ends without a key.
+var (
+	// ErrDeviceExpired: the code expired before the user approved it.
+	ErrDeviceExpired error = &DeviceError{"expired_token", "the sign-in code expired before it was approved: start again"}
+	// ErrDeviceDenied: the user refused the sign-in on the consent screen.
+	ErrDeviceDenied error = &DeviceError{"access_denied", "the sign-in was refused in the browser: start again to try once more"}
+	// ErrDeviceInvalidGrant: the code is unknown or was used already.
+	ErrDeviceInvalidGrant error = &DeviceError{"invalid_grant", "the sign-in code is unknown or was used already: start again"}
+	// ErrDeviceSlowDown: the service asked to poll more slowly. WaitDeviceToken handles it
+	// itself; it is exported for callers that poll on their own.
+	ErrDeviceSlowDown error = &DeviceError{"slow_down", "the sign-in service asked to check less often"}
+)
 
 // WaitDeviceToken polls until the user approves the sign-in, the code expires, or ctx ends, and
 // returns the new key.
@@ -104,8 +162,9 @@ func (c *Client) WaitDeviceToken(ctx context.Context, dc *DeviceCode) (string, e
 			return "", err
 		}
 		var v struct {
-			AccessToken string `json:"access_token"`
-			Error       string `json:"error"`
+			AccessToken string   `json:"access_token"`
+			Error       string   `json:"error"`
+			Interval    *float64 `json:"interval"`
 		}
 		json.Unmarshal(data, &v)
 		switch {
@@ -116,11 +175,18 @@ func (c *Client) WaitDeviceToken(ctx context.Context, dc *DeviceCode) (string, e
 			return v.AccessToken, nil
 		case v.Error == "authorization_pending":
 		case v.Error == "slow_down":
-			interval += c.tm.slowDown // RFC 8628 §3.5: five seconds more for every later poll
+			if v.Interval != nil && *v.Interval > 0 && *v.Interval <= 3600 {
+				interval = max(interval, seconds(*v.Interval, 5)) // the service's new interval
+			} else {
+				interval += c.tm.slowDown // RFC 8628 §3.5: five seconds more for every later poll
+			}
+			dc.Interval = interval
 		case v.Error == "expired_token":
 			return "", ErrDeviceExpired
-		case v.Error == "invalid_grant", v.Error == "access_denied":
-			return "", &Error{Kind: KindUnauthorized, Status: status, Message: "the sign-in was refused or the code is unknown: start again"}
+		case v.Error == "access_denied":
+			return "", ErrDeviceDenied
+		case v.Error == "invalid_grant":
+			return "", ErrDeviceInvalidGrant
 		default:
 			return "", DecodeError(status, nil, data)
 		}

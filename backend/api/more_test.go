@@ -282,13 +282,13 @@ func TestDeviceSignInExpiredAndUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Never approved: the code expires (600 s scaled to 0.3 s) while polling.
+	// Never approved: the code expires (1800 s scaled) while polling.
 	if _, err := c.WaitDeviceToken(ctx, dc); err != api.ErrDeviceExpired {
 		t.Fatalf("want ErrDeviceExpired, got %v", err)
 	}
 	bad := *dc
 	bad.DeviceCode = "no-such-code"
-	if _, err := c.WaitDeviceToken(ctx, &bad); !api.IsKind(err, api.KindUnauthorized) {
+	if _, err := c.WaitDeviceToken(ctx, &bad); !errors.Is(err, api.ErrDeviceInvalidGrant) {
 		t.Fatalf("unknown code: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +83,7 @@ func TestDecodeError(t *testing.T) {
 		{"not json", 500, nil, "{not json", KindUpstream, "", 0, "{not json"},
 		{"old budget wording", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"API key budget exhausted. Please top up or create a new key."}}`, KindPaymentRequired, PaymentKeyBudgetExhausted, 0, "budget"},
 		{"balance zero wording", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"Insufficient pollen balance to use this model"}}`, KindPaymentRequired, PaymentInsufficientBalance, 0, "Insufficient"},
-		{"quest pollen only", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"x","details":{"reason":"QUEST_POLLEN_ONLY"}}}`, KindPaymentRequired, PaymentPaidOnly, 0, "x"},
+		{"legacy details.reason tolerated", 402, nil, `{"error":{"code":"PAYMENT_REQUIRED","message":"x","details":{"reason":"QUEST_POLLEN_ONLY"}}}`, KindPaymentRequired, PaymentQuestPollenOnly, 0, "x"},
 		{"insufficient code", 402, nil, `{"error":{"code":"INSUFFICIENT_BALANCE","message":"no"}}`, KindPaymentRequired, PaymentInsufficientBalance, 0, "no"},
 		{"401 invalid", 401, nil, `{"error":{"code":"UNAUTHORIZED","message":"Invalid API key. The provided key was not recognized"}}`, KindUnauthorized, "", 0, "Invalid API key"},
 		{"404", 404, nil, `Not Found`, KindNotFound, "", 0, "Not Found"},
@@ -372,5 +374,76 @@ func BenchmarkSSEFraming(b *testing.B) {
 		if n != 20000 {
 			b.Fatal(n)
 		}
+	}
+}
+
+// TestDecodeCurrentErrors: the codes, remedies and links of the current error bodies.
+func TestDecodeCurrentErrors(t *testing.T) {
+	env := func(status int, code, msg, fix, details string) string {
+		s := `{"status":` + strconv.Itoa(status) + `,"success":false,"error":{"code":"` + code + `","message":"` + msg + `","timestamp":"2026-01-01T00:00:00.000Z"`
+		if fix != "" {
+			s += `,"fixUrl":"` + fix + `"`
+		}
+		if details != "" {
+			s += `,"details":` + details
+		}
+		return s + "}}"
+	}
+	const top = "https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup"
+	cases := []struct {
+		name      string
+		status    int
+		body      string
+		kind      Kind
+		payment   PaymentReason
+		remedy    RemedyAction
+		fix       string
+		retryable bool
+		says      string
+	}{
+		{"insufficient", 402, env(402, "INSUFFICIENT_BALANCE", "Insufficient balance. This request costs ~0.0100 pollen, but your available balance is 0.0000. Top up at "+top+".", top, ""), KindPaymentRequired, PaymentInsufficientBalance, RemedyTopUp, top, false, "Insufficient"},
+		{"insufficient paid-only", 402, env(402, "INSUFFICIENT_BALANCE", "Insufficient balance. This request costs ~0.0300 pollen, but your available paid balance is 0.0000. Top up at "+top+".", top, ""), KindPaymentRequired, PaymentPaidOnly, RemedyTopUp, top, false, "paid balance"},
+		{"budget", 402, env(402, "KEY_BUDGET_EXHAUSTED", "API key budget too low.", "https://enter.pollinations.ai/edit-key?id=k&ref=agent_key_budget", ""), KindPaymentRequired, PaymentKeyBudgetExhausted, RemedyRaiseKeyBudget, "https://enter.pollinations.ai/edit-key?id=k&ref=agent_key_budget", false, "budget"},
+		{"quest paid-only", 402, env(402, "QUEST_POLLEN_ONLY", "This model needs paid Pollen, but this API key only spends Quest Pollen.", "https://enter.pollinations.ai/edit-key?id=k&ref=agent_quest_pollen_only", ""), KindPaymentRequired, PaymentQuestPollenOnly, RemedyAllowPaidPollen, "https://enter.pollinations.ai/edit-key?id=k&ref=agent_quest_pollen_only", false, "paid Pollen"},
+		{"untrusted link", 402, env(402, "INSUFFICIENT_BALANCE", "Insufficient balance.", "http://enter.pollinations.ai.evil.example/top-up", ""), KindPaymentRequired, PaymentInsufficientBalance, RemedyTopUp, "", false, "Insufficient"},
+		{"plain http link", 402, env(402, "INSUFFICIENT_BALANCE", "Insufficient balance.", "http://enter.pollinations.ai/top-up", ""), KindPaymentRequired, PaymentInsufficientBalance, RemedyTopUp, "", false, "Insufficient"},
+		{"forbidden with grant", 403, env(403, "FORBIDDEN", "Model 'x' is not allowed for this API key. Allow it at https://enter.pollinations.ai/grant?id=k&category=video&ref=agent_grant", "https://enter.pollinations.ai/grant?id=k&category=video&ref=agent_grant", ""), KindForbidden, "", RemedyAllowForKey, "https://enter.pollinations.ai/grant?id=k&category=video&ref=agent_grant", false, "This key may not make videos at all"},
+		{"forbidden naming a category", 403, env(403, "FORBIDDEN", "Category 'audio' is not allowed for this API key.", "", ""), KindForbidden, "", RemedyNone, "", false, "This key may not make audio at all"},
+		{"forbidden scope", 403, env(403, "FORBIDDEN", "Permission denied - API key missing `account:usage` permission", "", ""), KindForbidden, "", RemedyNone, "", false, "account:usage"},
+		{"content_blocked", 400, env(400, "content_blocked", "Prompt blocked.", "", ""), KindModerated, "", RemedyNone, "", false, "blocked by the safety filter"},
+		{"content_policy_violation", 422, env(422, "content_policy_violation", "Rejected.", "", ""), KindModerated, "", RemedyNone, "", false, "Rejected"},
+		{"401", 401, env(401, "UNAUTHORIZED", "A valid API key is required. Get one at https://enter.pollinations.ai/keys", "", ""), KindUnauthorized, "", RemedyNone, "", false, "A valid API key is required"},
+		{"408", 408, env(408, "REQUEST_TIMEOUT", "Request timed out", "", ""), KindTimeout, "", RemedyNone, "", true, "timed out"},
+		{"410", 410, env(410, "GONE", "Gone", "", ""), KindNotFound, "", RemedyNone, "", false, "Gone"},
+		{"413", 413, env(413, "PAYLOAD_TOO_LARGE", "Too large", "", ""), KindTooLarge, "", RemedyNone, "", false, "Too large"},
+		{"415", 415, env(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported", "", ""), KindBadRequest, "", RemedyNone, "", false, "Unsupported"},
+		{"426", 426, env(426, "UPGRADE_REQUIRED", "Upgrade", "", ""), KindBadRequest, "", RemedyNone, "", false, "Upgrade"},
+		{"504", 504, env(504, "GATEWAY_TIMEOUT", "Gateway timeout", "", `{"name":"UpstreamError","upstreamStatus":408}`), KindUpstream, "", RemedyNone, "", true, "Gateway"},
+		{"provider 402 remapped to 502", 502, env(502, "BAD_GATEWAY", "Upstream provider error", "", `{"name":"UpstreamError","upstreamStatus":402,"upstreamHost":"p"}`), KindUpstream, "", RemedyNone, "", true, "Upstream"},
+		{"provider 429 remapped to 502", 502, env(502, "BAD_GATEWAY", "Upstream provider error", "", `{"name":"UpstreamError","upstreamStatus":429}`), KindUpstream, "", RemedyNone, "", true, "Upstream"},
+		{"per-user RPM", 429, env(429, "community_model_rate_limit", "Per-user limit of 60 RPM exceeded for model qwen/qwen3-tts-flash", "", ""), KindRateLimited, "", RemedyNone, "", true, "RPM"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := DecodeError(c.status, nil, []byte(c.body))
+			if e.Kind != c.kind || e.Payment != c.payment || e.Remedy.Action != c.remedy || e.FixURL != c.fix || e.Remedy.URL != c.fix ||
+				e.Retryable() != c.retryable || !strings.Contains(e.Error(), c.says) {
+				t.Fatalf("%+v", e)
+			}
+		})
+	}
+	if e := DecodeError(502, nil, []byte(env(502, "BAD_GATEWAY", "x", "", `{"upstreamStatus":402}`))); e.UpstreamStatus != 402 || e.Kind == KindPaymentRequired {
+		t.Fatalf("upstream status: %+v", e)
+	}
+	// QUEST_POLLEN_ONLY for a regular model: allow paid Pollen (the fix), or complete a quest.
+	e := DecodeError(402, nil, []byte(env(402, "QUEST_POLLEN_ONLY", "Not enough Quest Pollen. Complete a quest at https://enter.pollinations.ai/quests?ref=agent_quest_pollen_only_quests or allow paid Pollen for this key at https://enter.pollinations.ai/edit-key?id=k&ref=agent_quest_pollen_only.", "https://enter.pollinations.ai/edit-key?id=k&ref=agent_quest_pollen_only", "")))
+	if len(e.Remedies) != 2 || e.Remedies[0].Action != RemedyAllowPaidPollen || e.Remedies[1].Action != RemedyCompleteQuest ||
+		e.Remedies[1].URL != "https://enter.pollinations.ai/quests?ref=agent_quest_pollen_only_quests" || e.PaidOnly {
+		t.Fatalf("remedies: %+v", e.Remedies)
+	}
+	// The configured sign-in host is trusted too (the simulator, a staging host).
+	enter, _ := url.Parse("http://127.0.0.1:8787")
+	if e := decodeError(402, nil, []byte(env(402, "INSUFFICIENT_BALANCE", "x", "http://127.0.0.1:8787/top-up", "")), enter); e.FixURL != "http://127.0.0.1:8787/top-up" {
+		t.Fatalf("configured host: %+v", e)
 	}
 }

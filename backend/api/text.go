@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // TextRequest is a simple completion by GET /text/{prompt}.
@@ -58,12 +59,15 @@ func (c *Client) Text(ctx context.Context, r TextRequest) (string, Meta, error) 
 		return "", Meta{}, err
 	}
 	meta := c.metaFrom(resp, r.Model, data)
-	// GET /text has no usage body: the x-usage-* headers stand in (absent or all zero).
-	zero := true
+	// GET /text has no usage body: the x-usage-* headers stand in.
+	usage := usageUnknown
 	for _, v := range meta.Usage {
-		zero = zero && v == 0
+		if usage = usageZero; v != 0 {
+			usage = usageBilled
+			break
+		}
 	}
-	if e := DetectNotice(string(data), resp.Header, zero); e != nil {
+	if e := detectNotice(string(data), resp.Header, usage, c.enter); e != nil {
 		return "", meta, e
 	}
 	return string(data), meta, nil
@@ -282,8 +286,7 @@ func (c *Client) Chat(ctx context.Context, r ChatRequest) (*ChatResult, error) {
 	if u := out.Usage.usage(); u != nil {
 		res.Usage = *u
 	}
-	zero := out.Usage == nil || out.Usage.TotalTokens == 0
-	if e := DetectNotice(res.Content, resp.Header, zero); e != nil {
+	if e := detectNotice(res.Content, resp.Header, usageOf(out.Usage.usage()), c.enter); e != nil {
 		return nil, e
 	}
 	return res, nil
@@ -327,9 +330,9 @@ func (c *Client) ChatStream(ctx context.Context, r ChatRequest) (*ChatStream, er
 	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/json") {
 		// Not a stream: either an error sent with status 200, or a whole completion from a
 		// server that ignored stream:true. The latter is handed over as one delta.
-		return s.fromJSON(resp)
+		return s.fromJSON(resp, c.enter)
 	}
-	if e := s.lookAheadForNotice(resp.Header); e != nil {
+	if e := s.lookAheadForNotice(resp.Header, c.enter); e != nil {
 		s.Close()
 		return nil, e
 	}
@@ -338,14 +341,15 @@ func (c *Client) ChatStream(ctx context.Context, r ChatRequest) (*ChatStream, er
 
 // lookAheadForNotice holds back the first deltas while they could still be a "notice" (a
 // 402/403 dressed as a reply, sent as a synthetic stream), so that none of its text reaches
-// the caller as content. An ordinary reply is released at its first delta that cannot start
-// a notice; a reasoning delta ends the wait at once (notices have none).
-func (s *ChatStream) lookAheadForNotice(h http.Header) *Error {
+// the caller as content. A reasoning delta or billed usage ends the wait at once (notices have
+// neither). With Cache-Control no-store a notice may be in any words, so a short reply is held
+// to its end (a longer one is released past maxNoticeRunes); without it only known words can
+// start one, and an ordinary reply is released at its first delta that cannot.
+func (s *ChatStream) lookAheadForNotice(h http.Header, enter *url.URL) *Error {
 	noStore := strings.Contains(strings.ToLower(h.Get("Cache-Control")), "no-store")
 	var text strings.Builder
 	var usage *Usage
-	match := noticeMaybe
-	for len(s.pending) < 64 {
+	for {
 		d, err := s.next()
 		if err != nil {
 			s.err = err
@@ -358,25 +362,32 @@ func (s *ChatStream) lookAheadForNotice(h http.Header) *Error {
 		text.WriteString(d.Content)
 		if d.Usage != nil {
 			usage = d.Usage
+			if usageOf(usage) == usageBilled {
+				return nil
+			}
 		}
-		if match = matchNoticePrefix(text.String()); match == noticeNo {
+		if noStore {
+			if utf8.RuneCountInString(text.String()) > maxNoticeRunes {
+				return nil
+			}
+			continue
+		}
+		match := matchNoticePrefix(text.String())
+		if match == noticeNo || len(s.pending) >= 256 {
 			return nil
 		}
-		// With no-store the wording is enough; otherwise wait for the usage figures.
-		if match == noticeYes && (noStore || usage != nil) {
+		// Known words without no-store: wait for the usage figures.
+		if match == noticeYes && usage != nil {
 			break
 		}
 	}
-	if match != noticeYes {
-		return nil
-	}
-	// A stream that ended (or was cut) before its usage chunk counts as zero usage only if the
-	// server also said no-store; DetectNotice checks that.
-	return DetectNotice(text.String(), h, usage != nil && usage.TotalTokens == 0)
+	// A stream that ended (or was cut) before its usage chunk has unknown usage: only no-store
+	// can then make it a notice.
+	return detectNotice(text.String(), h, usageOf(usage), enter)
 }
 
 // fromJSON reads a JSON answer to a streaming request.
-func (s *ChatStream) fromJSON(resp *http.Response) (*ChatStream, error) {
+func (s *ChatStream) fromJSON(resp *http.Response, enter *url.URL) (*ChatStream, error) {
 	data, err := readAll(resp, 64<<20)
 	if err != nil {
 		return nil, err
@@ -397,8 +408,7 @@ func (s *ChatStream) fromJSON(resp *http.Response) (*ChatStream, error) {
 		return nil, e
 	}
 	ch := out.Choices[0]
-	zero := out.Usage == nil || out.Usage.TotalTokens == 0
-	if e := DetectNotice(ch.Message.Content, resp.Header, zero); e != nil {
+	if e := detectNotice(ch.Message.Content, resp.Header, usageOf(out.Usage.usage()), enter); e != nil {
 		return nil, e
 	}
 	d := Delta{Content: ch.Message.Content, Reasoning: ch.Message.ReasoningContent, FinishReason: ch.FinishReason, Usage: out.Usage.usage()}

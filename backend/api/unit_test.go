@@ -113,6 +113,7 @@ func chunk(content string, usage *int) string {
 // real reply that merely starts like one ("The answer…") goes through untouched.
 func TestStreamNoticeWhateverTheChunking(t *testing.T) {
 	notice := "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai) to continue."
+	newWords := "Out of juice! Your balance can't cover this one. Please [add funds](https://enter.pollinations.ai/top-up?ref=x) and retry."
 	zero, some := 0, 7
 	words := func(s string) []string {
 		var out []string
@@ -133,6 +134,10 @@ func TestStreamNoticeWhateverTheChunking(t *testing.T) {
 		{"word by word, zero usage only", nil, append(words(notice), chunk("", &zero), "data: [DONE]\n\n"), true},
 		{"quoted by a billed reply", nil, append(words(notice), chunk("", &some), "data: [DONE]\n\n"), false},
 		{"starts like one", noStore, append(words("The answer is forty-two."), "data: [DONE]\n\n"), false},
+		{"new words, word by word, no-store", noStore, append(words(newWords), chunk("", &zero), "data: [DONE]\n\n"), true},
+		{"new words, cut before usage, no-store", noStore, words(newWords), true},
+		{"new words quoted by a billed reply", noStore, append(words(newWords), chunk("", &some), "data: [DONE]\n\n"), false},
+		{"new words without no-store", nil, append(words(newWords), chunk("", &zero), "data: [DONE]\n\n"), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -353,5 +358,13 @@ func TestMediaShortOfContentLength(t *testing.T) {
 	n, err := io.Copy(io.Discard, ms.Body)
 	if !IsKind(err, KindIncomplete) || n != 2000 {
 		t.Fatalf("read %d bytes, err %v; want 2000 and KindIncomplete", n, err)
+	}
+}
+
+func TestNormalizeUserCode(t *testing.T) {
+	for in, want := range map[string]string{"abcd-1234": "ABCD-1234", " 8zmyesju ": "8ZMYESJU", "ABCD 1234": "ABCD1234"} {
+		if got := NormalizeUserCode(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
 	}
 }

@@ -55,11 +55,9 @@ func (s *Server) handleAccountKey(w http.ResponseWriter, r *http.Request) {
 		"rateLimitEnabled": a.kind == "publishable"})
 }
 
-// may reports whether the key may read balance-like data: budgeted keys always may.
-func (a *account) may(perm string) bool { return a.budget != nil || contains(a.permissions, perm) }
-
-// handleBalance is GET /account/balance: the key's budget if it has one, else the account
-// total, plus the breakdown for keys with usage visibility.
+// handleBalance is GET /account/balance: a budgeted key gets {"balance": budget left} with no
+// permission needed, and never the account's breakdown unless it has account:usage; another
+// key needs account:usage and gets the total plus {total, tier (= Quest Pollen), paid}.
 func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -67,22 +65,24 @@ func (s *Server) handleBalance(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !a.may("usage") && !a.may("balance") {
+	usage := contains(a.permissions, "usage")
+	if a.budget == nil && !usage {
 		writeError(w, 403, "Permission denied - API key missing `account:usage` permission", nil)
 		return
 	}
 	wl := a.wallet
-	out := map[string]any{"balance": wl.tier + wl.paid}
+	out := map[string]any{"balance": wl.quest + wl.paid}
 	if a.budget != nil {
 		out["balance"] = *a.budget
 	}
-	if contains(a.permissions, "usage") || contains(a.permissions, "balance") {
-		out["accountBalance"] = map[string]any{"total": wl.tier + wl.paid, "tier": wl.tier, "paid": wl.paid}
+	if usage {
+		out["accountBalance"] = map[string]any{"total": wl.quest + wl.paid, "tier": wl.quest, "paid": wl.paid}
 	}
 	writeJSON(w, 200, out)
 }
 
-// handleProfile is GET /account/profile; name and email need account:profile.
+// handleProfile is GET /account/profile: githubUsername, image and communityEndpointsAllowed
+// always; name and email with account:profile. No tier, createdAt or nextResetAt any more.
 func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
 	a := s.authenticate(w, r)
 	if a == nil {
@@ -90,10 +90,7 @@ func (s *Server) handleProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now().UTC()
-	out := map[string]any{"name": nil, "email": nil, "githubUsername": "pollinator", "image": nil, "tier": a.wallet.tierName,
-		"createdAt":   now.AddDate(0, -4, 0).Format(time.RFC3339),
-		"nextResetAt": now.Truncate(time.Hour).Add(time.Hour).Format(time.RFC3339), "communityEndpointsAllowed": true}
+	out := map[string]any{"githubUsername": "pollinator", "image": nil, "communityEndpointsAllowed": true}
 	if contains(a.permissions, "profile") {
 		out["name"], out["email"] = a.wallet.name, "pollinator@example.com"
 	}

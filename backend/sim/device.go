@@ -18,6 +18,10 @@ type deviceCode struct {
 	approveAt time.Time
 	key       string
 	used      bool
+	// Outcomes a test can force (DenyDevice, ExpireDevice, SlowDownDevice).
+	denied, expired bool
+	slowDowns       int
+	slowInterval    time.Duration
 }
 
 // handleDeviceCode is POST /api/device/code {"client_id"?}.
@@ -32,7 +36,7 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := time.Now()
-	user := userCode()
+	user := s.userCode()
 	life := s.scaled(deviceCodeLife)
 	dc := &deviceCode{userCode: user, clientID: body.ClientID, issued: now, expires: now.Add(life),
 		approveAt: now.Add(s.scaled(s.opts.DeviceApproveAfter))}
@@ -40,19 +44,32 @@ func (s *Server) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.devices[id] = dc
 	s.mu.Unlock()
-	base := "http://" + r.Host
 	// The interval is scaled (a fraction of a second in tests, which the client accepts). The
-	// contract fixes expires_in at the real 600 although the code itself expires after the
+	// contract fixes expires_in at the real 1800 although the code itself expires after the
 	// scaled life: a client then learns of the expiry from the server's expired_token.
 	interval := max(s.scaled(s.opts.DeviceInterval), time.Millisecond).Seconds()
-	writeJSON(w, http.StatusOK, map[string]any{"device_code": id, "user_code": user, "verification_uri": base + "/device",
-		"verification_uri_complete": base + "/device?code=" + user, "expires_in": int(deviceCodeLife.Seconds()), "interval": interval})
+	uri, complete := "http://"+r.Host+"/device", "http://"+r.Host+"/device?user_code="+user
+	if s.opts.DeviceRelativeURIs {
+		// As the older docs and better-auth's device plugin send them: relative to the sign-in host.
+		uri, complete = "/device", "/device?user_code="+user
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"device_code": id, "user_code": user, "verification_uri": uri,
+		"verification_uri_complete": complete, "expires_in": int(deviceCodeLife.Seconds()), "interval": interval})
 }
 
-// deviceCodeLife is how long a device code stays valid (expires_in 600).
-const deviceCodeLife = 600 * time.Second
+// deviceCodeLife is how long a device code stays valid (expires_in 1800).
+const deviceCodeLife = 1800 * time.Second
 
-// userCode makes a code like "ABCD-1234" (no I or O, which read as digits).
+// userCode makes a code like "ABCD-1234" (no I or O, which read as digits). With relative
+// URIs the simulator sends better-auth's shape instead: eight characters, no dash.
+func (s *Server) userCode() string {
+	c := userCode()
+	if s.opts.DeviceRelativeURIs {
+		return c[:4] + c[5:]
+	}
+	return c
+}
+
 func userCode() string {
 	const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 	b := make([]byte, 8)
@@ -115,11 +132,20 @@ func (s *Server) exchangeDeviceCode(w http.ResponseWriter, code string) {
 	s.mu.Lock()
 	dc := s.devices[code]
 	state := "approved"
+	out := map[string]any{}
 	switch {
 	case dc == nil || dc.used:
 		state = "invalid_grant"
-	case now.After(dc.expires):
+	case dc.expired || now.After(dc.expires):
 		state = "expired_token"
+	case dc.denied:
+		state = "access_denied"
+	case dc.slowDowns > 0:
+		dc.slowDowns--
+		state = "slow_down"
+		if dc.slowInterval > 0 {
+			out["interval"] = dc.slowInterval.Seconds()
+		}
 	case now.Before(dc.approveAt):
 		state = "authorization_pending"
 	default:
@@ -127,7 +153,8 @@ func (s *Server) exchangeDeviceCode(w http.ResponseWriter, code string) {
 	}
 	s.mu.Unlock()
 	if state != "approved" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": state})
+		out["error"] = state
+		writeJSON(w, http.StatusBadRequest, out)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": s.newSecretKey(), "token_type": "bearer"})
@@ -147,4 +174,42 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		out["name"], out["email"] = a.wallet.name, "pollinator@example.com"
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// deviceByUserCode finds a pending sign-in by the code the user sees. Caller holds s.mu.
+func (s *Server) deviceByUserCode(user string) *deviceCode {
+	for _, dc := range s.devices {
+		if dc.userCode == user {
+			return dc
+		}
+	}
+	return nil
+}
+
+// DenyDevice makes the user refuse the sign-in: its polls get access_denied.
+func (s *Server) DenyDevice(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dc := s.deviceByUserCode(user); dc != nil {
+		dc.denied = true
+	}
+}
+
+// ExpireDevice ends the code's life now: its polls get expired_token.
+func (s *Server) ExpireDevice(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dc := s.deviceByUserCode(user); dc != nil {
+		dc.expired = true
+	}
+}
+
+// SlowDownDevice answers the code's next n polls with slow_down, carrying a new interval when
+// interval > 0 (not scaled: tests pass small values).
+func (s *Server) SlowDownDevice(user string, n int, interval time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if dc := s.deviceByUserCode(user); dc != nil {
+		dc.slowDowns, dc.slowInterval = n, interval
+	}
 }

@@ -42,10 +42,10 @@ var (
 func TestDeviceFlow(t *testing.T) {
 	s := startSim(t, Options{TimeScale: 0.001, DeviceApproveAfter: 100 * time.Second}) // approved after 100 ms
 	d := startDevice(t, s, `{"client_id":"pk_app"}`)
-	if !userCodeShape.MatchString(d.UserCode) || !uuidShape.MatchString(d.DeviceCode) || d.ExpiresIn != 600 {
+	if !userCodeShape.MatchString(d.UserCode) || !uuidShape.MatchString(d.DeviceCode) || d.ExpiresIn != 1800 {
 		t.Fatalf("%+v", d)
 	}
-	if d.VerificationURI != s.URL()+"/device" || d.VerificationURIComplete != s.URL()+"/device?code="+d.UserCode {
+	if d.VerificationURI != s.URL()+"/device" || d.VerificationURIComplete != s.URL()+"/device?user_code="+d.UserCode {
 		t.Fatalf("verification URIs %q %q", d.VerificationURI, d.VerificationURIComplete)
 	}
 	if d.Interval != 0.005 { // 5 s scaled by 0.001, a fraction the client must accept
@@ -98,7 +98,7 @@ func TestDeviceFlow(t *testing.T) {
 }
 
 func TestDeviceCodeExpires(t *testing.T) {
-	s := startSim(t, Options{TimeScale: 0.0001, DeviceApproveAfter: time.Hour}) // expires after 60 ms
+	s := startSim(t, Options{TimeScale: 0.00003, DeviceApproveAfter: time.Hour}) // expires after 54 ms
 	d := startDevice(t, s, "")
 	if status, v := pollDevice(t, s, d.DeviceCode); status != 400 || v["error"] != "authorization_pending" {
 		t.Fatalf("fresh: %d %v", status, v)
@@ -140,5 +140,42 @@ func TestDeviceIntervalOption(t *testing.T) {
 		if d := startDevice(t, s, ""); d.Interval != tc.want {
 			t.Errorf("scale %g interval %s: %g, want %g", tc.scale, tc.interval, d.Interval, tc.want)
 		}
+	}
+}
+
+// TestDeviceOutcomes: every way a poll can end besides a key, and the relative-URI mode.
+func TestDeviceOutcomes(t *testing.T) {
+	s := startSim(t, Options{TimeScale: 0.001, DeviceApproveAfter: time.Hour, DeviceRelativeURIs: true})
+	d := startDevice(t, s, "")
+	if d.VerificationURI != "/device" || d.VerificationURIComplete != "/device?user_code="+d.UserCode || len(d.UserCode) != 8 || strings.Contains(d.UserCode, "-") {
+		t.Fatalf("relative mode: %+v", d)
+	}
+	s.SlowDownDevice(d.UserCode, 1, 20*time.Millisecond)
+	if status, v := pollDevice(t, s, d.DeviceCode); status != 400 || v["error"] != "slow_down" || v["interval"] != 0.02 {
+		t.Fatalf("slow_down: %d %v", status, v)
+	}
+	if _, v := pollDevice(t, s, d.DeviceCode); v["error"] != "authorization_pending" {
+		t.Fatalf("after slow_down: %v", v)
+	}
+	s.DenyDevice(d.UserCode)
+	if _, v := pollDevice(t, s, d.DeviceCode); v["error"] != "access_denied" {
+		t.Fatalf("denied: %v", v)
+	}
+	e := startDevice(t, s, "")
+	s.ExpireDevice(e.UserCode)
+	if _, v := pollDevice(t, s, e.DeviceCode); v["error"] != "expired_token" {
+		t.Fatalf("expired: %v", v)
+	}
+}
+
+// TestDeviceKeyDefaults: the signed-in key has the consent screen's defaults, readable at
+// /account/key: a 5-Pollen budget and a 7-day expiry.
+func TestDeviceKeyDefaults(t *testing.T) {
+	s := startSim(t, Options{})
+	key := s.newSecretKey()
+	v := do(t, s, "GET", "/account/key", key, nil).json(t)
+	exp, err := time.Parse(time.RFC3339, v["expiresAt"].(string))
+	if v["pollenBudget"] != 5.0 || err != nil || time.Until(exp) < 6*24*time.Hour || time.Until(exp) > 7*24*time.Hour+time.Minute {
+		t.Fatalf("device key: %v", v)
 	}
 }

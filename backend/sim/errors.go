@@ -9,9 +9,19 @@ import (
 	"time"
 )
 
-// codeFor maps a status to the envelope's code, as gen.pollinations.ai/src/error.ts does.
+// codeFor maps a status to the envelope's code, as shared/error.ts does.
 func codeFor(status int) string {
 	switch status {
+	case 408:
+		return "REQUEST_TIMEOUT"
+	case 410:
+		return "GONE"
+	case 415:
+		return "UNSUPPORTED_MEDIA_TYPE"
+	case 426:
+		return "UPGRADE_REQUIRED"
+	case 504:
+		return "GATEWAY_TIMEOUT"
 	case 400:
 		return "BAD_REQUEST"
 	case 401:
@@ -42,14 +52,21 @@ func codeFor(status int) string {
 	return "UNKNOWN_ERROR"
 }
 
-// envelope is the standard error body of gen.pollinations.ai/src/error.ts.
+// envelope is the standard error body of shared/error.ts. It has no requestId (declared there
+// but never filled) and no cause; details only on validation, internal and upstream errors.
 func envelope(status int, msg string, details map[string]any) []byte {
+	return envelopeCode(status, codeFor(status), msg, "", details)
+}
+
+// envelopeCode is envelope with an override code (refusals, content_blocked…) and fixUrl.
+func envelopeCode(status int, code, msg, fixURL string, details map[string]any) []byte {
 	inner := map[string]any{
-		"code":      codeFor(status),
+		"code":      code,
 		"message":   msg,
 		"timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
-		"requestId": "req_" + randomID(12),
-		"cause":     map[string]any{},
+	}
+	if fixURL != "" {
+		inner["fixUrl"] = fixURL
 	}
 	if details != nil {
 		inner["details"] = details
@@ -60,11 +77,28 @@ func envelope(status int, msg string, details map[string]any) []byte {
 
 // writeError sends the standard error envelope.
 func writeError(w http.ResponseWriter, status int, msg string, details map[string]any) {
-	b := envelope(status, msg, details)
+	writeEnvelope(w, status, envelope(status, msg, details))
+}
+
+func writeEnvelope(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// refuse answers a refused generation: a text route's 402/403 as a 200 notice unless JSON or
+// audio output was asked for (text-balance-notice.ts), otherwise the envelope with the
+// refusal's code and fixUrl; a 429 carries Retry-After.
+func (s *Server) refuse(w http.ResponseWriter, j job, ref *refusal) {
+	if ref.notice != "" && j.textRoute && !j.wantsJSON {
+		s.writeNotice(w, j, ref)
+		return
+	}
+	if ref.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ref.retryAfter))
+	}
+	writeEnvelope(w, ref.status, envelopeCode(ref.status, ref.code, ref.msg, ref.fixURL, nil))
 }
 
 // writeJSON sends v as a JSON body with its length.
@@ -87,15 +121,31 @@ func badRequest(w http.ResponseWriter, field, msg string) {
 	writeError(w, http.StatusBadRequest, "Something was wrong with the input data: "+msg, d)
 }
 
-// moderated reports whether the simulated moderation rejects the prompt.
+// moderated reports whether the simulated moderation rejects the prompt (the 422).
 func moderated(prompt string) bool {
 	return strings.Contains(strings.ToLower(prompt), "forbidden-content")
 }
 
-// writeModerated sends the 422 of contentModeration.ts.
+// safetyTrigger in a prompt makes the simulated safety filter block it (400 content_blocked).
+const safetyTrigger = "unsafe-content"
+
+// safetyBlocked reports whether a generation request trips the safety filter: the trigger in
+// its decoded path, query or body.
+func safetyBlocked(r *http.Request, body []byte) bool {
+	return isGeneration(r.URL.EscapedPath()) &&
+		strings.Contains(strings.ToLower(r.URL.Path+" "+r.URL.RawQuery+" "+string(body)), safetyTrigger)
+}
+
+// writeContentBlocked sends the safety filter's 400 (code content_blocked).
+func writeContentBlocked(w http.ResponseWriter) {
+	writeEnvelope(w, http.StatusBadRequest, envelopeCode(http.StatusBadRequest, "content_blocked",
+		"Your prompt was blocked by the safety filter. Please rephrase it and try again.", "", nil))
+}
+
+// writeModerated sends the 422 of contentModeration.ts (code content_policy_violation).
 func writeModerated(w http.ResponseWriter) {
-	writeError(w, http.StatusUnprocessableEntity, "Your request was rejected by content moderation. The prompt, input, or generated content was flagged as disallowed — adjust your input and try again. (Reason: simulated policy)",
-		map[string]any{"name": "ContentModerationError", "errorCode": "content_policy_violation"})
+	writeEnvelope(w, http.StatusUnprocessableEntity, envelopeCode(http.StatusUnprocessableEntity, "content_policy_violation", "Your request was rejected by content moderation. The prompt, input, or generated content was flagged as disallowed — adjust your input and try again. (Reason: simulated policy)", "",
+		map[string]any{"name": "ContentModerationError", "errorCode": "content_policy_violation"}))
 }
 
 // writeConcurrencyLimit sends account-concurrency.ts's non-standard 429.

@@ -52,14 +52,10 @@ type job struct {
 // limit, the (scaled) generation time and billing, then writes the result.
 func (s *Server) run(w http.ResponseWriter, r *http.Request, a *account, j job) {
 	s.mu.Lock()
-	ref := a.checkSpend(j.m, j.estimate)
+	ref := s.admit(a, j.m, j.estimate, time.Now())
 	s.mu.Unlock()
 	if ref != nil {
-		if j.textRoute && !j.wantsJSON {
-			s.writeNotice(w, j, ref)
-			return
-		}
-		writeError(w, ref.status, ref.msg, map[string]any{"name": "PaymentRequiredError", "reason": ref.reason, "model": ref.model})
+		s.refuse(w, j, ref)
 		return
 	}
 	now := time.Now()
@@ -224,6 +220,8 @@ func (s *Server) write(ctx context.Context, w http.ResponseWriter, res *result, 
 		} else {
 			w.Header().Set("x-cache", "MISS")
 		}
+		// [inferred] x-pollen-cost/x-pollen-currency appear in one source version only, not
+		// confirmed on the live service; the x-usage-* headers are the confirmed billing data.
 		w.Header().Set("x-pollen-cost", strconv.FormatFloat(cost, 'f', -1, 64))
 		w.Header().Set("x-pollen-currency", "pollen")
 	}

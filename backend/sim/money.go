@@ -2,58 +2,147 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
 // refusal is why a generation may not run, before it starts.
 type refusal struct {
-	status int
-	reason string // INSUFFICIENT_BALANCE | PAID_ONLY | KEY_BUDGET_EXHAUSTED | MODEL_NOT_ALLOWED
-	msg    string
-	model  string
+	status     int
+	code       string // INSUFFICIENT_BALANCE | KEY_BUDGET_EXHAUSTED | QUEST_POLLEN_ONLY | FORBIDDEN | community_model_rate_limit
+	msg        string // the JSON error's words
+	notice     string // the text routes' 200 notice (402/403 only)
+	fixURL     string
+	model      string
+	retryAfter int // seconds, for a 429
 }
 
-// checkSpend decides whether the account may pay an estimated cost for a model, in the order
-// auth.ts and generation-access.ts check: allow-list, key budget, paid-only, balance. Caller
-// holds s.mu.
+// Dashboard links, as refusals.ts builds them (no redirect: the simulator has no key metadata).
+const enterBase = "https://enter.pollinations.ai"
+
+// noticeTail ends every notice (typographic apostrophe, as sent).
+const noticeTail = "If this isn’t your Pollinations account, contact whoever runs the app or service you’re using."
+
+// admit runs the gateway's checks before a generation: the per-user RPM of the model, then
+// the spending checks. Caller holds s.mu.
+func (s *Server) admit(a *account, m *model, estimate float64, now time.Time) *refusal {
+	if ref := s.checkRPM(a, m, now); ref != nil {
+		return ref
+	}
+	return a.checkSpend(m, estimate)
+}
+
+// checkSpend decides whether the key may pay an estimated cost for a model, in the order
+// auth.ts and generation-access.ts check: permission, key budget, Quest-only key, paid-only
+// model, balance (bucket-selection.ts: a paid-only model needs paid Pollen above the
+// estimate; another model needs either bucket to cover it). Caller holds s.mu.
 func (a *account) checkSpend(m *model, estimate float64) *refusal {
 	if !a.allows(m.Name) {
-		return &refusal{403, "MODEL_NOT_ALLOWED", "Model '" + m.Name + "' is not allowed for this API key", m.Name}
-	}
-	w := a.wallet
-	if a.budget != nil && *a.budget <= 0 {
-		return &refusal{402, "KEY_BUDGET_EXHAUSTED", "API key budget exhausted. Please top up or create a new key.", m.Name}
-	}
-	if m.PaidOnly && w.paid <= 0 {
-		return &refusal{402, "PAID_ONLY", "This model requires a paid balance. Tier balance cannot be used.", m.Name}
-	}
-	avail := w.paid
-	if !m.PaidOnly {
-		avail += w.tier
-	}
-	if avail <= 0 {
-		return &refusal{402, "INSUFFICIENT_BALANCE", "Insufficient pollen balance to use this model", m.Name}
+		link := enterBase + "/grant?id=" + a.id + "&category=" + m.Category + "&ref=agent_grant"
+		if a.legacyList() {
+			link = enterBase + "/grant?id=" + a.id + "&model=" + m.Name + "&ref=agent_grant"
+		}
+		return &refusal{status: 403, code: "FORBIDDEN", model: m.Name, fixURL: link,
+			msg:    "Model '" + m.Name + "' is not allowed for this API key. Allow it at " + link,
+			notice: "The API key used for this request isn't allowed to use " + m.Name + ". Please [allow it for this key](" + link + "), then try again.\n\n" + noticeTail}
 	}
 	// The gateway's estimate is statistical and capped at 2 pollen.
 	estimate = min(estimate, 2)
-	if estimate > avail {
-		return &refusal{402, "INSUFFICIENT_BALANCE", fmt.Sprintf("Insufficient balance. This model costs ~%.4f pollen per request, but your available balance is %.4f.", estimate, avail), m.Name}
+	w := a.wallet
+	if a.budget != nil && (*a.budget <= 0 || estimate > *a.budget) {
+		link := enterBase + "/edit-key?id=" + a.id + "&ref=agent_key_budget"
+		return &refusal{status: 402, code: "KEY_BUDGET_EXHAUSTED", model: m.Name, fixURL: link,
+			msg:    fmt.Sprintf("API key budget too low. This request costs ~%.4f pollen, but this key has %.4f. Increase the key budget at %s; topping up the wallet does not increase this limit.", estimate, max(*a.budget, 0), link),
+			notice: "The API key used for this request has reached its budget. Please [raise the key budget](" + link + "), then try again.\n\nTopping up the wallet does not raise this limit. " + noticeTail}
 	}
-	if a.budget != nil && estimate > *a.budget {
-		return &refusal{402, "KEY_BUDGET_EXHAUSTED", "API key budget exhausted. Please top up or create a new key.", m.Name}
+	if a.questOnly {
+		link := enterBase + "/edit-key?id=" + a.id + "&ref=agent_quest_pollen_only"
+		quests := enterBase + "/quests?ref=agent_quest_pollen_only_quests"
+		if m.PaidOnly {
+			return &refusal{status: 402, code: "QUEST_POLLEN_ONLY", model: m.Name, fixURL: link,
+				msg:    "This model needs paid Pollen, but this API key only spends Quest Pollen. To use it, allow paid Pollen for this key at " + link + ".",
+				notice: "The API key used for this request only spends Quest Pollen. This model needs paid Pollen. Please [allow paid Pollen for this key](" + link + "), then try again.\n\n" + noticeTail}
+		}
+		if w.quest <= 0 || estimate > w.quest {
+			return &refusal{status: 402, code: "QUEST_POLLEN_ONLY", model: m.Name, fixURL: link,
+				msg:    fmt.Sprintf("Not enough Quest Pollen. This request costs ~%.4f pollen, but you have %.4f Quest Pollen, and this API key only spends Quest Pollen. Complete a quest at %s or allow paid Pollen for this key at %s.", estimate, max(w.quest, 0), quests, link),
+				notice: "The API key used for this request only spends Quest Pollen, and there isn't enough left. Please [complete a quest](" + quests + ") or [allow paid Pollen for this key](" + link + "), then try again.\n\n" + noticeTail}
+		}
+		return nil
+	}
+	topUp := enterBase + "/top-up?ref=agent_low_balance_topup"
+	if m.PaidOnly {
+		if w.paid <= 0 || estimate >= w.paid {
+			return &refusal{status: 402, code: "INSUFFICIENT_BALANCE", model: m.Name, fixURL: topUp,
+				msg:    fmt.Sprintf("Insufficient balance. This request costs ~%.4f pollen, but your available paid balance is %.4f. Top up at %s.", estimate, max(w.paid, 0), topUp),
+				notice: "The account behind this API key doesn't have enough credits. This model needs paid Pollen. Please [top up](" + topUp + "), then try again.\n\n" + noticeTail}
+		}
+		return nil
+	}
+	if avail := max(w.quest, w.paid); avail <= 0 || estimate > avail {
+		quests := enterBase + "/quests?ref=agent_low_balance_quests"
+		return &refusal{status: 402, code: "INSUFFICIENT_BALANCE", model: m.Name, fixURL: topUp,
+			msg:    fmt.Sprintf("Insufficient balance. This request costs ~%.4f pollen, but your available balance is %.4f. Top up at %s.", estimate, max(avail, 0), topUp),
+			notice: "The account behind this API key doesn't have enough credits. Please [top up](" + topUp + ") or [complete a quest](" + quests + "), then try again.\n\n" + noticeTail}
 	}
 	return nil
 }
 
-// charge spends pollen: tier pollen when it covers the whole cost of a regular model, otherwise
-// paid pollen (balances may go slightly negative, as the real ones do). It returns the meter
-// source for the usage log. Caller holds s.mu.
+// builtinRPM are the catalogue's per_user_rpm limits (model-rate-limit.ts).
+var builtinRPM = map[string]int{"qwen/qwen3-tts-flash": 60, "qwen3-tts-flash": 60}
+
+// SetModelRPM gives a model a per-user requests-per-minute limit (0 removes it), as the
+// catalogue's per_user_rpm does; the minute is scaled like every other time.
+func (s *Server) SetModelRPM(model string, rpm int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rpm == nil {
+		s.rpm = map[string]int{}
+	}
+	s.rpm[model] = rpm
+}
+
+// checkRPM applies a model's per-user RPM: the account's generations of that model in the last
+// (scaled) minute. Caller holds s.mu.
+func (s *Server) checkRPM(a *account, m *model, now time.Time) *refusal {
+	limit, ok := s.rpm[m.Name]
+	if !ok {
+		limit = builtinRPM[m.Name]
+	}
+	if limit <= 0 {
+		return nil
+	}
+	w := a.wallet
+	if w.calls == nil {
+		w.calls = map[string][]time.Time{}
+	}
+	minute := s.scaled(time.Minute)
+	recent := w.calls[m.Name][:0]
+	for _, t := range w.calls[m.Name] {
+		if now.Sub(t) < minute {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= limit {
+		w.calls[m.Name] = recent
+		wait := recent[0].Add(minute).Sub(now)
+		return &refusal{status: 429, code: "community_model_rate_limit", model: m.Name,
+			msg:        fmt.Sprintf("Per-user limit of %d RPM exceeded for model %s", limit, m.Name),
+			retryAfter: max(1, int(math.Ceil(wait.Seconds())))}
+	}
+	w.calls[m.Name] = append(recent, now)
+	return nil
+}
+
+// charge spends Pollen: Quest Pollen when it covers the whole cost of a regular model (always,
+// for a Quest-only key), otherwise paid Pollen (balances may go slightly negative, as the real
+// ones do). It returns the meter source for the usage log. Caller holds s.mu.
 func (a *account) charge(m *model, cost float64, now time.Time) string {
 	w := a.wallet
 	source := "pack"
-	if !m.PaidOnly && w.tier >= cost {
-		w.tier -= cost
-		source = "tier"
+	if a.questOnly || !m.PaidOnly && w.quest >= cost {
+		w.quest -= cost
+		source = "tier" // the meter keeps the bucket's internal name
 	} else {
 		w.paid -= cost
 	}

@@ -14,20 +14,27 @@ import (
 func TestPaymentRequired(t *testing.T) {
 	s := startSim(t, Options{})
 	poor := s.Key("tier")
+	const enter = "https://enter.pollinations.ai"
 	cases := []struct {
 		name, path, key string
 		setup           func()
-		reason, says    string
+		code, says, fix string
 	}{
-		{"paid-only with tier pollen", "/image/x?model=seedream&width=64&height=64", poor, nil,
-			"PAID_ONLY", "This model requires a paid balance. Tier balance cannot be used."},
-		{"paid-only video", "/video/x", poor, nil, "PAID_ONLY", "This model requires a paid balance."},
-		{"key budget", "/image/x?width=64&height=64", s.Key("exhausted"), nil,
-			"KEY_BUDGET_EXHAUSTED", "API key budget exhausted. Please top up or create a new key."},
-		{"estimate over balance", "/image/x?model=kontext&width=64&height=64", poor, func() { s.SetBalance(poor, 0.01, 0) },
-			"INSUFFICIENT_BALANCE", "Insufficient balance. This model costs ~0.0400 pollen per request, but your available balance is 0.0100."},
-		{"nothing left", "/audio/hello", poor, func() { s.SetBalance(poor, 0, 0) },
-			"INSUFFICIENT_BALANCE", "Insufficient pollen balance to use this model"},
+		{"paid-only with Quest Pollen", "/image/x?model=seedream&width=64&height=64", poor, nil, "INSUFFICIENT_BALANCE",
+			"Insufficient balance. This request costs ~0.0300 pollen, but your available paid balance is 0.0000. Top up at " + enter + "/top-up?ref=agent_low_balance_topup.",
+			enter + "/top-up?ref=agent_low_balance_topup"},
+		{"paid-only video", "/video/x", poor, nil, "INSUFFICIENT_BALANCE", "Insufficient balance. This request costs ~", enter + "/top-up?"},
+		{"key budget", "/image/x?width=64&height=64", s.Key("exhausted"), nil, "KEY_BUDGET_EXHAUSTED",
+			"API key budget too low. This request costs ~", enter + "/edit-key?id="},
+		{"estimate over balance", "/image/x?model=kontext&width=64&height=64", poor, func() { s.SetBalance(poor, 0.01, 0) }, "INSUFFICIENT_BALANCE",
+			"Insufficient balance. This request costs ~0.0400 pollen, but your available balance is 0.0100. Top up at", enter + "/top-up?"},
+		{"nothing left", "/audio/hello", poor, func() { s.SetBalance(poor, 0, 0) }, "INSUFFICIENT_BALANCE", "Insufficient balance.", enter + "/top-up?"},
+		{"quest-only key, paid-only model", "/image/x?model=seedream&width=64&height=64", s.Key("quest"), nil, "QUEST_POLLEN_ONLY",
+			"This model needs paid Pollen, but this API key only spends Quest Pollen. To use it, allow paid Pollen for this key at " + enter + "/edit-key?id=",
+			enter + "/edit-key?id="},
+		{"quest-only key, no Quest Pollen left", "/image/x?model=flux&width=64&height=64", s.Key("quest"), func() { s.SetBalance(s.Key("quest"), 0, 25) }, "QUEST_POLLEN_ONLY",
+			"Not enough Quest Pollen. This request costs ~0.0020 pollen, but you have 0.0000 Quest Pollen, and this API key only spends Quest Pollen. Complete a quest at " + enter + "/quests?ref=agent_quest_pollen_only_quests or allow paid Pollen",
+			enter + "/edit-key?id="},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,19 +43,50 @@ func TestPaymentRequired(t *testing.T) {
 			}
 			r := do(t, s, "GET", tc.path, tc.key, nil)
 			msg := r.errorMessage(t)
-			det, _ := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
-			if r.status != 402 || !strings.HasPrefix(msg, tc.says) || det["reason"] != tc.reason {
-				t.Fatalf("%d %q %v", r.status, msg, det)
+			if r.status != 402 || !strings.HasPrefix(msg, tc.says) || r.errorField(t, "code") != tc.code || !strings.HasPrefix(r.errorField(t, "fixUrl"), tc.fix) {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			if _, ok := r.json(t)["error"].(map[string]any)["details"]; ok {
+				t.Fatalf("a 402 has no details: %s", r.body)
 			}
 		})
 	}
-	// The scoped key on a model it may not use: 403 on media routes.
+	if !strings.Contains(do(t, s, "GET", "/image/y?model=seedream&width=64&height=64", s.Key("quest"), nil).errorField(t, "fixUrl"), "ref=agent_quest_pollen_only") {
+		t.Fatal("the Quest-only key's fix is allowing paid Pollen")
+	}
+	// The scoped key (a legacy list of model ids) on a model it may not use: 403 with a grant link.
 	r := do(t, s, "GET", "/image/x?model=zimage", s.Key("scoped"), nil)
-	if r.status != 403 || r.errorMessage(t) != "Model 'zimage' is not allowed for this API key" {
+	if r.status != 403 || !strings.HasPrefix(r.errorMessage(t), "Model 'zimage' is not allowed for this API key. Allow it at "+enter+"/grant?id=") ||
+		!strings.Contains(r.errorField(t, "fixUrl"), "model=zimage") {
 		t.Fatalf("scoped: %d %s", r.status, r.body)
 	}
 	if r := do(t, s, "GET", "/image/x?model=flux&width=64&height=64", s.Key("scoped"), nil); r.status != 200 {
 		t.Fatalf("scoped on flux: %d", r.status)
+	}
+	// The budgeted key may make text and images: audio is a whole category closed to it.
+	r = do(t, s, "GET", "/audio/hello", s.Key("budgeted"), nil)
+	if r.status != 403 || r.errorField(t, "code") != "FORBIDDEN" || !strings.Contains(r.errorField(t, "fixUrl"), "category=audio") {
+		t.Fatalf("budgeted on audio: %d %s", r.status, r.body)
+	}
+}
+
+// TestModelRPM: a model with a per-user RPM refuses the next request of the minute with 429
+// community_model_rate_limit and Retry-After, for every key of the account.
+func TestModelRPM(t *testing.T) {
+	s := startSim(t, Options{TimeScale: 0.01}) // a minute is 600 ms, an image 20–60 ms
+	s.SetModelRPM("flux", 2)
+	for i := range 2 {
+		if r := do(t, s, "GET", "/image/r"+strconv.Itoa(i)+"?model=flux&width=64&height=64&no-cache=true", s.Key("secret"), nil); r.status != 200 {
+			t.Fatalf("request %d: %d", i, r.status)
+		}
+	}
+	r := do(t, s, "GET", "/image/r3?model=flux&width=64&height=64", s.Key("publishable"), nil)
+	if r.status != 429 || r.errorField(t, "code") != "community_model_rate_limit" || r.errorMessage(t) != "Per-user limit of 2 RPM exceeded for model flux" ||
+		r.header.Get("Retry-After") == "" {
+		t.Fatalf("over the RPM: %d %s %q", r.status, r.body, r.header.Get("Retry-After"))
+	}
+	if r := do(t, s, "GET", "/image/r4?model=zimage&width=64&height=64", s.Key("secret"), nil); r.status != 200 {
+		t.Fatalf("another model: %d", r.status)
 	}
 }
 

@@ -1,14 +1,19 @@
 // Package sim is a simulator of the Pollinations API (gen.pollinations.ai, plus the device-code
-// sign-in of enter.pollinations.ai) as /work/shared/reference/pollinations-api.md describes it:
-// the same paths, parameters, JSON shapes, headers, errors, quirks and (scaled) timings. Every
+// sign-in of enter.pollinations.ai) as docs/api.md and the API references describe it: the
+// same paths, parameters, JSON shapes, headers, errors, quirks and (scaled) timings. Every
 // test of the app runs against it, and `pollinations-studio sim` serves it standalone.
 //
-// Ready keys (Keys): "secret" (paid + tier pollen), "tier" (tier pollen only: paid-only models
-// refused, one generation at a time), "publishable" (pk_, pollen-per-hour limiter), "scoped"
-// (flux and openai only, budget 5, expires in 7 days) and "exhausted" (no pollen, budget 0).
+// Ready keys (Keys): "secret" (paid Pollen + Quest Pollen), "tier" (an account with Quest
+// Pollen only: paid-only models refused, one generation at a time), "publishable" (pk_,
+// pollen-per-hour limiter), "scoped" (a legacy list of model ids: flux and openai, budget 5,
+// expires in 7 days), "exhausted" (no Pollen, budget 0), "quest" (a key that only spends Quest
+// Pollen, on the secret key's account) and "budgeted" (text and image only, budget 3.5, no
+// account permission).
 //
 // Quirks reproduced: the prompt is one path segment decoded once; booleans are true only when
-// "true"; text routes turn 402/403 into a 200 assistant "notice" unless JSON was asked for;
+// "true"; text routes turn 402/403 into a 200 assistant "notice" unless JSON or audio output
+// was asked for; "unsafe-content" in a prompt trips the safety filter (400 content_blocked),
+// "forbidden-content" the moderation (422);
 // two non-standard 429 bodies (concurrency, publishable limiter); identical GETs join the
 // generation in flight and cached results are not billed again; a GET generation outlives its
 // client. Faults (Inject) add statuses, Cloudflare pages, latency, throttling, cut connections
@@ -49,6 +54,9 @@ type Options struct {
 	// DeviceInterval is the polling interval the device flow advertises (0 → 5 s; scaled, at
 	// least 1 ms). The JSON field is a number of seconds, fractional when scaled.
 	DeviceInterval time.Duration
+	// DeviceRelativeURIs makes the device flow send relative verification URIs ("/device") and
+	// eight-character codes without a dash, as some versions of the service do.
+	DeviceRelativeURIs bool
 	// Logf, when set, receives one line per request. Keys are never printed.
 	Logf func(format string, args ...any)
 }
@@ -81,6 +89,7 @@ type Server struct {
 	inflight   map[string]*flight
 	devices    map[string]*deviceCode
 	usage      []usageRecord
+	rpm        map[string]int // per-user RPM limits set by SetModelRPM (money.go)
 
 	pcmOnce sync.Once // the speech fixture decoded to PCM, on first use
 	pcm     []byte
@@ -246,6 +255,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
+	}
+	if safetyBlocked(r, body) {
+		writeContentBlocked(w)
+		return
 	}
 	s.route(w, r)
 }

@@ -91,12 +91,12 @@ func TestAuth(t *testing.T) {
 		status          int
 		says            string
 	}{
-		{"missing", "/image/cat", "", nil, 401, "Authentication required"},
-		{"unknown", "/image/cat", "sk_" + strings.Repeat("Z", 32), nil, 401, "Invalid API key"},
-		{"not bearer", "/image/cat", "", []string{"Authorization", "Basic " + s.Key("secret")}, 401, "Authentication required"},
+		{"missing", "/image/cat", "", nil, 401, "A valid API key is required. Get one at https://enter.pollinations.ai/keys"},
+		{"unknown", "/image/cat", "sk_" + strings.Repeat("Z", 32), nil, 401, "A valid API key is required. Get one at https://enter.pollinations.ai/keys"},
+		{"not bearer", "/image/cat", "", []string{"Authorization", "Basic " + s.Key("secret")}, 401, "A valid API key is required. Get one at https://enter.pollinations.ai/keys"},
 		{"query key on GET", "/image/cat?width=64&height=64&key=" + s.Key("secret"), "", nil, 200, ""},
-		{"query key on POST", "/v1/chat/completions?key=" + s.Key("secret"), "", nil, 401, "Authentication required"},
-		{"account needs a key", "/account/balance", "", nil, 401, "Authentication required"},
+		{"query key on POST", "/v1/chat/completions?key=" + s.Key("secret"), "", nil, 401, "A valid API key is required. Get one at https://enter.pollinations.ai/keys"},
+		{"account needs a key", "/account/balance", "", nil, 401, "A valid API key is required. Get one at https://enter.pollinations.ai/keys"},
 		{"models need none", "/models", "", nil, 200, ""},
 	}
 	for _, tc := range cases {

@@ -229,6 +229,9 @@ type chatBody struct {
 	Temperature     *float64        `json:"temperature"`
 	ResponseFormat  json.RawMessage `json:"response_format"`
 	ReasoningEffort string          `json:"reasoning_effort"`
+	Modalities      []string        `json:"modalities"`
+	JSON            bool            `json:"json"`
+	JSONMode        bool            `json:"jsonMode"`
 }
 
 // handleChat serves POST /v1/chat/completions, and POST /text (plain: the bare content).
@@ -287,7 +290,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 		Type string `json:"type"`
 	}
 	json.Unmarshal(body.ResponseFormat, &rf)
-	wantsJSON := rf.Type == "json_object" || rf.Type == "json_schema"
+	wantsJSON := rf.Type == "json_object" || rf.Type == "json_schema" ||
+		len(body.ResponseFormat) == 0 && (body.JSON || body.JSONMode) // the legacy alias, when no response_format
+	// Audio output (asked for, or the model's own) also gets the real error, not a notice.
+	noNotice := wantsJSON || contains(body.Modalities, "audio") || contains(m.OutputModalities, "audio")
 	reply := replyFor(prompt, systemPrompt(body), body.MaxTokens)
 	if hasImage {
 		reply = "I can see the image you attached. " + reply
@@ -312,10 +318,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request, plain bool) 
 	est := m.price * 500
 	if body.Stream {
 		s.runChatStream(w, r, a, m, reply, reasoning, est, promptTokens(requestBody(r)), finishReason(prompt, body.MaxTokens),
-			body.StreamOptions != nil && body.StreamOptions.IncludeUsage, wantsJSON)
+			body.StreamOptions != nil && body.StreamOptions.IncludeUsage, noNotice)
 		return
 	}
-	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, plain: plain, wantsJSON: wantsJSON,
+	s.run(w, r, a, job{route: "text", m: m, estimate: est, textRoute: true, plain: plain, wantsJSON: noNotice,
 		cacheKey: "POST " + r.URL.Path + " " + sha(requestBody(r)),
 		latency:  400*time.Millisecond + time.Duration(len(tokens(reply)))*16*time.Millisecond,
 		produce: func() (*result, error) {
@@ -459,21 +465,15 @@ func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *accoun
 }
 
 // writeNotice answers a text route's 402/403 the way text-balance-notice.ts does: as a normal
-// assistant reply with status 200, zero usage and Cache-Control: private, no-store.
+// assistant reply with status 200, all-zero usage, Cache-Control: private, no-store and no
+// Content-Length, in the refusal's notice words (with its Markdown dashboard links).
 func (s *Server) writeNotice(w http.ResponseWriter, j job, ref *refusal) {
-	var msg string
-	switch ref.reason {
-	case "MODEL_NOT_ALLOWED":
-		msg = fmt.Sprintf("The API key used for this request isn't allowed to use %s. You can change the key's allowed models at https://enter.pollinations.ai/keys", ref.model)
-	case "KEY_BUDGET_EXHAUSTED":
-		msg = "The API key used for this request has reached its budget. Please top up or raise the key's budget at https://enter.pollinations.ai"
-	default:
-		msg = "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai) to keep using " + ref.model + "."
-	}
+	msg := ref.notice
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("x-model-used", j.m.Name)
 	zero := map[string]any{"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 	id := "chatcmpl-notice-" + randomID(8)
+	fl, _ := w.(http.Flusher)
 	switch {
 	case j.stream:
 		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -489,8 +489,14 @@ func (s *Server) writeNotice(w http.ResponseWriter, j job, ref *refusal) {
 		w.WriteHeader(200)
 		fmt.Fprint(w, msg)
 	default:
-		writeJSON(w, 200, map[string]any{"id": id, "object": "chat.completion", "created": time.Now().Unix(), "model": j.m.Name,
+		b, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion", "created": time.Now().Unix(), "model": j.m.Name,
 			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": msg}}},
 			"usage":   zero})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		w.Write(b)
+	}
+	if fl != nil {
+		fl.Flush() // sent without a length, as the middleware strips it
 	}
 }

@@ -289,11 +289,12 @@ func TestNotice(t *testing.T) {
 	exhausted, scoped := s.Key("exhausted"), s.Key("scoped")
 	const budget = "The API key used for this request has reached its budget"
 	const notAllowed = "The API key used for this request isn't allowed to use gemini"
-	const credits = "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai)"
+	const credits = "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup) or [complete a quest](https://enter.pollinations.ai/quests?ref=agent_low_balance_quests), then try again.\n\nIf this isn’t your Pollinations account"
 	msg := `{"model":"gemini","messages":[{"role":"user","content":"hi"}]}`
 
 	r := do(t, s, "GET", "/text/hi", exhausted, nil)
-	if r.status != 200 || !strings.HasPrefix(string(r.body), budget) || r.header.Get("Cache-Control") != "private, no-store" {
+	if r.status != 200 || !strings.HasPrefix(string(r.body), budget) || r.header.Get("Cache-Control") != "private, no-store" ||
+		r.header.Get("Content-Length") != "" || !strings.Contains(string(r.body), "[raise the key budget](https://enter.pollinations.ai/edit-key?id=") {
 		t.Errorf("GET: %d %q %q", r.status, r.body, r.header.Get("Cache-Control"))
 	}
 	r = do(t, s, "POST", "/v1/chat/completions", scoped, msg)
@@ -324,14 +325,17 @@ func TestNotice(t *testing.T) {
 		t.Errorf("stream notice: %d %+v", res.StatusCode, events)
 	}
 	// JSON output asked for: the real envelope.
+	// JSON or audio output asked for: the real envelope.
 	for _, c := range []struct {
 		method, path, key, body string
 		status                  int
-		reason                  string
+		code                    string
 	}{
 		{"GET", "/text/hi?json=true", exhausted, "", 402, "KEY_BUDGET_EXHAUSTED"},
 		{"POST", "/v1/chat/completions", exhausted, `{"response_format":{"type":"json_object"},"messages":[{"role":"user","content":"hi"}]}`, 402, "KEY_BUDGET_EXHAUSTED"},
-		{"POST", "/v1/chat/completions", scoped, `{"model":"gemini","response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{}}},"messages":[{"role":"user","content":"hi"}]}`, 403, "MODEL_NOT_ALLOWED"},
+		{"POST", "/v1/chat/completions", exhausted, `{"jsonMode":true,"messages":[{"role":"user","content":"hi"}]}`, 402, "KEY_BUDGET_EXHAUSTED"},
+		{"POST", "/v1/chat/completions", exhausted, `{"modalities":["text","audio"],"messages":[{"role":"user","content":"hi"}]}`, 402, "KEY_BUDGET_EXHAUSTED"},
+		{"POST", "/v1/chat/completions", scoped, `{"model":"gemini","response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{}}},"messages":[{"role":"user","content":"hi"}]}`, 403, "FORBIDDEN"},
 	} {
 		var body any
 		if c.body != "" {
@@ -339,10 +343,28 @@ func TestNotice(t *testing.T) {
 		}
 		r := do(t, s, c.method, c.path, c.key, body)
 		r.errorMessage(t)
-		det, _ := r.json(t)["error"].(map[string]any)["details"].(map[string]any)
-		if r.status != c.status || det["reason"] != c.reason {
+		if r.status != c.status || r.errorField(t, "code") != c.code || !strings.HasPrefix(r.errorField(t, "fixUrl"), "https://enter.pollinations.ai/") {
 			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
 		}
+	}
+	// Every current wording, on the keys that earn it.
+	quest := s.Key("quest")
+	for _, c := range []struct{ name, key, model, want string }{
+		{"quest-only, paid-only model", quest, "claude", "The API key used for this request only spends Quest Pollen. This model needs paid Pollen. Please [allow paid Pollen for this key](https://enter.pollinations.ai/edit-key?id="},
+		{"paid-only without paid Pollen", s.Key("tier"), "claude", "The account behind this API key doesn't have enough credits. This model needs paid Pollen. Please [top up](https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup), then try again."},
+	} {
+		r := do(t, s, "GET", "/text/hi?model="+c.model, c.key, nil)
+		if r.status != 200 || !strings.HasPrefix(string(r.body), c.want) || !strings.HasSuffix(string(r.body), "contact whoever runs the app or service you’re using.") {
+			t.Errorf("%s: %d %q", c.name, r.status, r.body)
+		}
+	}
+	// Audio output gets the real error, not a notice.
+	if r := do(t, s, "GET", "/text/hi?model=openai-audio&voice=echo", exhausted, nil); r.status != 402 || r.errorField(t, "code") != "KEY_BUDGET_EXHAUSTED" {
+		t.Errorf("spoken reply: %d %s", r.status, r.body)
+	}
+	s.SetBalance(quest, 0, 25)
+	if r := do(t, s, "GET", "/text/hi", quest, nil); !strings.HasPrefix(string(r.body), "The API key used for this request only spends Quest Pollen, and there isn't enough left. Please [complete a quest](https://enter.pollinations.ai/quests?ref=agent_quest_pollen_only_quests) or [allow paid Pollen for this key](") {
+		t.Errorf("quest-only, none left: %q", r.body)
 	}
 	// The scoped key may use its own model.
 	if r := do(t, s, "GET", "/text/hi?model=openai", scoped, nil); r.status != 200 || r.header.Get("Cache-Control") == "private, no-store" {
@@ -406,4 +428,27 @@ func FuzzChatBody(f *testing.F) {
 			t.Fatalf("%q: status %d", body, w.Code)
 		}
 	})
+}
+
+// TestContentBlocked: the trigger word trips the safety filter on every generation route:
+// 400 code content_blocked, before any generation.
+func TestContentBlocked(t *testing.T) {
+	s := startSim(t, Options{})
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/text/unsafe-content", ""},
+		{"GET", "/image/an%20unsafe-content%20picture", ""},
+		{"POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"unsafe-content"}]}`},
+	} {
+		var body any
+		if c.body != "" {
+			body = c.body
+		}
+		r := do(t, s, c.method, c.path, s.Key("secret"), body)
+		if r.status != 400 || r.errorField(t, "code") != "content_blocked" || !strings.Contains(r.errorMessage(t), "safety filter") {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, r.body)
+		}
+	}
+	if len(s.usageOf(s.Key("secret"))) != 0 {
+		t.Fatal("a blocked prompt was billed")
+	}
 }

@@ -113,20 +113,27 @@ func (c *command) account(args []string) error {
 	} else {
 		fmt.Fprintf(tw, "Expires\tnever\n")
 	}
-	if info.AllowedModels == nil {
-		fmt.Fprintf(tw, "Models\tall\n")
-	} else {
+	switch {
+	case info.AllowedCategories != nil && len(info.AllowedCategories) == 0, info.AllowedModels != nil && len(info.AllowedModels) == 0:
+		fmt.Fprintf(tw, "May make\tnothing\n")
+	case info.AllowedCategories != nil:
+		fmt.Fprintf(tw, "May make\t%s\n", strings.Join(info.AllowedCategories, ", "))
+	case info.AllowedModels == nil:
+		fmt.Fprintf(tw, "May make\tall kinds\n")
+	}
+	if len(info.AllowedModels) > 0 {
 		fmt.Fprintf(tw, "Models\t%s\n", strings.Join(info.AllowedModels, ", "))
 	}
 	if info.PollenBudget != nil {
-		fmt.Fprintf(tw, "Key budget\t%.4f pollen\n", *info.PollenBudget)
+		fmt.Fprintf(tw, "Key budget\t%.4f Pollen\n", *info.PollenBudget)
+	}
+	if info.QuestPollenOnly != nil && *info.QuestPollenOnly {
+		fmt.Fprintf(tw, "Spends\tQuest Pollen only\n")
 	}
 	if balErr != nil {
 		fmt.Fprintf(tw, "Balance\tunavailable: %s\n", api.Redact(balErr.Error()))
-	} else if bal.HasBreakdown {
-		fmt.Fprintf(tw, "Balance\t%.4f pollen (tier %.4f, paid %.4f)\n", bal.Balance, bal.Tier, bal.Paid)
 	} else {
-		fmt.Fprintf(tw, "Balance\t%.4f pollen\n", bal.Balance)
+		fmt.Fprintf(tw, "Balance\t%s\n", bal.String())
 	}
 	return tw.Flush()
 }

@@ -109,7 +109,24 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return ExitOK
 	}
 	fmt.Fprintln(env.Stderr, "pollinations-studio:", api.Redact(err.Error()))
+	printRemedies(env.Stderr, err)
 	return exitCode(ctx, err)
+}
+
+// printRemedies adds what the user can do about a refusal, with the dashboard link when the
+// service gave one: "To fix: Top up: https://enter.pollinations.ai/top-up?…".
+func printRemedies(w io.Writer, err error) {
+	e, ok := api.AsError(err)
+	if !ok {
+		return
+	}
+	for _, r := range e.Remedies {
+		if r.URL != "" {
+			fmt.Fprintf(w, "To fix: %s: %s\n", r.Label, api.Redact(r.URL))
+		} else {
+			fmt.Fprintf(w, "To fix: %s\n", r.Label)
+		}
+	}
 }
 
 func exitCode(ctx context.Context, err error) int {

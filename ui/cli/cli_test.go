@@ -267,7 +267,7 @@ func TestSimCommandPrintsURLAndKeys(t *testing.T) {
 		}
 		kinds[f[0]] = f[1]
 	}
-	for _, k := range []string{"secret", "tier", "publishable", "scoped", "exhausted"} {
+	for _, k := range []string{"secret", "tier", "publishable", "scoped", "exhausted", "quest", "budgeted"} {
 		if kinds[k] == "" {
 			t.Fatalf("no %s key in %v", k, kinds)
 		}
@@ -281,5 +281,21 @@ func TestSimCommandPrintsURLAndKeys(t *testing.T) {
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("sim exited %d after interrupt", code)
+	}
+}
+
+// TestRefusalPrintsTheRemedy: a refusal's remedy and its dashboard link go to stderr; the
+// account command shows a budgeted key's budget left, in Pollen words.
+func TestRefusalPrintsTheRemedy(t *testing.T) {
+	h := newHarness(t)
+	h.env["POLLINATIONS_API_KEY"] = h.sim.Key("exhausted")
+	code, _, stderr := h.run("text", "say hello")
+	if code == ExitOK || !strings.Contains(stderr, "To fix: Raise this key's budget: https://enter.pollinations.ai/edit-key?id=") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	h.env["POLLINATIONS_API_KEY"] = h.sim.Key("budgeted")
+	code, stdout, stderr := h.run("account")
+	if code != ExitOK || !strings.Contains(stdout, "key budget left 3.50") || !strings.Contains(stdout, "text, image") || strings.Contains(strings.ToLower(stdout), "tier") {
+		t.Fatalf("account: %d %q %q", code, stdout, stderr)
 	}
 }
