@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -225,6 +227,11 @@ func (s *Server) write(ctx context.Context, w http.ResponseWriter, res *result, 
 			w.Header().Set("x-cache", "MISS")
 		}
 		w.Header().Set("x-pollen-cost", strconv.FormatFloat(cost, 'f', -1, 64))
+		if ct := res.header.Get("Content-Type"); res.header.Get("Link") == "" &&
+			(strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "audio/") || strings.HasPrefix(ct, "video/")) {
+			// Every media response names its stored copy.
+			setMediaLink(w.Header(), bytes.Join(res.chunks, nil))
+		}
 		w.Header().Set("x-pollen-currency", "pollen")
 	}
 	paced := fresh && res.pace > 0 && len(res.chunks) > 1

@@ -44,7 +44,7 @@ func TestPaymentRequired(t *testing.T) {
 	}
 	// The scoped key on a model it may not use: 403 on media routes.
 	r := do(t, s, "GET", "/image/x?model=zimage", s.Key("scoped"), nil)
-	if r.status != 403 || r.errorMessage(t) != "Model 'zimage' is not allowed for this API key" {
+	if r.status != 403 || r.errorMessage(t) != "Model 'tongyi-mai/z-image-turbo' is not allowed for this API key" {
 		t.Fatalf("scoped: %d %s", r.status, r.body)
 	}
 	if r := do(t, s, "GET", "/image/x?model=flux&width=64&height=64", s.Key("scoped"), nil); r.status != 200 {
@@ -149,9 +149,9 @@ var retryAfterText = regexp.MustCompile(`^Rate limit exceeded\. Retry after ([0-
 func TestPublishableLimiter(t *testing.T) {
 	s := startSim(t, Options{TimeScale: 0.0001}) // an hour is 360 ms
 	pk := s.Key("publishable")
-	// One costly generation (nova-reel 12 s = 0.96) then another takes the bucket below zero.
+	// One costly generation (wan-fast 12 s = 0.96) then another takes the bucket below zero.
 	for _, d := range []string{"12", "6"} {
-		if r := do(t, s, "GET", "/video/spend?model=nova-reel&duration="+d, pk, nil); r.status != 200 {
+		if r := do(t, s, "GET", "/video/spend?model=wan-fast&duration="+d, pk, nil); r.status != 200 {
 			t.Fatalf("spend: %d %s", r.status, r.body)
 		}
 	}
