@@ -61,16 +61,16 @@ type Item struct {
 	CreatedAt      time.Time
 	FinishedAt     time.Time
 	Favourite      bool
-	Tags           []string   `json:",omitempty"`
-	Collections    []string   `json:",omitempty"`
-	ParentID       *int64     `json:",omitempty"`
-	Relation       string     `json:",omitempty"`
-	References     []string   `json:",omitempty"`
+	Tags           []string `json:",omitempty"`
+	Collections    []string `json:",omitempty"`
+	ParentID       *int64   `json:",omitempty"`
+	Relation       string   `json:",omitempty"`
+	References     []string `json:",omitempty"`
 	// HostedURL is the service's stored copy of the media (https, media.pollinations.ai), which
 	// expires about 30 days after it was made; "" when the answer named none.
-	HostedURL string `json:",omitempty"`
-	Missing        bool       `json:",omitempty"`
-	TrashedAt      *time.Time `json:",omitempty"`
+	HostedURL string     `json:",omitempty"`
+	Missing   bool       `json:",omitempty"`
+	TrashedAt *time.Time `json:",omitempty"`
 }
 
 const itemCols = `id, kind, status, error, prompt, negative_prompt, params, model_requested, model_used, seed,
