@@ -63,7 +63,11 @@ func (c *command) image(args []string) error {
 	if err := copyMedia(lib, it, *out); err != nil {
 		return err
 	}
-	c.progress("saved %s (%dx%d, %s, model %s, seed %d%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, *it.Seed, itemCost(it))
+	seedText := "seed not fixed: an edit of a local file takes none"
+	if it.Seed != nil {
+		seedText = fmt.Sprintf("seed %d", *it.Seed)
+	}
+	c.progress("saved %s (%dx%d, %s, model %s, %s%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, seedText, itemCost(it))
 	return nil
 }
 
@@ -188,7 +192,8 @@ func (c *command) transcribe(args []string) error {
 	model := fs.String("model", "", "transcription model")
 	lang := fs.String("language", "", "ISO-639-1 language (default: detected)")
 	prompt := fs.String("prompt", "", "hint text for the model")
-	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json")
+	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json|diarized_json")
+	speakers := fs.Int("speakers", 0, "how many people speak (with --format diarized_json)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -198,9 +203,17 @@ func (c *command) transcribe(args []string) error {
 		return err
 	}
 	switch *format {
-	case "json", "text", "srt", "vtt", "verbose_json":
+	case "json", "text", "srt", "vtt", "verbose_json", "diarized_json":
 	default:
-		return usagef("transcribe: --format must be json, text, srt, vtt or verbose_json")
+		return usagef("transcribe: --format must be json, text, srt, vtt, verbose_json or diarized_json")
+	}
+	if *speakers < 0 || (*speakers > 0 && *format != "diarized_json") {
+		return usagef("transcribe: --speakers N goes with --format diarized_json (N at least 1)")
+	}
+	// The transcript is kept with its timings; diarized_json adds who speaks.
+	sent := "verbose_json"
+	if *format == "diarized_json" {
+		sent = "diarized_json"
 	}
 	if _, err := os.Stat(file); err != nil {
 		return usagef("transcribe: %v", err)
@@ -209,7 +222,7 @@ func (c *command) transcribe(args []string) error {
 		return usagef("transcribe: %v", err)
 	}
 	c.progress("transcribing %s…", file)
-	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: "verbose_json"}}, jobHooks{})
+	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: sent, SpeakersExpected: *speakers}}, jobHooks{})
 	if err != nil {
 		return err
 	}
@@ -223,7 +236,7 @@ func (c *command) transcribe(args []string) error {
 		fmt.Fprintln(c.env.Stdout, it.Text)
 	case "json":
 		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text})
-	case "verbose_json":
+	case "verbose_json", "diarized_json":
 		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": segs, "model": it.ModelUsed, "item": it.ID})
 	default:
 		err = storage.ExportTranscript(segs, *format, c.env.Stdout)
