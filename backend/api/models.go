@@ -751,16 +751,21 @@ func unitOf(name string, rm rawModel, raw json.RawMessage, p Pricing) (string, P
 	return unit, p
 }
 
-// Models lists the catalogue: kind "" for every model, or image, video, text, audio or
-// transcription. With a key, the list is what the key may use.
+// Models lists the catalogue: kind "" for every model, or image, video, text, audio (speech
+// voices), transcription, music, audio-tool, 3d or embedding. With a key, the list is what the
+// key may use.
 func (c *Client) Models(ctx context.Context, kind string) ([]Model, error) {
 	path := "/models"
 	switch kind {
 	case "":
 	case "image", "video", "text", "audio":
 		path = "/" + kind + "/models"
-	case "transcription":
+	case "transcription", KindMusic, KindAudioTool:
 		path = "/audio/models"
+	case "3d":
+		path = "/3d/models"
+	case "embedding":
+		path = "/embeddings/models"
 	default:
 		return nil, fmt.Errorf("unknown model kind %q", kind)
 	}
