@@ -1,7 +1,16 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"image"
+	stdpng "image/png"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -220,5 +229,36 @@ func TestFitTo(t *testing.T) {
 	}
 	if r := (ImageRequest{Resolution: "4K"}).FitTo(Model{Name: "flux"}); r.Resolution != "" {
 		t.Errorf("image without tiers: %+v", r)
+	}
+}
+
+// TestEditCostFromBodyUsage: an edit answer without cost or usage headers is priced from its
+// body's token usage (a token-priced model), under an alias the catalogue lists.
+func TestEditCostFromBodyUsage(t *testing.T) {
+	var png bytes.Buffer
+	if err := stdpng.Encode(&png, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/models" {
+			fmt.Fprint(w, `[{"name":"openai/gpt-image-1-mini","aliases":["gptimage"],"category":"image","flat_rate":false,
+				"pricing":{"promptTextTokens":"0.000002","completionImageTokens":"0.000008"}}]`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("x-model-used", "gptimage")
+		fmt.Fprintf(w, `{"data":[{"b64_json":%q}],"usage":{"input_tokens":100,"output_tokens":1000}}`, base64.StdEncoding.EncodeToString(png.Bytes()))
+	}))
+	defer srv.Close()
+	c, _ := New(Options{BaseURL: srv.URL, Key: "sk_abcdefghijklmnopqrstuv"})
+	if _, err := c.Models(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(t.TempDir(), "ref.png")
+	os.WriteFile(ref, png.Bytes(), 0o644)
+	res, err := c.Image(context.Background(), ImageRequest{Prompt: "x", Model: "gptimage", RefFiles: []string{ref}})
+	want := 100*0.000002 + 1000*0.000008
+	if err != nil || !res.Meta.CostKnown || res.Meta.Cost < want*0.999 || res.Meta.Cost > want*1.001 || !res.Meta.SeedIgnored {
+		t.Fatalf("%+v %v, want cost %v", res, err, want)
 	}
 }

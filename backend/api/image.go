@@ -257,6 +257,10 @@ func (c *Client) imageEdit(ctx context.Context, r ImageRequest) (*ImageResult, e
 			B64JSON string `json:"b64_json"`
 			URL     string `json:"url"`
 		} `json:"data"`
+		Usage *struct {
+			InputTokens  float64 `json:"input_tokens"`
+			OutputTokens float64 `json:"output_tokens"`
+		} `json:"usage"`
 	}
 	if err := json.Unmarshal(data, &out); err != nil || len(out.Data) == 0 || (out.Data[0].B64JSON == "" && out.Data[0].URL == "") {
 		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the edit answer had no image"}
@@ -277,6 +281,16 @@ func (c *Client) imageEdit(ctx context.Context, r ImageRequest) (*ImageResult, e
 	if out.Data[0].URL != "" && res.Meta.HostedURL == "" {
 		if u, perr := url.Parse(out.Data[0].URL); perr == nil && u.Scheme == "https" && u.Host != "" {
 			res.Meta.HostedURL = u.String()
+		}
+	}
+	if !res.Meta.CostKnown && out.Usage != nil {
+		// No cost header and no usage headers: the body's token usage, at the catalogue's prices.
+		c.mu.Lock()
+		p, ok := c.pricing[res.Meta.ModelUsed]
+		c.mu.Unlock()
+		if ok {
+			res.Meta.Cost = p["promptTextTokens"]*out.Usage.InputTokens + p["completionImageTokens"]*out.Usage.OutputTokens
+			res.Meta.CostKnown = true
 		}
 	}
 	// Multipart edits ignore seed, transparent and guidance_scale: the seed was random.
