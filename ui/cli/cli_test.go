@@ -302,3 +302,21 @@ func TestSimCommandPrintsURLAndKeys(t *testing.T) {
 		t.Fatalf("sim exited %d after interrupt", code)
 	}
 }
+
+// TestImageEstimate: a token-priced model is "priced by tokens" until the library has a real
+// cost of it; then the estimate is from that cost. A flat-rate one is priced per image.
+func TestImageEstimate(t *testing.T) {
+	h := newHarness(t)
+	_, _, stderr := h.run("image", "a fox", "-o", h.path("a.png"), "--model", "gptimage", "--width", "64", "--height", "64")
+	if !strings.Contains(stderr, "(priced by tokens)") {
+		t.Fatalf("first: %s", stderr)
+	}
+	_, _, stderr = h.run("image", "a fox again", "-o", h.path("b.png"), "--model", "openai/gpt-image-1-mini", "--width", "64", "--height", "64")
+	if !strings.Contains(stderr, "typical of your last 1") {
+		t.Fatalf("second: %s", stderr)
+	}
+	_, _, stderr = h.run("image", "a hen", "-o", h.path("c.jpg"), "--model", "flux", "--width", "64", "--height", "64")
+	if !strings.Contains(stderr, "0.002 per image") {
+		t.Fatalf("flat: %s", stderr)
+	}
+}

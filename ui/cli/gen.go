@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
@@ -54,7 +56,7 @@ func (c *command) image(args []string) error {
 		}
 		req.RefFiles = append(req.RefFiles, r)
 	}
-	c.progress("generating image…")
+	c.progress("generating image%s…", c.estimateNote("image", *model, jobs.EstimateParams{Width: *width, Height: *height}))
 	it, lib, err := c.runJob(jobs.Request{Image: &req}, jobHooks{libraryNote: true})
 	if err != nil {
 		return err
@@ -278,7 +280,7 @@ func (c *command) video(args []string) error {
 	if *seed != -2 {
 		req.Seed = seed
 	}
-	c.progress("generating video (this takes minutes)…")
+	c.progress("generating video%s (this takes minutes)…", c.estimateNote("video", *model, jobs.EstimateParams{Seconds: float64(*duration), Audio: *audio}))
 	it, lib, err := c.runJob(jobs.Request{Video: &req}, jobHooks{libraryNote: true, showBytes: true})
 	if err != nil {
 		return streamErr(err)
@@ -309,4 +311,39 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// estimateNote is " (≈… pollen …)" for a request about to be sent, or "" when the model or
+// its price cannot be found quickly. A token-priced model is estimated from the library's past
+// costs of it, and says "priced by tokens" without any.
+func (c *command) estimateNote(kind, model string, p jobs.EstimateParams) string {
+	if model == "" {
+		return ""
+	}
+	cl, err := c.client(false)
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	ms, err := cl.Models(ctx, kind)
+	if err != nil {
+		return ""
+	}
+	m, ok := api.FindModel(ms, model)
+	if !ok {
+		return ""
+	}
+	var hist []float64
+	if m.TokenPriced() {
+		if lib, err := c.openLibrary(); err == nil {
+			hist, _ = jobs.CostHistory(ctx, lib, ms, m.Name)
+			lib.Close()
+		}
+	}
+	e := jobs.Estimate(m, p, hist)
+	if e.Label == "" || (!e.Known && e.Label != jobs.PricedByTokens) {
+		return ""
+	}
+	return " (" + e.Label + ")"
 }
