@@ -61,18 +61,21 @@ type Item struct {
 	CreatedAt      time.Time
 	FinishedAt     time.Time
 	Favourite      bool
-	Tags           []string   `json:",omitempty"`
-	Collections    []string   `json:",omitempty"`
-	ParentID       *int64     `json:",omitempty"`
-	Relation       string     `json:",omitempty"`
-	References     []string   `json:",omitempty"`
-	Missing        bool       `json:",omitempty"`
-	TrashedAt      *time.Time `json:",omitempty"`
+	Tags           []string `json:",omitempty"`
+	Collections    []string `json:",omitempty"`
+	ParentID       *int64   `json:",omitempty"`
+	Relation       string   `json:",omitempty"`
+	References     []string `json:",omitempty"`
+	// HostedURL is the service's stored copy of the media (https, media.pollinations.ai), which
+	// expires about 30 days after it was made; "" when the answer named none.
+	HostedURL string     `json:",omitempty"`
+	Missing   bool       `json:",omitempty"`
+	TrashedAt *time.Time `json:",omitempty"`
 }
 
 const itemCols = `id, kind, status, error, prompt, negative_prompt, params, model_requested, model_used, seed,
 	width, height, duration_sec, content_type, media_hash, media_size, text, cost, cost_known, created_at,
-	finished_at, favourite, parent_id, relation, missing, trashed_at`
+	finished_at, favourite, parent_id, relation, missing, trashed_at, hosted_url`
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -98,7 +101,7 @@ func (l *Library) scanItem(s scanner) (*Item, error) {
 	if err := s.Scan(&it.ID, &it.Kind, &it.Status, &it.Error, &it.Prompt, &it.NegativePrompt, &params,
 		&it.ModelRequested, &it.ModelUsed, &seed, &it.Width, &it.Height, &it.DurationSec, &it.ContentType,
 		&it.MediaHash, &it.MediaSize, &it.Text, &it.Cost, &it.CostKnown, &created, &finished, &it.Favourite,
-		&parent, &it.Relation, &it.Missing, &trashed); err != nil {
+		&parent, &it.Relation, &it.Missing, &trashed, &it.HostedURL); err != nil {
 		return nil, err
 	}
 	if params != "" && params != "{}" {
@@ -187,7 +190,7 @@ func (l *Library) insertItem(ctx context.Context, tx *sql.Tx, it *Item, params s
 		it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
 		nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize,
 		it.Text, it.Cost, it.CostKnown, ms(it.CreatedAt), ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID),
-		it.Relation, it.Missing)
+		it.Relation, it.Missing, it.HostedURL)
 	if err != nil {
 		return err
 	}
@@ -262,11 +265,11 @@ func (l *Library) UpdateItem(ctx context.Context, it *Item) error {
 	err = l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE items SET kind=?, status=?, error=?, prompt=?, negative_prompt=?, params=?,
 			model_requested=?, model_used=?, seed=?, width=?, height=?, duration_sec=?, content_type=?, media_hash=?,
-			media_size=?, text=?, cost=?, cost_known=?, finished_at=?, favourite=?, parent_id=?, relation=?, missing=?
-			WHERE id=?`,
+			media_size=?, text=?, cost=?, cost_known=?, finished_at=?, favourite=?, parent_id=?, relation=?, missing=?,
+			hosted_url=? WHERE id=?`,
 			it.Kind, it.Status, it.Error, it.Prompt, it.NegativePrompt, params, it.ModelRequested, it.ModelUsed,
 			nullInt(it.Seed), it.Width, it.Height, it.DurationSec, it.ContentType, it.MediaHash, it.MediaSize, it.Text,
-			it.Cost, it.CostKnown, ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation, missing, it.ID)
+			it.Cost, it.CostKnown, ms(it.FinishedAt), it.Favourite, nullInt(it.ParentID), it.Relation, missing, it.HostedURL, it.ID)
 		if err != nil {
 			return err
 		}

@@ -219,8 +219,8 @@ func (s *stmts) prepare(ctx context.Context, db *sql.DB) error {
 	}{
 		{&s.insertItem, `INSERT INTO items (kind, status, error, prompt, negative_prompt, params,
 			model_requested, model_used, seed, width, height, duration_sec, content_type, media_hash, media_size,
-			text, cost, cost_known, created_at, finished_at, favourite, parent_id, relation, missing)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
+			text, cost, cost_known, created_at, finished_at, favourite, parent_id, relation, missing, hosted_url)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`},
 		{&s.indexItem, `INSERT INTO items_fts (rowid, prompt, text) VALUES (?, ?, ?)`},
 		{&s.unindexItem, `DELETE FROM items_fts WHERE rowid = ?`},
 	} {

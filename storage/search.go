@@ -25,9 +25,12 @@ const (
 
 // Query selects items. Zero fields do not filter.
 type Query struct {
-	Text       string
-	Kinds      []Kind
-	Model      string
+	Text  string
+	Kinds []Kind
+	Model string
+	// Models matches any of these names (a model's id and aliases, so that items stored under
+	// an old short name are found too); with Model, either matches.
+	Models     []string
 	Favourite  bool
 	Tag        string
 	Collection string
@@ -125,9 +128,14 @@ func (q Query) where(walk bool) (string, []any) {
 			args = append(args, string(k))
 		}
 	}
-	if q.Model != "" {
-		conds = append(conds, "model_used = ?")
-		args = append(args, q.Model)
+	if names := modelNames(q); len(names) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")
+		conds = append(conds, "(model_used IN ("+ph+") OR model_requested IN ("+ph+"))")
+		for range 2 {
+			for _, n := range names {
+				args = append(args, n)
+			}
+		}
 	}
 	if q.Favourite {
 		conds = append(conds, "favourite = 1")
@@ -431,4 +439,15 @@ func (l *Library) Items(ctx context.Context, ids []int64) ([]Item, error) {
 		}
 	}
 	return out, l.fillLists(ctx, out)
+}
+
+// modelNames is every model name a query filters on.
+func modelNames(q Query) []string {
+	var out []string
+	for _, n := range append([]string{q.Model}, q.Models...) {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }

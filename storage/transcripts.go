@@ -96,16 +96,29 @@ func ExportTranscript(segs []Segment, format string, w io.Writer) error {
 	switch format {
 	case "txt", "text":
 		for _, s := range segs {
-			b.WriteString(strings.TrimSpace(s.Text) + "\n")
+			t := strings.TrimSpace(s.Text)
+			if l := speakerLabel(s.Speaker); l != "" {
+				t = l + ": " + t
+			}
+			b.WriteString(t + "\n")
 		}
 	case "srt":
 		for i, s := range segs {
-			fmt.Fprintf(&b, "%d\n%s --> %s\n%s\n\n", i+1, timestamp(s.Start, ","), timestamp(s.End, ","), cueText(s))
+			t := cueText(s)
+			if l := speakerLabel(s.Speaker); l != "" {
+				t = l + ": " + t
+			}
+			fmt.Fprintf(&b, "%d\n%s --> %s\n%s\n\n", i+1, timestamp(s.Start, ","), timestamp(s.End, ","), t)
 		}
 	case "vtt":
 		b.WriteString("WEBVTT\n\n")
 		for _, s := range segs {
-			fmt.Fprintf(&b, "%s --> %s\n%s\n\n", timestamp(s.Start, "."), timestamp(s.End, "."), cueText(s))
+			t := cueText(s)
+			if l := speakerLabel(s.Speaker); l != "" {
+				// A voice span names the speaker the WebVTT way; ">" and "&" would end or break it.
+				t = "<v " + strings.NewReplacer(">", "", "&", "and").Replace(l) + ">" + t
+			}
+			fmt.Fprintf(&b, "%s --> %s\n%s\n\n", timestamp(s.Start, "."), timestamp(s.End, "."), t)
 		}
 	case "json":
 		enc := json.NewEncoder(w)
@@ -130,10 +143,20 @@ func cueText(s Segment) string {
 	if t == "" {
 		t = "…"
 	}
-	if s.Speaker != "" {
-		t = s.Speaker + ": " + t
-	}
 	return t
+}
+
+// speakerLabel names a diarized speaker for people: the service's bare ids ("A", "1") become
+// "Speaker A"; a name someone gave is kept.
+func speakerLabel(sp string) string {
+	sp = strings.Join(strings.Fields(sp), " ")
+	if sp == "" {
+		return ""
+	}
+	if len([]rune(sp)) <= 2 || strings.HasPrefix(strings.ToLower(sp), "speaker_") {
+		return "Speaker " + strings.ToUpper(strings.TrimPrefix(strings.TrimPrefix(sp, "speaker_"), "SPEAKER_"))
+	}
+	return sp
 }
 
 func timestamp(sec float64, sep string) string {

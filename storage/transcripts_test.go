@@ -48,9 +48,9 @@ func TestSegments(t *testing.T) {
 func TestTranscriptFormats(t *testing.T) {
 	segs := []Segment{{Start: 0, End: 2.5, Text: " Hello "}, {Start: 2.5, End: 3661.0049, Text: "World\n\nagain", Speaker: "B"}, {Start: 3661.5, End: 3662, Text: ""}}
 	cases := map[string]string{
-		"srt": "1\n00:00:00,000 --> 00:00:02,500\nHello\n\n2\n00:00:02,500 --> 01:01:01,005\nB: World\nagain\n\n3\n01:01:01,500 --> 01:01:02,000\n…\n\n",
-		"vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nHello\n\n00:00:02.500 --> 01:01:01.005\nB: World\nagain\n\n01:01:01.500 --> 01:01:02.000\n…\n\n",
-		"txt": "Hello\nWorld\n\nagain\n\n",
+		"srt": "1\n00:00:00,000 --> 00:00:02,500\nHello\n\n2\n00:00:02,500 --> 01:01:01,005\nSpeaker B: World\nagain\n\n3\n01:01:01,500 --> 01:01:02,000\n…\n\n",
+		"vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nHello\n\n00:00:02.500 --> 01:01:01.005\n<v Speaker B>World\nagain\n\n01:01:01.500 --> 01:01:02.000\n…\n\n",
+		"txt": "Hello\nSpeaker B: World\n\nagain\n\n",
 	}
 	for f, want := range cases {
 		var b bytes.Buffer

@@ -122,7 +122,8 @@ func TestImageResultCarriesMeta(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Width != 320 || res.Height != 240 || res.Meta.ContentType != "image/jpeg" || res.Meta.ModelUsed != "flux" {
+	if res.Width != 320 || res.Height != 240 || res.Meta.ContentType != "image/jpeg" || res.Meta.ModelUsed != "black-forest-labs/flux-schnell" ||
+		!strings.HasPrefix(res.Meta.HostedURL, "https://media.pollinations.ai/") {
 		t.Fatalf("meta: %dx%d %+v", res.Width, res.Height, res.Meta)
 	}
 	if !res.Meta.CostKnown || res.Meta.Cost != 0.002 || res.Meta.Usage["completion-image-tokens"] != 1 {
@@ -404,7 +405,7 @@ func TestChatStream(t *testing.T) {
 	if got := len(strings.Fields(strings.SplitN(content.String(), "\n\n", 3)[2])); got != 120 {
 		t.Fatalf("reply has %d words, want 120", got)
 	}
-	if r := st.Result(); r.Content != content.String() || r.Meta.ModelUsed != "deepseek" || !r.Meta.CostKnown {
+	if r := st.Result(); r.Content != content.String() || r.Meta.ModelUsed != "deepseek/deepseek-v3.2" || !r.Meta.CostKnown {
 		t.Fatalf("result: %+v", r.Meta)
 	}
 }
@@ -585,10 +586,14 @@ func TestModelsAndAccount(t *testing.T) {
 	if m, ok := api.FindModel(all, "whisper-1"); !ok || m.Kind != "transcription" {
 		t.Fatalf("alias lookup: %+v", m)
 	}
-	// The tier account has no paid pollen: paid-only models are hidden from it.
+	// The tier account has no paid pollen: paid-only models are hidden from it; an anonymous
+	// list keeps them, marked.
 	tierModels, _ := e.client(t, "tier").Models(ctx, "image")
 	if _, ok := api.FindModel(tierModels, "seedream"); ok {
 		t.Fatal("paid-only model listed for a tier-only account")
+	}
+	if _, ok := api.FindModel(tierModels, "flux"); !ok {
+		t.Fatal("a free model missing for a tier-only account")
 	}
 	video, _ := anon.Models(ctx, "video")
 	veo, ok := api.FindModel(video, "veo")
@@ -596,8 +601,43 @@ func TestModelsAndAccount(t *testing.T) {
 		t.Fatalf("veo: %+v", veo)
 	}
 	audio, _ := anon.Models(ctx, "audio")
-	if el, ok := api.FindModel(audio, "elevenlabs"); !ok || len(el.Voices) == 0 {
+	if el, ok := api.FindModel(audio, "elevenlabs"); !ok || len(el.Voices) == 0 || !el.PaidOnly {
 		t.Fatalf("elevenlabs voices: %+v", el)
+	}
+	// Only text-to-speech voices are "audio": music is listed but no voice, openai-audio is text.
+	for _, m := range audio {
+		if m.Kind != "audio" {
+			t.Errorf("%s (%s) in the speech list", m.Name, m.Kind)
+		}
+	}
+	if m, ok := api.FindModel(all, "openai-audio"); !ok || m.Kind != "text" || m.Page() != "text" {
+		t.Errorf("openai-audio: %+v", m)
+	}
+	if m, ok := api.FindModel(all, "music-v2"); !ok || m.Kind != api.KindMusic || m.Page() != "" {
+		t.Errorf("music: %+v", m)
+	}
+	for _, n := range []string{"microsoft/trellis-2", "openai/text-embedding-3-small"} {
+		if m, ok := api.FindModel(all, n); !ok || m.Page() != "" {
+			t.Errorf("%s: %+v", n, m)
+		}
+	}
+	// The free default voice: openai/tts-1 for a free account, never a paid-only model.
+	tierAudio, _ := e.client(t, "tier").Models(ctx, "audio")
+	for _, list := range [][]api.Model{audio, tierAudio} {
+		if m, ok := api.StartSpeechModel(list, false); !ok || m.Name != "openai/tts-1" {
+			t.Errorf("start voice: %+v", m)
+		}
+	}
+	if m, ok := api.FindModel(all, "community/pixelsmith/pixel-art"); !ok || !m.Community {
+		t.Errorf("community: %+v", m)
+	}
+	if m, ok := api.FindModel(all, "seedream"); !ok || !m.Degraded() || m.Health.Requests != 412 {
+		t.Errorf("health: %+v", m)
+	}
+	if m, ok := api.FindModel(all, "gptimage"); !ok || !m.TokenPriced() {
+		t.Errorf("gpt image not token-priced: %+v", m)
+	} else if _, ok := m.EstimateCost(1); ok {
+		t.Error("a token price shown as a price per image")
 	}
 
 	info, err := e.client(t, "scoped").KeyInfo(ctx)
@@ -616,7 +656,7 @@ func TestModelsAndAccount(t *testing.T) {
 		t.Fatalf("a generation should spend pollen: %v → %v", bal.Total, after.Total)
 	}
 	usage, err := e.client(t, "secret").Usage(ctx)
-	if err != nil || len(usage) == 0 || usage[0].Model != "flux" {
+	if err != nil || len(usage) == 0 || usage[0].Model != "black-forest-labs/flux-schnell" {
 		t.Fatalf("usage: %+v %v", usage, err)
 	}
 	prof, err := e.client(t, "secret").Profile(ctx)

@@ -17,13 +17,13 @@ import (
 
 // SpeechRequest is text to speech.
 type SpeechRequest struct {
-	Text   string  `json:"text"`
-	Model  string  `json:"model,omitempty"`
-	Voice  string  `json:"voice,omitempty"`
-	Format string  `json:"format,omitempty"` // mp3 | wav | pcm | opus | aac | flac
-	Seed   *int64  `json:"seed,omitempty"`
-	Speed  float64 `json:"speed,omitempty"`
-	UseGET bool    `json:"use_get,omitempty"`
+	Text   string `json:"text"`
+	Model  string `json:"model,omitempty"`
+	Voice  string `json:"voice,omitempty"`
+	Format string `json:"format,omitempty"` // mp3 | wav | pcm | opus | aac | flac
+	Seed   *int64 `json:"seed,omitempty"`
+	UseGET bool   `json:"use_get,omitempty"`
+	// The speech route has no speed (the service ignores unknown fields), so none is sent.
 }
 
 // MaxSpeechChars is the longest text one speech request takes.
@@ -66,9 +66,6 @@ func (c *Client) Speech(ctx context.Context, r SpeechRequest) (*MediaStream, err
 		if r.Seed != nil {
 			b["seed"] = *r.Seed
 		}
-		if r.Speed > 0 {
-			b["speed"] = r.Speed
-		}
 		body, _ := json.Marshal(b)
 		req = request{method: http.MethodPost, url: endpoint(c.base, "/v1/audio/speech", nil), body: bytesBody(body),
 			contentType: "application/json", auth: true, headerTimeout: c.tm.text}
@@ -94,6 +91,7 @@ func (c *Client) mediaStream(resp *http.Response, model, wantPrefix string) (*Me
 		return nil, &Error{Kind: KindIncomplete, Message: err.Error(), Err: err}
 	}
 	meta := c.metaFrom(resp, model, head)
+	meta.HostedURL = HostedLink(resp.Header)
 	if !strings.HasPrefix(meta.ContentType, wantPrefix) && meta.ContentType != "audio/pcm" {
 		defer resp.Body.Close()
 		if ct := meta.ContentType; ct == "application/json" || strings.HasPrefix(ct, "text/") {
@@ -136,8 +134,10 @@ type TranscribeRequest struct {
 	Model       string   `json:"model,omitempty"`
 	Language    string   `json:"language,omitempty"`
 	Prompt      string   `json:"prompt,omitempty"`
-	Format      string   `json:"format,omitempty"` // json | text | srt | vtt | verbose_json
+	Format      string   `json:"format,omitempty"` // json | text | srt | vtt | verbose_json | diarized_json
 	Temperature *float64 `json:"temperature,omitempty"`
+	// SpeakersExpected hints how many people speak; sent only with diarized_json.
+	SpeakersExpected int `json:"speakers_expected,omitempty"`
 }
 
 // Segment is a timed piece of a transcript.
@@ -146,6 +146,8 @@ type Segment struct {
 	Start, End float64
 	Text       string
 	Speaker    string
+	// SegmentID is the service's own id when it is not a number (diarized_json sends strings).
+	SegmentID string `json:",omitempty"`
 }
 
 // Transcript is what transcription returned.
@@ -200,6 +202,9 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 	default:
 		return nil, &Error{Kind: KindBadRequest, Message: "unknown transcript format " + format}
 	}
+	if r.SpeakersExpected < 0 || (r.SpeakersExpected > 0 && format != "diarized_json") {
+		return nil, &Error{Kind: KindBadRequest, Message: "the number of speakers goes only with the diarized_json format, and is at least 1"}
+	}
 	const boundary = "pollinations-studio-audio-boundary-41d2"
 	build := func() (io.ReadCloser, error) {
 		f, err := os.Open(r.File)
@@ -218,6 +223,9 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 							return err
 						}
 					}
+				}
+				if r.SpeakersExpected > 0 {
+					mw.WriteField("speakers_expected", strconv.Itoa(r.SpeakersExpected))
 				}
 				if r.Temperature != nil {
 					mw.WriteField("temperature", strconv.FormatFloat(*r.Temperature, 'f', -1, 64))
@@ -280,19 +288,30 @@ func (t *Transcript) parse(data []byte) error {
 		Language string  `json:"language"`
 		Duration float64 `json:"duration"`
 		Segments []struct {
-			ID      int     `json:"id"`
-			Start   float64 `json:"start"`
-			End     float64 `json:"end"`
-			Text    string  `json:"text"`
-			Speaker string  `json:"speaker"`
+			ID      json.RawMessage `json:"id"` // a number, or a string in diarized_json
+			Start   float64         `json:"start"`
+			End     float64         `json:"end"`
+			Text    string          `json:"text"`
+			Speaker json.RawMessage `json:"speaker"`
 		} `json:"segments"`
 	}
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
 	t.Text, t.Language, t.Duration = strings.TrimSpace(v.Text), v.Language, v.Duration
-	for _, s := range v.Segments {
-		t.Segments = append(t.Segments, Segment{ID: s.ID, Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text), Speaker: s.Speaker})
+	for i, s := range v.Segments {
+		seg := Segment{ID: i, Start: s.Start, End: s.End, Text: strings.TrimSpace(s.Text), Speaker: jsonScalar(s.Speaker)}
+		if id := jsonScalar(s.ID); id != "" {
+			if n, err := strconv.Atoi(id); err == nil {
+				seg.ID = n
+			} else {
+				seg.SegmentID = id
+			}
+		}
+		t.Segments = append(t.Segments, seg)
+		if seg.End > t.Duration && v.Duration == 0 {
+			t.Duration = seg.End
+		}
 	}
 	if t.Text == "" && len(t.Segments) > 0 {
 		var parts []string
@@ -342,4 +361,17 @@ func parseStamp(s string) (float64, error) {
 		return 0, fmt.Errorf("bad timestamp %q", s)
 	}
 	return total, nil
+}
+
+// jsonScalar reads a string or a number as text ("" for anything else).
+func jsonScalar(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s)
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
 }

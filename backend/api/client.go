@@ -493,5 +493,10 @@ type Meta struct {
 	Cached      bool
 	RequestID   string
 	ContentType string
+	// HostedURL is the service's stored copy of the media (the Link rel="enclosure" header):
+	// reusable as a reference or start frame until it expires.
+	HostedURL string `json:",omitempty"`
+	// SeedIgnored: the request's seed could not be fixed (multipart image edits take none).
+	SeedIgnored bool        `json:",omitempty"`
 	Header      http.Header `json:"-"`
 }

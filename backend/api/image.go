@@ -37,6 +37,8 @@ type ImageRequest struct {
 	NoCache     bool     `json:"no_cache,omitempty"`
 	RefURLs     []string `json:"ref_urls,omitempty"`
 	RefFiles    []string `json:"ref_files,omitempty"`
+	// ResponseFormat is how the edits endpoint answers: b64_json (the default here) or url.
+	ResponseFormat string `json:"response_format,omitempty"`
 }
 
 // ImageResult is a generated image.
@@ -135,7 +137,13 @@ func (c *Client) Image(ctx context.Context, r ImageRequest) (*ImageResult, error
 			return nil, &Error{Kind: KindBadRequest, Message: fmt.Sprintf("reference %q is not an http(s) URL (local files go in RefFiles)", u)}
 		}
 	}
+	switch r.ResponseFormat {
+	case "", "b64_json", "url":
+	default:
+		return nil, &Error{Kind: KindBadRequest, Message: `response_format must be "url" or "b64_json"`}
+	}
 	if len(r.RefFiles) > 0 {
+		// Local files go up as multipart, which takes no seed: the result says so.
 		return c.imageEdit(ctx, r)
 	}
 	u, _ := c.ImageURL(r)
@@ -150,8 +158,41 @@ func (c *Client) Image(ctx context.Context, r ImageRequest) (*ImageResult, error
 	return c.imageResult(resp, r.Model, data)
 }
 
+// HostedLink reads the stored copy's address from a media response's
+// Link: <https://media.pollinations.ai/…>; rel="enclosure" header. Only an https URL with a host
+// is taken: the address may be sent on as a reference, so nothing else is trusted.
+func HostedLink(h http.Header) string {
+	for _, v := range h.Values("Link") {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			lt, gt := strings.IndexByte(part, '<'), strings.IndexByte(part, '>')
+			if lt != 0 || gt < 0 {
+				continue
+			}
+			target, params := part[1:gt], strings.ToLower(part[gt+1:])
+			enclosure := false
+			for _, p := range strings.Split(params, ";") {
+				p = strings.TrimSpace(p)
+				if p == `rel="enclosure"` || p == "rel=enclosure" {
+					enclosure = true
+				}
+			}
+			if !enclosure {
+				continue
+			}
+			u, err := url.Parse(target)
+			if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+				continue
+			}
+			return u.String()
+		}
+	}
+	return ""
+}
+
 func (c *Client) imageResult(resp *http.Response, model string, data []byte) (*ImageResult, error) {
 	meta := c.metaFrom(resp, model, data)
+	meta.HostedURL = HostedLink(resp.Header)
 	res := &ImageResult{Data: data, Meta: meta}
 	if !strings.HasPrefix(meta.ContentType, "image/") {
 		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: fmt.Sprintf("the service sent %s instead of an image", orUnknown(meta.ContentType))}
@@ -216,15 +257,68 @@ func (c *Client) imageEdit(ctx context.Context, r ImageRequest) (*ImageResult, e
 			B64JSON string `json:"b64_json"`
 			URL     string `json:"url"`
 		} `json:"data"`
+		Usage *struct {
+			InputTokens  float64 `json:"input_tokens"`
+			OutputTokens float64 `json:"output_tokens"`
+		} `json:"usage"`
 	}
-	if err := json.Unmarshal(data, &out); err != nil || len(out.Data) == 0 || out.Data[0].B64JSON == "" {
+	if err := json.Unmarshal(data, &out); err != nil || len(out.Data) == 0 || (out.Data[0].B64JSON == "" && out.Data[0].URL == "") {
 		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the edit answer had no image"}
 	}
-	img, err := base64.StdEncoding.DecodeString(out.Data[0].B64JSON)
-	if err != nil {
-		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the edited image is not valid base64", Err: err}
+	var res *ImageResult
+	if out.Data[0].B64JSON == "" {
+		res, err = c.fetchHosted(ctx, out.Data[0].URL, resp, r.Model)
+	} else {
+		img, derr := base64.StdEncoding.DecodeString(out.Data[0].B64JSON)
+		if derr != nil {
+			return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the edited image is not valid base64", Err: derr}
+		}
+		res, err = c.imageResult(resp, r.Model, img)
 	}
-	return c.imageResult(resp, r.Model, img)
+	if err != nil {
+		return nil, err
+	}
+	if out.Data[0].URL != "" && res.Meta.HostedURL == "" {
+		if u, perr := url.Parse(out.Data[0].URL); perr == nil && u.Scheme == "https" && u.Host != "" {
+			res.Meta.HostedURL = u.String()
+		}
+	}
+	if !res.Meta.CostKnown && out.Usage != nil {
+		// No cost header and no usage headers: the body's token usage, at the catalogue's prices.
+		c.mu.Lock()
+		p, ok := c.pricing[res.Meta.ModelUsed]
+		c.mu.Unlock()
+		if ok {
+			res.Meta.Cost = p["promptTextTokens"]*out.Usage.InputTokens + p["completionImageTokens"]*out.Usage.OutputTokens
+			res.Meta.CostKnown = true
+		}
+	}
+	// Multipart edits ignore seed, transparent and guidance_scale: the seed was random.
+	res.Meta.SeedIgnored = true
+	return res, nil
+}
+
+// fetchHosted downloads the image of a response_format=url edit answer; the edit's own headers
+// (cost, model) stay the result's.
+func (c *Client) fetchHosted(ctx context.Context, link string, edit *http.Response, model string) (*ImageResult, error) {
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, &Error{Kind: KindUpstream, Status: edit.StatusCode, Message: "the edit answer's image address is not an https URL"}
+	}
+	resp, err := c.send(ctx, request{method: http.MethodGet, url: u.String(), attemptTimeout: c.tm.image, buffer: maxImageBytes})
+	if err != nil {
+		return nil, err
+	}
+	img, err := readAll(resp, maxImageBytes)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.imageResult(edit, model, img)
+	if err != nil {
+		return nil, err
+	}
+	res.Meta.HostedURL = u.String()
+	return res, nil
 }
 
 func writeEditForm(mw *multipart.Writer, r ImageRequest) error {
@@ -241,15 +335,12 @@ func writeEditForm(mw *multipart.Writer, r ImageRequest) error {
 	if r.Width > 0 && r.Height > 0 {
 		field("size", fmt.Sprintf("%dx%d", r.Width, r.Height))
 	}
-	if r.Seed != nil {
-		field("seed", strconv.FormatInt(*r.Seed, 10))
-	}
+	// No seed or transparent: the multipart form ignores them (the caller learns it from
+	// Meta.SeedIgnored).
 	field("quality", r.Quality)
 	field("safe", r.Safe)
 	field("resolution", r.Resolution)
-	if r.Transparent {
-		field("transparent", "true")
-	}
+	field("response_format", orDefaultStr(r.ResponseFormat, "b64_json"))
 	for _, u := range r.RefURLs {
 		field("image[]", u)
 	}
@@ -300,4 +391,22 @@ func ContentTypeOf(path string) string {
 		return "audio/flac"
 	}
 	return "application/octet-stream"
+}
+
+func orDefaultStr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// FitTo keeps only what the model advertises: a resolution tier the model does not list (or
+// any, for a model without tiers) is dropped, as the service answers 400 to it; the model is
+// named by its canonical id.
+func (r ImageRequest) FitTo(m Model) ImageRequest {
+	r.Model = m.Name
+	if r.Resolution != "" && !containsStr(m.Resolutions, r.Resolution) {
+		r.Resolution = ""
+	}
+	return r
 }

@@ -98,7 +98,7 @@ func endpointCalls(t *testing.T) []struct {
 			return err
 		}},
 		{"video", func(ctx context.Context, c *api.Client) error {
-			ms, err := c.Video(ctx, api.VideoRequest{Prompt: "waves", Model: "nova-reel", Duration: 6})
+			ms, err := c.Video(ctx, api.VideoRequest{Prompt: "waves", Model: "wan-fast", Duration: 6})
 			if err != nil {
 				return err
 			}

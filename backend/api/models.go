@@ -54,7 +54,69 @@ type Model struct {
 	Resolutions, VideoCapabilities, Capabilities []string `json:",omitempty"`
 	ContextLength                                int      `json:",omitempty"`
 	Reasoning                                    bool     `json:",omitempty"`
+	// Community is a community-hosted model (source "community" or an id under community/):
+	// pages leave these out unless the user opts in.
+	Community bool `json:",omitempty"`
+	// Health is the list response's {status, success_rate, requests}; nil when not sent.
+	Health *Health `json:",omitempty"`
+	// FlatRate is false for image models priced by tokens (GPT Image, Gemini image models):
+	// their price per image is unknown before the call.
+	FlatRate *bool `json:",omitempty"`
+	// PricingVariants are priced variants (a resolution tier, diarization…) by name.
+	PricingVariants map[string]Pricing `json:",omitempty"`
+	// PriceUnit overrides the unit of the output price ("megapixel"); "" = the kind's unit.
+	PriceUnit           string `json:",omitempty"`
+	PricingDefaultLabel string `json:",omitempty"`
+	PerUserRPM          int    `json:",omitempty"`
 }
+
+// Health is how a model has been doing lately, as the catalogue reports it.
+type Health struct {
+	Status      string  `json:"status"`
+	SuccessRate float64 `json:"success_rate"`
+	Requests    int     `json:"requests"`
+}
+
+// Degraded reports a model that is failing more than it should: a status other than healthy
+// or ok, or a success rate under 90% over at least a handful of requests.
+func (h *Health) Degraded() bool {
+	if h == nil {
+		return false
+	}
+	switch strings.ToLower(h.Status) {
+	case "", "healthy", "ok", "operational", "up":
+	default:
+		return true
+	}
+	return h.Requests >= 10 && h.SuccessRate > 0 && h.SuccessRate < 0.9
+}
+
+// Degraded reports whether the catalogue says the model is failing lately.
+func (m Model) Degraded() bool { return m.Health.Degraded() }
+
+// Kinds a model may have beyond the pages': music and sound generation, audio tools (voice
+// changer, isolator, stem separation) and realtime sessions. Unknown categories keep their own
+// name as kind ("3d", "embedding", anything later).
+const (
+	KindMusic     = "music"
+	KindAudioTool = "audio-tool"
+	KindRealtime  = "realtime"
+)
+
+// Page names the studio page a model belongs to: image, video, text, speech or transcription;
+// "" for a model no page shows (music, audio tools, realtime, 3d, embeddings, anything unknown).
+func (m Model) Page() string {
+	switch m.Kind {
+	case "image", "video", "text", "transcription":
+		return m.Kind
+	case "audio":
+		return "speech"
+	}
+	return ""
+}
+
+// IsSpeech reports a text-to-speech model (the Speech page's voices).
+func (m Model) IsSpeech() bool { return m.Kind == "audio" }
 
 // AcceptsImages reports whether the model takes images as input (vision, references).
 func (m Model) AcceptsImages() bool { return containsStr(m.InputModalities, "image") }
@@ -86,9 +148,26 @@ func (m Model) Durations() []float64 {
 	return out
 }
 
+// TokenPriced reports an image model whose price is per output token: the cost of one image is
+// unknown before the call, and its completionImageTokens price is NOT a price per image.
+func (m Model) TokenPriced() bool {
+	if m.Kind != "image" {
+		return false
+	}
+	if m.FlatRate != nil {
+		return !*m.FlatRate
+	}
+	_, hasTokens := m.Pricing["promptTextTokens"]
+	return hasTokens
+}
+
 // EstimateCost is the catalogue price of one generation: units is images, seconds of video,
-// characters of speech or tokens of text, by the model's kind.
+// characters of speech or tokens of text, by the model's kind. Token-priced and per-megapixel
+// image models have no price per image here (see jobs.Estimate).
 func (m Model) EstimateCost(units float64) (float64, bool) {
+	if m.TokenPriced() || (m.Kind == "image" && m.PriceUnit == "megapixel") {
+		return 0, false
+	}
 	keys := map[string][]string{
 		"image": {"completionImageTokens"}, "video": {"completionVideoSeconds", "completionVideoTokens"},
 		"audio": {"completionAudioTokens", "completionAudioSeconds"}, "text": {"completionTextTokens"},
@@ -111,8 +190,14 @@ func containsStr(list []string, s string) bool {
 	return false
 }
 
-// FindModel finds a model by name or alias.
+// FindModel finds a model by its canonical id or one of its aliases, so that a name stored
+// before ids became publisher/model ("flux") still finds its model. Matching ignores case and
+// surrounding space; an exact id wins over an alias.
 func FindModel(models []Model, name string) (Model, bool) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Model{}, false
+	}
 	for _, m := range models {
 		if m.Name == name {
 			return m, true
@@ -120,6 +205,69 @@ func FindModel(models []Model, name string) (Model, bool) {
 	}
 	for _, m := range models {
 		if containsStr(m.Aliases, name) {
+			return m, true
+		}
+	}
+	for _, m := range models {
+		if strings.EqualFold(m.Name, name) || containsFold(m.Aliases, name) {
+			return m, true
+		}
+	}
+	return Model{}, false
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Canonical is the catalogue's id for a stored model name (an id or an alias); a name the
+// catalogue does not know is returned as it is.
+func Canonical(models []Model, name string) string {
+	if m, ok := FindModel(models, name); ok {
+		return m.Name
+	}
+	return strings.TrimSpace(name)
+}
+
+// SameModel reports whether two stored names mean one model ("flux" and its publisher/model
+// id). Names the catalogue does not know are the same only when equal.
+func SameModel(models []Model, a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == b {
+		return a != ""
+	}
+	ma, okA := FindModel(models, a)
+	mb, okB := FindModel(models, b)
+	return okA && okB && ma.Name == mb.Name
+}
+
+// ModelNames is a model's id and its aliases: every name a stored item may carry for it.
+func ModelNames(models []Model, name string) []string {
+	m, ok := FindModel(models, name)
+	if !ok {
+		return []string{strings.TrimSpace(name)}
+	}
+	return append([]string{m.Name}, m.Aliases...)
+}
+
+// DefaultSpeechModelID is the service's default voice model, free on Quest Pollen.
+const DefaultSpeechModelID = "openai/tts-1"
+
+// StartSpeechModel picks the speech model an account starts on: openai/tts-1 when listed and
+// usable, otherwise the first speech model the account may use. A free account (paid=false)
+// never starts on a paid-only model. It reports false when there is none.
+func StartSpeechModel(models []Model, paid bool) (Model, bool) {
+	usable := func(m Model) bool { return m.IsSpeech() && (paid || !m.PaidOnly) }
+	if m, ok := FindModel(models, DefaultSpeechModelID); ok && usable(m) {
+		return m, true
+	}
+	for _, m := range models {
+		if usable(m) && !m.Community {
 			return m, true
 		}
 	}
@@ -137,6 +285,16 @@ type rawModel struct {
 	Title              string          `json:"title"`
 	Description        string          `json:"description"`
 	Publisher          string          `json:"publisher"`
+	Brand              string          `json:"brand"`
+	Source             string          `json:"source"`
+	Community          flexBool        `json:"community"`
+	Health             json.RawMessage `json:"health"`
+	FlatRate           *flexBool       `json:"flat_rate"`
+	PricingVariants    json.RawMessage `json:"pricing_variants"`
+	PriceUnit          string          `json:"price_unit"`
+	Unit               string          `json:"unit"`
+	PricingLabel       string          `json:"pricing_default_label"`
+	PerUserRPM         flexNum         `json:"per_user_rpm"`
 	PaidOnly           flexBool        `json:"paid_only"`
 	Tier               string          `json:"tier"`
 	Vision             flexBool        `json:"vision"`
@@ -299,7 +457,19 @@ func (rm rawModel) model() (Model, bool) {
 		MinDuration: rm.MinDuration.V, MaxDuration: rm.MaxDuration.V, DefaultDuration: rm.DefaultDuration.V,
 		DurationStep: rm.DurationStep.V, MaxReferenceImages: int(rm.MaxReferenceImages.V),
 		Resolutions: rm.Resolutions, VideoCapabilities: rm.VideoCapabilities, Capabilities: stringsOf(rm.Capabilities),
-		ContextLength: int(rm.ContextLength.V), Reasoning: bool(rm.Reasoning)}
+		ContextLength: int(rm.ContextLength.V), Reasoning: bool(rm.Reasoning),
+		PricingDefaultLabel: rm.PricingLabel, PerUserRPM: int(rm.PerUserRPM.V)}
+	if m.Publisher == "" {
+		m.Publisher = rm.Brand // the name before publisher
+	}
+	m.Community = bool(rm.Community) || strings.EqualFold(rm.Source, "community") || strings.HasPrefix(name, "community/")
+	m.Health = healthOf(rm.Health)
+	if rm.FlatRate != nil {
+		v := bool(*rm.FlatRate)
+		m.FlatRate = &v
+	}
+	m.PricingVariants = variantsOf(rm.PricingVariants)
+	m.PriceUnit, m.Pricing = unitOf(name, rm, rm.Pricing, m.Pricing)
 	for _, d := range rm.AllowedDurations {
 		if d.Set {
 			m.AllowedDurations = append(m.AllowedDurations, d.V)
@@ -343,9 +513,31 @@ func (rm rawModel) model() (Model, bool) {
 	return m, true
 }
 
-// kindOf decides which page a model belongs to.
+// kindOf decides which page a model belongs to: by its category first, then (for catalogues
+// without one) by what it outputs and serves.
 func kindOf(m Model) string {
+	switch strings.ToLower(m.Category) {
+	case "image", "video", "text":
+		return strings.ToLower(m.Category)
+	case "audio", "speech", "tts", "stt", "transcription", "music":
+		return audioKind(m)
+	case "embedding", "embeddings":
+		return "embedding"
+	case "realtime":
+		return KindRealtime
+	case "":
+	default:
+		// A category this build does not know (3d, anything later): kept under its own name.
+		return strings.ToLower(m.Category)
+	}
 	out := m.OutputModalities
+	switch {
+	case containsStr(out, "audio") && containsStr(out, "text") && len(m.SupportedEndpoints) > 0 && !servesSpeech(m):
+		// openai-audio: a chat model that can answer aloud, not a voice.
+		return "text"
+	case containsStr(out, "audio") && !containsStr(out, "video"):
+		return audioKind(m)
+	}
 	switch {
 	case containsStr(out, "video") || m.Category == "video":
 		return "video"
@@ -358,22 +550,222 @@ func kindOf(m Model) string {
 		return "audio"
 	case containsStr(out, "text") || m.Category == "text":
 		return "text"
-	case m.Category == "embedding", m.Category == "3d":
-		return m.Category
 	}
 	return "other"
 }
 
-// Models lists the catalogue: kind "" for every model, or image, video, text, audio or
-// transcription. With a key, the list is what the key may use.
+// servesSpeech reports a model that takes /v1/audio/speech (or GET /audio), where the
+// catalogue lists endpoints; without a list it is assumed.
+func servesSpeech(m Model) bool {
+	if len(m.SupportedEndpoints) == 0 {
+		return true
+	}
+	for _, e := range m.SupportedEndpoints {
+		if e == "/v1/audio/speech" || strings.HasPrefix(e, "/audio/{") {
+			return true
+		}
+	}
+	return false
+}
+
+// nonVoiceMarks name audio models that make sound but are not text-to-speech voices. The
+// catalogue has no field for it, so the ids tell [I]: music, sound effects, stem separation,
+// voice changer and isolator, realtime sessions.
+var nonVoiceMarks = []struct{ mark, kind string }{
+	{"realtime", KindRealtime}, {"live-transcribe", KindRealtime},
+	{"voice-changer", KindAudioTool}, {"voice-isolator", KindAudioTool}, {"isolator", KindAudioTool},
+	{"stem", KindAudioTool}, {"-sts", KindAudioTool},
+	{"music", KindMusic}, {"lyria", KindMusic}, {"stable-audio", KindMusic}, {"text-to-sound", KindMusic}, {"sound-effect", KindMusic},
+}
+
+// audioKind sorts an audio model: transcription, a text-to-speech voice ("audio"), or one of
+// the audio kinds no page shows.
+func audioKind(m Model) string {
+	if containsStr(m.SupportedEndpoints, "/v1/audio/transcriptions") ||
+		(containsStr(m.InputModalities, "audio") && containsStr(m.OutputModalities, "text") && !containsStr(m.OutputModalities, "audio")) {
+		if strings.Contains(strings.ToLower(m.Name), "realtime") {
+			return KindRealtime
+		}
+		return "transcription"
+	}
+	names := append([]string{m.Name}, m.Aliases...)
+	for _, n := range names {
+		n = strings.ToLower(n)
+		for _, mk := range nonVoiceMarks {
+			if strings.Contains(n, mk.mark) {
+				return mk.kind
+			}
+		}
+	}
+	for _, e := range m.SupportedEndpoints {
+		switch {
+		case strings.Contains(e, "realtime"):
+			return KindRealtime
+		case strings.Contains(e, "voice-changer"), strings.Contains(e, "voice-isolator"), strings.Contains(e, "stem-separation"):
+			return KindAudioTool
+		}
+	}
+	if containsStr(m.OutputModalities, "text") && !servesSpeech(m) {
+		return "text"
+	}
+	if !servesSpeech(m) {
+		return KindAudioTool
+	}
+	return "audio"
+}
+
+// healthOf reads {status, success_rate, requests}; a success rate may come as 0–1 or 0–100.
+func healthOf(raw json.RawMessage) *Health {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var v struct {
+		Status      string  `json:"status"`
+		SuccessRate flexNum `json:"success_rate"`
+		Requests    flexNum `json:"requests"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		var status string
+		if json.Unmarshal(raw, &status) == nil && status != "" {
+			return &Health{Status: status}
+		}
+		return nil
+	}
+	h := &Health{Status: v.Status, SuccessRate: v.SuccessRate.V, Requests: int(v.Requests.V)}
+	if h.SuccessRate > 1 {
+		h.SuccessRate /= 100
+	}
+	return h
+}
+
+// variantsOf reads pricing_variants, whose shape is not documented [I]: an object of
+// name -> pricing (or price), or a list of objects naming the variant (resolution, name, label,
+// id or variant) with a pricing object or price fields beside it.
+func variantsOf(raw json.RawMessage) map[string]Pricing {
+	if len(raw) == 0 {
+		return nil
+	}
+	out := map[string]Pricing{}
+	var byName map[string]json.RawMessage
+	if json.Unmarshal(raw, &byName) == nil {
+		for k, v := range byName {
+			if p := variantPricing(v); p != nil {
+				out[k] = p
+			}
+		}
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(raw, &list) == nil {
+		for _, o := range list {
+			var name string
+			for _, k := range []string{"resolution", "name", "label", "id", "variant", "tier"} {
+				if json.Unmarshal(o[k], &name) == nil && name != "" {
+					break
+				}
+			}
+			if name == "" {
+				continue
+			}
+			if p := pricingOf(o["pricing"]); p != nil {
+				out[name] = p
+				continue
+			}
+			b, _ := json.Marshal(o)
+			if p := pricingOf(b); p != nil {
+				out[name] = p
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func variantPricing(v json.RawMessage) Pricing {
+	var f flexNum
+	if f.UnmarshalJSON(v) == nil && f.Set {
+		return Pricing{"price": f.V}
+	}
+	var o map[string]json.RawMessage
+	if json.Unmarshal(v, &o) == nil {
+		if p := pricingOf(o["pricing"]); p != nil {
+			return p
+		}
+	}
+	return pricingOf(v)
+}
+
+// megapixelModels are priced per megapixel of output (price-units.ts), whatever their pricing
+// object says.
+var megapixelModels = []string{"black-forest-labs/flux.2-pro", "black-forest-labs/flux.2-flex", "black-forest-labs/flux.2-max", "qwen/qwen-image-2.1"}
+
+// unitOf finds the unit of the output price: an explicit unit on the entry or in its pricing
+// ({"unit":"megapixel"}), or the known per-megapixel models.
+func unitOf(name string, rm rawModel, raw json.RawMessage, p Pricing) (string, Pricing) {
+	unit := strings.ToLower(strings.TrimSpace(rm.PriceUnit))
+	if unit == "" {
+		unit = strings.ToLower(strings.TrimSpace(rm.Unit))
+	}
+	var obj map[string]json.RawMessage
+	if len(raw) > 0 && json.Unmarshal(raw, &obj) == nil {
+		var u string
+		if json.Unmarshal(obj["unit"], &u) == nil && u != "" && unit == "" {
+			unit = strings.ToLower(u)
+		}
+		// {"completionImageTokens": {"price": 0.03, "unit": "megapixel"}}
+		for k, v := range obj {
+			var inner struct {
+				Price flexNum `json:"price"`
+				Value flexNum `json:"value"`
+				Unit  string  `json:"unit"`
+			}
+			if json.Unmarshal(v, &inner) != nil {
+				continue
+			}
+			val := inner.Price
+			if !val.Set {
+				val = inner.Value
+			}
+			if val.Set {
+				if p == nil {
+					p = Pricing{}
+				}
+				p[k] = val.V
+			}
+			if inner.Unit != "" && unit == "" {
+				unit = strings.ToLower(inner.Unit)
+			}
+		}
+	}
+	if unit == "" {
+		for _, n := range megapixelModels {
+			if strings.EqualFold(name, n) {
+				unit = "megapixel"
+			}
+		}
+	}
+	if unit != "megapixel" {
+		unit = "" // only the exception is kept; the kind gives every other unit
+	}
+	return unit, p
+}
+
+// Models lists the catalogue: kind "" for every model, or image, video, text, audio (speech
+// voices), transcription, music, audio-tool, 3d or embedding. With a key, the list is what the
+// key may use.
 func (c *Client) Models(ctx context.Context, kind string) ([]Model, error) {
 	path := "/models"
 	switch kind {
 	case "":
 	case "image", "video", "text", "audio":
 		path = "/" + kind + "/models"
-	case "transcription":
+	case "transcription", KindMusic, KindAudioTool:
 		path = "/audio/models"
+	case "3d":
+		path = "/3d/models"
+	case "embedding":
+		path = "/embeddings/models"
 	default:
 		return nil, fmt.Errorf("unknown model kind %q", kind)
 	}
@@ -394,7 +786,10 @@ func (c *Client) Models(ctx context.Context, kind string) ([]Model, error) {
 	c.mu.Lock()
 	for _, m := range all {
 		if m.Pricing != nil {
-			c.pricing[m.Name] = m.Pricing
+			// By every name, as x-model-used may give either.
+			for _, n := range append([]string{m.Name}, m.Aliases...) {
+				c.pricing[n] = m.Pricing
+			}
 		}
 	}
 	c.mu.Unlock()

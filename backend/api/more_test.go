@@ -93,7 +93,7 @@ func TestRetriesAreByteIdentical(t *testing.T) {
 			return err
 		}},
 		{"speech POST", "/v1/audio/speech", func() error {
-			ms, err := c.Speech(ctx, api.SpeechRequest{Text: "retry me", Voice: "nova", Format: "wav", Speed: 1.25})
+			ms, err := c.Speech(ctx, api.SpeechRequest{Text: "retry me", Voice: "nova", Format: "wav"})
 			if err == nil {
 				ms.Body.Close()
 			}
@@ -174,7 +174,7 @@ func TestVideoDefaultTimeout(t *testing.T) {
 	api.SetTimeouts(c, api.Timeouts{VideoTotal: 200 * time.Millisecond})
 	e.sim.Inject(sim.Fault{PathPrefix: "/video/", Latency: 3 * time.Second, Times: 10})
 	start := time.Now()
-	_, err := c.Video(context.Background(), api.VideoRequest{Prompt: "waves", Model: "nova-reel", Duration: 6})
+	_, err := c.Video(context.Background(), api.VideoRequest{Prompt: "waves", Model: "wan-fast", Duration: 6})
 	if !api.IsKind(err, api.KindTimeout) {
 		t.Fatalf("want KindTimeout, got %v", err)
 	}
@@ -185,7 +185,7 @@ func TestVideoDefaultTimeout(t *testing.T) {
 	e.sim.Inject(sim.Fault{PathPrefix: "/video/", Latency: 400 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ms, err := c.Video(ctx, api.VideoRequest{Prompt: "waves", Model: "nova-reel", Duration: 6})
+	ms, err := c.Video(ctx, api.VideoRequest{Prompt: "waves", Model: "wan-fast", Duration: 6})
 	if err != nil {
 		t.Fatalf("the caller's longer deadline should apply: %v", err)
 	}
@@ -213,7 +213,7 @@ func TestPromptEscapingOnEveryGETRoute(t *testing.T) {
 			return err
 		}},
 		{"/video/", func(p string) error {
-			ms, err := c.Video(ctx, api.VideoRequest{Prompt: p, Model: "nova-reel", Duration: 6})
+			ms, err := c.Video(ctx, api.VideoRequest{Prompt: p, Model: "wan-fast", Duration: 6})
 			if err == nil {
 				ms.Body.Close()
 			}

@@ -1,6 +1,9 @@
 package api
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Image sizes a person may ask for. The service takes any width and height ≥ 0 but its models
 // clamp or snap them (the self-hosted flux/zimage backend to about 2.36 MP), so the client only
@@ -24,9 +27,19 @@ func FitImageSize(model string, w, h int) (int, int, error) {
 			return 0, 0, fmt.Errorf("the %s must be from %d to %d pixels (got %d)", s.name, MinImageSide, MaxImageSide, s.v)
 		}
 	}
-	if sixteenOnly[model] {
+	if sixteenOnly[shortID(model)] {
 		snap := func(v int) int { return max(MinImageSide, min(MaxImageSide, (v+8)/16*16)) }
 		w, h = snap(w), snap(h)
 	}
 	return w, h, nil
+}
+
+// shortID is a model id without its publisher and with dots as dashes, so that
+// "black-forest-labs/flux.2-pro" and the older "flux-2-pro" are one name in the tables here.
+func shortID(model string) string {
+	model = strings.ToLower(strings.TrimSpace(model))
+	if i := strings.LastIndexByte(model, '/'); i >= 0 {
+		model = model[i+1:]
+	}
+	return strings.ReplaceAll(model, ".", "-")
 }

@@ -14,6 +14,8 @@ func TestFitImageSize(t *testing.T) {
 		{"flux", 1000, 1001, 1000, 1001, false},
 		{"flux-2-pro", 1000, 1001, 1008, 1008, false},
 		{"flux-2-flex", 4090, 64, 4096, 64, false},
+		{"black-forest-labs/flux.2-pro", 1000, 1001, 1008, 1008, false},
+		{"black-forest-labs/flux.2-max", 1000, 1001, 1000, 1001, false},
 		{"flux", 63, 512, 0, 0, true},
 		{"flux", 512, 4097, 0, 0, true},
 		{"gptimage", 0, 0, 0, 0, true},

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -97,4 +98,31 @@ func (c *closeFunc) Close() error {
 	err := c.ReadCloser.Close()
 	c.after()
 	return err
+}
+
+// DefaultVideoModelID is the service's default video model (alias veo).
+const DefaultVideoModelID = "google/veo-3.1-fast"
+
+// FitTo keeps only what the model advertises: resolution is dropped unless the model lists it
+// (the service answers 400 "does not accept a resolution parameter" otherwise), a duration it
+// does not list becomes the nearest one it does, and audio is dropped from a model without
+// audio output. The model is named by its canonical id.
+func (r VideoRequest) FitTo(m Model) VideoRequest {
+	r.Model = m.Name
+	if r.Resolution != "" && !containsStr(m.Resolutions, r.Resolution) {
+		r.Resolution = ""
+	}
+	if ds := m.Durations(); len(ds) > 0 && r.Duration > 0 {
+		best := ds[0]
+		for _, d := range ds {
+			if math.Abs(d-float64(r.Duration)) < math.Abs(best-float64(r.Duration)) {
+				best = d
+			}
+		}
+		r.Duration = int(math.Round(best))
+	}
+	if r.Audio && len(m.VideoCapabilities) > 0 && !m.HasCapability("audio_output") && !m.HasCapability("audio") {
+		r.Audio = false
+	}
+	return r
 }

@@ -205,7 +205,7 @@ func TestCancelDetachesAndKeepsThePrompt(t *testing.T) {
 	ctx := context.Background()
 	events, stop := svc.Subscribe()
 	defer stop()
-	id, err := svc.Submit(ctx, Request{Video: &api.VideoRequest{Prompt: "a slow river", Model: "nova-reel", Duration: 6}})
+	id, err := svc.Submit(ctx, Request{Video: &api.VideoRequest{Prompt: "a slow river", Model: "wan-fast", Duration: 6}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -390,6 +390,10 @@ func (r *runner) transcribeParts(ctx context.Context, req api.TranscribeRequest)
 			s.ID = len(out.Segments)
 			s.Start += p.StartSec
 			s.End += p.StartSec
+			if s.Speaker != "" && len(parts) > 1 {
+				// Each part is diarized alone: its "A" need not be the next part's "A".
+				s.Speaker = fmt.Sprintf("%s (part %d)", speakerName(s.Speaker), i+1)
+			}
 			out.Segments = append(out.Segments, s)
 		}
 		os.Remove(p.Path) // sent: no need to keep it on disk till the end
@@ -399,4 +403,12 @@ func (r *runner) transcribeParts(ctx context.Context, req api.TranscribeRequest)
 		out.Duration = parts[len(parts)-1].EndSec
 	}
 	return out, len(parts), nil
+}
+
+// speakerName is a diarized speaker id as people read it: "A" becomes "Speaker A".
+func speakerName(sp string) string {
+	if len([]rune(sp)) <= 2 {
+		return "Speaker " + sp
+	}
+	return sp
 }

@@ -465,3 +465,24 @@ func TestCheckTranscribable(t *testing.T) {
 		}
 	}
 }
+
+// TestBigWAVDiarizedSpeakersPerPart: parts are diarized separately, so a speaker is named with
+// its part rather than merged with another part's speaker of the same letter.
+func TestBigWAVDiarizedSpeakersPerPart(t *testing.T) {
+	f := newFixture(t)
+	svc := smallUploads(t, f, t.TempDir())
+	ctx := context.Background()
+	src := longWAV(t, f.dir, 10)
+	id, _ := svc.Submit(ctx, Request{Transcribe: &api.TranscribeRequest{File: src, Model: "scribe", Format: "diarized_json", SpeakersExpected: 2}})
+	it, err := svc.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := f.lib.Segments(ctx, it.ID)
+	if err != nil || len(segs) < 4 {
+		t.Fatalf("%d segments, %v", len(segs), err)
+	}
+	if segs[0].Speaker != "Speaker A (part 1)" || !strings.HasSuffix(segs[len(segs)-1].Speaker, "(part 4)") {
+		t.Errorf("speakers %q … %q", segs[0].Speaker, segs[len(segs)-1].Speaker)
+	}
+}

@@ -60,7 +60,7 @@ func (r *runner) base(kind storage.Kind, prompt, model string, params any, meta 
 	return &storage.Item{
 		Kind: kind, Status: Done, Prompt: prompt, Params: p,
 		ModelRequested: model, ModelUsed: used, ContentType: meta.ContentType,
-		Cost: meta.Cost, CostKnown: meta.CostKnown,
+		Cost: meta.Cost, CostKnown: meta.CostKnown, HostedURL: meta.HostedURL,
 		CreatedAt: r.e.info.Created, FinishedAt: time.Now(),
 		ParentID: r.e.req.ParentID, Relation: r.e.req.Relation,
 	}, nil
@@ -84,7 +84,12 @@ func (r *runner) image(ctx context.Context, req api.ImageRequest) (*storage.Item
 	if err != nil {
 		return nil, fmt.Errorf("jobs: storing the image: %w", err)
 	}
-	it, err := r.base(KindImage, req.Prompt, req.Model, req, res.Meta)
+	var params any = req
+	if res.Meta.SeedIgnored {
+		// The edit went up as multipart, which takes no seed: the item must not claim one.
+		params = imageParams{req, true}
+	}
+	it, err := r.base(KindImage, req.Prompt, req.Model, params, res.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +104,26 @@ func (r *runner) image(ctx context.Context, req api.ImageRequest) (*storage.Item
 	if len(req.RefFiles)+len(req.RefURLs) > 0 && it.Relation == "" {
 		it.Relation = "edit"
 	}
+	if res.Meta.SeedIgnored {
+		it.Seed = nil
+	}
 	return r.save(ctx, it)
+}
+
+// imageParams are an image request's parameters as kept with the item, with whether the
+// service ignored its seed.
+type imageParams struct {
+	api.ImageRequest
+	SeedIgnored bool `json:"seed_ignored,omitempty"`
+}
+
+// SeedIgnored reports an image item whose request's seed the service did not apply (an edit
+// of local files, sent as multipart): the window says so, and a remix cannot repeat it.
+func SeedIgnored(it storage.Item) bool {
+	var p struct {
+		SeedIgnored bool `json:"seed_ignored"`
+	}
+	return len(it.Params) > 0 && json.Unmarshal(it.Params, &p) == nil && p.SeedIgnored
 }
 
 func (r *runner) putFile(ctx context.Context, path string) (string, error) {

@@ -47,7 +47,7 @@ func TestAccountKey(t *testing.T) {
 		t.Errorf("publishable: %+v", pk)
 	}
 	sc, _ := get("scoped")
-	if strings.Join(sc.Permissions.Models, ",") != "flux,openai" || sc.PollenBudget == nil || *sc.PollenBudget != 5 || sc.ExpiresAt == nil || sc.ExpiresIn == nil {
+	if strings.Join(sc.Permissions.Models, ",") != "black-forest-labs/flux-schnell,openai/gpt-5.4-nano" || sc.PollenBudget == nil || *sc.PollenBudget != 5 || sc.ExpiresAt == nil || sc.ExpiresIn == nil {
 		t.Fatalf("scoped: %+v", sc)
 	}
 	exp, err := time.Parse(time.RFC3339, *sc.ExpiresAt)
@@ -120,7 +120,7 @@ func TestAccountUsage(t *testing.T) {
 		t.Fatalf("%v %s", err, r.body)
 	}
 	text, img := u.Usage[0], u.Usage[1] // newest first
-	if text["type"] != "generate.text" || text["model"] != "openai" || text["output_text_tokens"].(float64) < 10 {
+	if text["type"] != "generate.text" || text["model"] != "openai/gpt-5.4-nano" || text["output_text_tokens"].(float64) < 10 {
 		t.Errorf("text row: %v", text)
 	}
 	if img["type"] != "generate.image" || img["cost_usd"] != 0.002 || img["output_image_tokens"] != 1.0 || img["meter_source"] != "tier" {

@@ -41,11 +41,11 @@ func (s *Server) handleSpeechPOST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body struct {
-		Input          string   `json:"input"`
-		Model          string   `json:"model"`
-		Voice          string   `json:"voice"`
-		ResponseFormat string   `json:"response_format"`
-		Speed          *float64 `json:"speed"`
+		// No speed: the route has none, and unknown fields are ignored.
+		Input          string `json:"input"`
+		Model          string `json:"model"`
+		Voice          string `json:"voice"`
+		ResponseFormat string `json:"response_format"`
 	}
 	if err := json.Unmarshal(requestBody(r), &body); err != nil {
 		writeError(w, 400, "Invalid JSON body", nil)
@@ -53,10 +53,6 @@ func (s *Server) handleSpeechPOST(w http.ResponseWriter, r *http.Request) {
 	}
 	if n := len([]rune(body.Input)); n == 0 || n > 10000 {
 		badRequest(w, "input", "String must contain between 1 and 10000 character(s)")
-		return
-	}
-	if body.Speed != nil && (*body.Speed < 0.25 || *body.Speed > 4) {
-		badRequest(w, "speed", "Number must be between 0.25 and 4")
 		return
 	}
 	// Not cache-backed (idempotency.md lists only the GET routes, chat and image generations):
@@ -74,7 +70,8 @@ func (s *Server) speech(w http.ResponseWriter, r *http.Request, a *account, text
 	if voice == "" {
 		voice = "alloy"
 	}
-	if !contains(m.Voices, voice) {
+	// ElevenLabs takes its own voice ids, which no list here can hold; music has no voice.
+	if m.kind == "audio" && !m.anyVoice && !contains(m.Voices, voice) {
 		badRequest(w, "voice", fmt.Sprintf("Unknown voice %q for %s; voices: %s", voice, m.Name, strings.Join(m.Voices, ", ")))
 		return
 	}
@@ -174,12 +171,25 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 	}
 	// Support is per model; an unsupported combination lists the accepted formats.
 	accepted := []string{"json", "text", "srt", "verbose_json", "vtt"}
-	if m.Name == "scribe" {
+	if m.Name == "elevenlabs/scribe-v2" {
 		accepted = append(accepted, "diarized_json")
 	}
 	if !contains(accepted, format) {
 		badRequest(w, "response_format", "Unsupported response_format "+strconv.Quote(format)+" for "+m.Name+"; accepted: "+strings.Join(accepted, ", "))
 		return
+	}
+	speakers := 2
+	if v := fields["speakers_expected"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			badRequest(w, "speakers_expected", "Number must be greater than or equal to 1")
+			return
+		}
+		if format != "diarized_json" {
+			badRequest(w, "speakers_expected", "speakers_expected is only supported with response_format \"diarized_json\"")
+			return
+		}
+		speakers = n
 	}
 	if v := fields["temperature"]; v != "" {
 		if t, err := strconv.ParseFloat(v, 64); err != nil || t < 0 || t > 1 {
@@ -203,7 +213,7 @@ func (s *Server) handleTranscription(w http.ResponseWriter, r *http.Request) {
 		produce: func() (*result, error) {
 			h := http.Header{}
 			usageHeaders(h, m, "prompt-audio-seconds", dur)
-			body, ct := renderTranscript(segs, format, lang, dur, words)
+			body, ct := renderTranscript(segs, format, lang, dur, words, speakers)
 			h.Set("Content-Type", ct)
 			return &result{status: 200, header: h, chunks: [][]byte{body}, cost: cost}, nil
 		}})
@@ -235,7 +245,7 @@ func transcriptSegments(data []byte, dur float64) []segment {
 func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
 // renderTranscript writes a transcript in one of the response formats.
-func renderTranscript(segs []segment, format, lang string, dur float64, withWords bool) ([]byte, string) {
+func renderTranscript(segs []segment, format, lang string, dur float64, withWords bool, speakers int) ([]byte, string) {
 	var texts []string
 	for _, s := range segs {
 		texts = append(texts, s.Text)
@@ -272,7 +282,7 @@ func renderTranscript(segs []segment, format, lang string, dur float64, withWord
 		var js []map[string]any
 		for i, s := range segs {
 			js = append(js, map[string]any{"type": "transcript.text.segment", "id": fmt.Sprintf("seg_%d", s.ID),
-				"speaker": string(rune('A' + i%2)), "text": s.Text, "start": s.Start, "end": s.End})
+				"speaker": string(rune('A' + i%max(1, min(speakers, 26)))), "text": s.Text, "start": s.Start, "end": s.End})
 		}
 		b, _ := json.Marshal(map[string]any{"text": full, "duration": round3(dur), "segments": js})
 		return b, "application/json"

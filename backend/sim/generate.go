@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -223,6 +225,11 @@ func (s *Server) write(ctx context.Context, w http.ResponseWriter, res *result, 
 		// [inferred] x-pollen-cost/x-pollen-currency appear in one source version only, not
 		// confirmed on the live service; the x-usage-* headers are the confirmed billing data.
 		w.Header().Set("x-pollen-cost", strconv.FormatFloat(cost, 'f', -1, 64))
+		if ct := res.header.Get("Content-Type"); res.header.Get("Link") == "" &&
+			(strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "audio/") || strings.HasPrefix(ct, "video/")) {
+			// Every media response names its stored copy.
+			setMediaLink(w.Header(), bytes.Join(res.chunks, nil))
+		}
 		w.Header().Set("x-pollen-currency", "pollen")
 	}
 	paced := fresh && res.pace > 0 && len(res.chunks) > 1

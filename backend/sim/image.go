@@ -28,6 +28,8 @@ type imageParams struct {
 	quality       string
 	transparent   bool
 	refs          int
+	// responseFormat is the edits route's url|b64_json ("" = b64_json).
+	responseFormat string
 }
 
 // handleImageGET is GET /image/{prompt} (image models, and video models too).
@@ -97,6 +99,9 @@ func (s *Server) mediaGET(w http.ResponseWriter, r *http.Request, prefix, route 
 		writeModerated(w)
 		return
 	}
+	if !checkResolution(w, m, q.Get("resolution")) {
+		return
+	}
 	cacheKey := "GET " + r.URL.EscapedPath() + "?" + canonicalQuery(q)
 	if m.kind == "video" {
 		s.runVideo(w, r, a, m, prompt, q, seed, refs, cacheKey)
@@ -139,7 +144,7 @@ func atoiOr(s string, def int) int {
 func (s *Server) runImage(w http.ResponseWriter, r *http.Request, a *account, p imageParams, cacheKey string, asJSON bool) {
 	m := p.model
 	wd, ht := clampSize(p.width, p.height, m.maxPixels)
-	asPNG := p.transparent || strings.HasPrefix(m.Name, "gptimage")
+	asPNG := p.transparent || strings.Contains(m.Name, "gpt-image")
 	seed := p.seed
 	if seed == -1 {
 		seed = time.Now().UnixNano() & 0x7fffffff
@@ -148,29 +153,36 @@ func (s *Server) runImage(w http.ResponseWriter, r *http.Request, a *account, p 
 	if p.refs > 0 {
 		lat += 2 * time.Second
 	}
-	s.run(w, r, a, job{route: "image", m: m, estimate: m.price, cacheKey: cacheKey, latency: lat,
+	units, cost := imageCost(m, wd, ht, p.quality)
+	_, estimate := imageCost(m, 1024, 1024, "medium") // the gateway's pre-flight: a typical image
+	s.run(w, r, a, job{route: "image", m: m, estimate: max(cost, estimate), cacheKey: cacheKey, latency: lat,
 		produce: func() (*result, error) {
 			data, err := renderImage(m.Name, p.prompt, seed, wd, ht, asPNG, p.transparent)
 			if err != nil {
 				return nil, err
 			}
 			h := http.Header{}
-			usageHeaders(h, m, "completion-image-tokens", 1)
+			usageHeaders(h, m, "completion-image-tokens", units)
 			ct, ext := "image/jpeg", "jpg"
 			if asPNG {
 				ct, ext = "image/png", "png"
 			}
 			if asJSON {
-				b, _ := json.Marshal(map[string]any{"created": time.Now().Unix(),
-					"data":  []any{map[string]any{"b64_json": base64.StdEncoding.EncodeToString(data), "revised_prompt": p.prompt}},
-					"usage": map[string]any{"input_tokens": len(p.prompt) / 4, "output_tokens": 1, "total_tokens": len(p.prompt)/4 + 1}})
+				setMediaLink(h, data)
+				link := mediaHost + sha(data)
+				item := map[string]any{"b64_json": base64.StdEncoding.EncodeToString(data), "revised_prompt": p.prompt}
+				if p.responseFormat == "url" {
+					item = map[string]any{"url": link, "media_type": ct, "revised_prompt": p.prompt}
+				}
+				b, _ := json.Marshal(map[string]any{"created": time.Now().Unix(), "data": []any{item},
+					"usage": map[string]any{"input_tokens": len(p.prompt) / 4, "output_tokens": units, "total_tokens": float64(len(p.prompt)/4) + units}})
 				h.Set("Content-Type", "application/json")
-				return &result{status: 200, header: h, chunks: [][]byte{b}, cost: m.price}, nil
+				return &result{status: 200, header: h, chunks: [][]byte{b}, cost: cost}, nil
 			}
 			h.Set("Content-Type", ct)
 			h.Set("Content-Disposition", fmt.Sprintf("inline; filename=%q", slug(p.prompt)+"."+ext))
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
-			return &result{status: 200, header: h, chunks: chunk(data, 32<<10), cost: m.price}, nil
+			return &result{status: 200, header: h, chunks: chunk(data, 32<<10), cost: cost}, nil
 		}})
 }
 
@@ -251,6 +263,7 @@ func parseSize(s string) (int, int) {
 // editForm is an edit request from either body shape.
 type editForm struct {
 	prompt, model, size, quality, seed string
+	resolution, responseFormat         string
 	transparent                        bool
 	refs                               int
 	source                             []byte // the first uploaded picture, if a file was sent
@@ -274,8 +287,10 @@ func (s *Server) handleImageEdits(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "Expected multipart/form-data (or JSON) with a prompt and images", nil)
 			return
 		}
+		// Multipart reads only prompt, image, size, quality, safe, resolution and
+		// response_format: seed, transparent and guidance_scale are ignored, so the seed is random.
 		e = editForm{prompt: r.FormValue("prompt"), model: r.FormValue("model"), size: r.FormValue("size"),
-			quality: r.FormValue("quality"), seed: r.FormValue("seed"), transparent: r.FormValue("transparent") == "true"}
+			quality: r.FormValue("quality"), seed: "-1", resolution: r.FormValue("resolution"), responseFormat: r.FormValue("response_format")}
 		files := append(r.MultipartForm.File["image"], r.MultipartForm.File["image[]"]...)
 		e.refs = len(files) + len(r.MultipartForm.Value["image"]) + len(r.MultipartForm.Value["image[]"])
 		if len(files) > 0 {
@@ -295,6 +310,15 @@ func (s *Server) handleImageEdits(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.refs == 0 {
 		badRequest(w, "image", "At least one image is required")
+		return
+	}
+	switch e.responseFormat {
+	case "", "b64_json", "url":
+	default:
+		writeError(w, http.StatusBadRequest, `response_format must be "url" or "b64_json"`, nil)
+		return
+	}
+	if !checkResolution(w, m, e.resolution) {
 		return
 	}
 	if e.refs > m.MaxReferenceImages {
@@ -317,8 +341,8 @@ func (s *Server) handleImageEdits(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.runImage(w, r, a, imageParams{prompt: e.prompt, model: m, width: wd, height: ht, seed: seed,
-		quality: e.quality, transparent: e.transparent, refs: e.refs},
-		"POST edits "+sha(requestBody(r)), true)
+		quality: e.quality, transparent: e.transparent, refs: e.refs, responseFormat: e.responseFormat},
+		"", true) // not cached: idempotency covers the GET routes, chat and generations only
 }
 
 // editFromJSON reads the JSON form of an edit: image is a URL, a list of URLs, or a list of
@@ -331,13 +355,16 @@ func editFromJSON(w http.ResponseWriter, b []byte) (editForm, bool) {
 		Quality     string          `json:"quality"`
 		Seed        *int64          `json:"seed"`
 		Transparent bool            `json:"transparent"`
+		Resolution  string          `json:"resolution"`
+		Format      string          `json:"response_format"`
 		Image       json.RawMessage `json:"image"`
 	}
 	if err := json.Unmarshal(b, &body); err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid JSON body", nil)
 		return editForm{}, false
 	}
-	e := editForm{prompt: body.Prompt, model: body.Model, size: body.Size, quality: body.Quality, transparent: body.Transparent}
+	e := editForm{prompt: body.Prompt, model: body.Model, size: body.Size, quality: body.Quality, transparent: body.Transparent,
+		resolution: body.Resolution, responseFormat: body.Format}
 	if body.Seed != nil {
 		e.seed = strconv.FormatInt(*body.Seed, 10)
 	}

@@ -38,17 +38,17 @@ func TestImageGET(t *testing.T) {
 		w, h         int
 		contentModel string
 	}{
-		{"width=320&height=200&model=flux", "jpeg", 320, 200, "flux"},
-		{"width=100&height=80", "jpeg", 100, 80, "zimage"}, // default model
-		{"", "jpeg", 1024, 1024, "zimage"},                 // default size
-		{"width=4096&height=4096&model=flux", "jpeg", 1536, 1536, "flux"},
-		{"width=4000&height=1000&model=flux", "jpeg", 3072, 768, "flux"}, // aspect kept within 2 359 296 px
-		{"width=10&height=10&model=flux", "jpeg", 64, 64, "flux"},
-		{"width=64&height=64&model=gptimage", "png", 64, 64, "gptimage"},
-		{"width=64&height=64&model=flux&transparent=true", "png", 64, 64, "flux"},
-		{"width=64&height=64&model=flux&transparent=false", "jpeg", 64, 64, "flux"}, // only "true" is true
-		{"width=64&height=64&model=flux&transparent=1", "jpeg", 64, 64, "flux"},
-		{"width=64&height=64&model=flux&enhance=true&nologo=true&whatever=1", "jpeg", 64, 64, "flux"}, // unknown params ignored
+		{"width=320&height=200&model=flux", "jpeg", 320, 200, "black-forest-labs/flux-schnell"},
+		{"width=100&height=80", "jpeg", 100, 80, "tongyi-mai/z-image-turbo"}, // default model
+		{"", "jpeg", 1024, 1024, "tongyi-mai/z-image-turbo"},                 // default size
+		{"width=4096&height=4096&model=flux", "jpeg", 1536, 1536, "black-forest-labs/flux-schnell"},
+		{"width=4000&height=1000&model=flux", "jpeg", 3072, 768, "black-forest-labs/flux-schnell"}, // aspect kept within 2 359 296 px
+		{"width=10&height=10&model=flux", "jpeg", 64, 64, "black-forest-labs/flux-schnell"},
+		{"width=64&height=64&model=gptimage", "png", 64, 64, "openai/gpt-image-1-mini"},
+		{"width=64&height=64&model=flux&transparent=true", "png", 64, 64, "black-forest-labs/flux-schnell"},
+		{"width=64&height=64&model=flux&transparent=false", "jpeg", 64, 64, "black-forest-labs/flux-schnell"}, // only "true" is true
+		{"width=64&height=64&model=flux&transparent=1", "jpeg", 64, 64, "black-forest-labs/flux-schnell"},
+		{"width=64&height=64&model=flux&enhance=true&nologo=true&whatever=1", "jpeg", 64, 64, "black-forest-labs/flux-schnell"}, // unknown params ignored
 	}
 	for _, tc := range cases {
 		r := do(t, s, "GET", "/image/A%20red%20fox%3F?"+tc.query, key, nil)
@@ -64,6 +64,13 @@ func TestImageGET(t *testing.T) {
 			"Cache-Control":                   "public, max-age=31536000, immutable",
 			"x-model-used":                    tc.contentModel,
 			"x-usage-completion-image-tokens": "1",
+		}
+		if tc.contentModel == "openai/gpt-image-1-mini" {
+			// Priced by output tokens: a medium 64×64 image is 1056·(64·64/1024²) ≈ 4 tokens.
+			want["x-usage-completion-image-tokens"] = "4"
+		}
+		if l := r.header.Get("Link"); !strings.HasPrefix(l, "<https://media.pollinations.ai/") || !strings.HasSuffix(l, `>; rel="enclosure"`) {
+			t.Errorf("%s: Link %q", tc.query, l)
 		}
 		for k, v := range want {
 			if got := r.header.Get(k); got != v {
@@ -168,7 +175,7 @@ func TestModerationRejects(t *testing.T) {
 	key := s.Key("secret")
 	for _, c := range [][3]string{
 		{"GET", "/image/some%20forbidden-content%20here", ""},
-		{"GET", "/video/forbidden-content?model=nova-reel", ""},
+		{"GET", "/video/forbidden-content?model=wan-fast", ""},
 		{"GET", "/text/forbidden-content", ""},
 		{"POST", "/v1/chat/completions", `{"messages":[{"role":"user","content":"Forbidden-Content please"}]}`},
 		{"POST", "/v1/audio/speech", `{"input":"say forbidden-content"}`},

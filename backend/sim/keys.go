@@ -57,7 +57,7 @@ func (s *Server) seedAccounts() {
 	add("tier", "sk_", "secret", &wallet{quest: 0.5, name: "Quest Tester"}, nil)
 	add("publishable", "pk_", "publishable", main, nil)
 	add("scoped", "sk_", "secret", main, func(a *account) {
-		a.allowed = []string{"flux", "openai"}
+		a.allowed = []string{"black-forest-labs/flux-schnell", "openai/gpt-5.4-nano"} // flux, openai
 		b := 5.0
 		a.budget = &b
 		exp := time.Now().Add(7 * 24 * time.Hour).UTC().Truncate(time.Second)

@@ -30,16 +30,21 @@ func TestModelLists(t *testing.T) {
 		path, key string
 		want      string
 	}{
-		{"/image/models", "", "flux gptimage kontext nanobanana nova-reel seedance-pro seedream veo zimage"},
-		{"/video/models", "", "nova-reel seedance-pro veo"},
-		{"/text/models", "", "claude deepseek gemini openai openai-audio openai-fast qwen-coder"},
-		{"/audio/models", "", "elevenflash elevenlabs scribe whisper"},
-		// With a key: the allow-list, and no paid-only models without paid pollen.
-		{"/image/models", s.Key("tier"), "flux gptimage kontext nova-reel zimage"},
-		{"/text/models", s.Key("tier"), "deepseek openai openai-audio openai-fast qwen-coder"},
-		{"/audio/models", s.Key("exhausted"), "elevenflash elevenlabs whisper"},
-		{"/models", s.Key("scoped"), "flux openai"},
-		{"/image/models", s.Key("secret"), "flux gptimage kontext nanobanana nova-reel seedance-pro seedream veo zimage"},
+		{"/image/models", "", "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext black-forest-labs/flux.2-pro bytedance/seedance-1-pro-fast bytedance/seedream-4.0 community/pixelsmith/pixel-art google/gemini-2.5-flash-image google/veo-3.1-fast openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
+		{"/video/models", "", "alibaba/wan-2.2-fast bytedance/seedance-1-pro-fast google/veo-3.1-fast"},
+		{"/text/models", "", "anthropic/claude-sonnet-4.6 deepseek/deepseek-v3.2 google/gemini-2.5-flash openai/gpt-5-nano openai/gpt-5.4-nano openai/gpt-audio-mini qwen/qwen3-coder"},
+		{"/audio/models", "", "elevenlabs/eleven-flash-v2.5 elevenlabs/eleven-v3 elevenlabs/music-v2 elevenlabs/scribe-v2 openai/tts-1 openai/tts-1-hd openai/whisper-large-v3 qwen/qwen3-tts-flash"},
+		{"/3d/models", "", "microsoft/trellis-2"},
+		{"/embeddings/models", "", "openai/text-embedding-3-small"},
+		// With a key: the allow-list, and no paid-only models without paid pollen (every
+		// ElevenLabs model is paid-only; the free voices are openai/tts-1 and tts-1-hd).
+		{"/image/models", s.Key("tier"), "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext community/pixelsmith/pixel-art openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
+		{"/text/models", s.Key("tier"), "deepseek/deepseek-v3.2 openai/gpt-5-nano openai/gpt-5.4-nano openai/gpt-audio-mini qwen/qwen3-coder"},
+		{"/audio/models", s.Key("exhausted"), "openai/tts-1 openai/tts-1-hd openai/whisper-large-v3"},
+		{"/models", s.Key("scoped"), "black-forest-labs/flux-schnell openai/gpt-5.4-nano"},
+		{"/image/models", s.Key("secret"), "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext black-forest-labs/flux.2-pro bytedance/seedance-1-pro-fast bytedance/seedream-4.0 community/pixelsmith/pixel-art google/gemini-2.5-flash-image google/veo-3.1-fast openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
+		{"/image/models?source=official", "", "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext black-forest-labs/flux.2-pro bytedance/seedance-1-pro-fast bytedance/seedream-4.0 google/gemini-2.5-flash-image google/veo-3.1-fast openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
+		{"/models?source=community", "", "community/pixelsmith/pixel-art"},
 		{"/models", "sk_unknownkeyunknownkeyunknown00", ""}, // an unknown key is treated as none
 	}
 	for _, tc := range cases {
@@ -56,7 +61,7 @@ func TestModelLists(t *testing.T) {
 	}
 	// Paid-only models appear once the account has paid pollen.
 	s.SetBalance(s.Key("tier"), 0.5, 1)
-	if got := strings.Join(modelNames(t, do(t, s, "GET", "/video/models", s.Key("tier"), nil)), " "); got != "nova-reel seedance-pro veo" {
+	if got := strings.Join(modelNames(t, do(t, s, "GET", "/video/models", s.Key("tier"), nil)), " "); got != "alibaba/wan-2.2-fast bytedance/seedance-1-pro-fast google/veo-3.1-fast" {
 		t.Errorf("after top-up: %s", got)
 	}
 }
@@ -82,18 +87,56 @@ func TestModelInfoShape(t *testing.T) {
 		}
 		byName[m["name"].(string)] = m
 	}
-	veo := byName["veo"]
+	veo := byName["google/veo-3.1-fast"]
 	if veo["paid_only"] != true || len(veo["allowed_durations"].([]any)) != 3 || !strings.Contains(toJSON(veo["video_capabilities"]), "end_frame") {
 		t.Errorf("veo: %s", toJSON(veo))
 	}
-	if byName["gptimage"]["max_reference_images"] != float64(16) || byName["kontext"]["max_reference_images"] != float64(1) {
+	if byName["openai/gpt-image-1-mini"]["max_reference_images"] != float64(16) || byName["black-forest-labs/flux.1-kontext"]["max_reference_images"] != float64(1) {
 		t.Errorf("reference image limits")
 	}
-	if !strings.Contains(toJSON(byName["elevenlabs"]["voices"]), `"rachel"`) || !contains(toStrings(byName["whisper"]["aliases"]), "whisper-1") {
-		t.Errorf("audio models: %s %s", toJSON(byName["elevenlabs"]), toJSON(byName["whisper"]))
+	if !contains(toStrings(byName["openai/whisper-large-v3"]["aliases"]), "whisper-1") {
+		t.Errorf("whisper aliases: %s", toJSON(byName["openai/whisper-large-v3"]))
 	}
-	if byName["deepseek"]["reasoning"] != true {
+	if byName["deepseek/deepseek-v3.2"]["reasoning"] != true {
 		t.Errorf("deepseek not reasoning")
+	}
+	// The current catalogue: publisher ids, ElevenLabs paid-only, the free default voice model
+	// with the six OpenAI voices, openai-audio a text model, token-priced images flat_rate:false.
+	tts1 := byName["openai/tts-1"]
+	if tts1["paid_only"] != false || toJSON(tts1["voices"]) != `["alloy","echo","fable","onyx","nova","shimmer"]` || !contains(toStrings(tts1["aliases"]), "tts-1") {
+		t.Errorf("openai/tts-1: %s", toJSON(tts1))
+	}
+	for name, m := range byName {
+		if m["publisher"] == "ElevenLabs" && m["paid_only"] != true {
+			t.Errorf("%s: an ElevenLabs model that is not paid-only", name)
+		}
+		if m["health"] == nil {
+			t.Errorf("%s: no health", name)
+		}
+		if _, ok := m["brand"]; ok {
+			t.Errorf("%s: brand is publisher now", name)
+		}
+	}
+	if a := byName["openai/gpt-audio-mini"]; a["category"] != "text" || toJSON(a["output_modalities"]) != `["audio","text"]` ||
+		toJSON(a["supported_endpoints"]) != `["/v1/chat/completions"]` {
+		t.Errorf("openai-audio: %s", toJSON(a))
+	}
+	for _, n := range []string{"openai/gpt-image-1-mini", "google/gemini-2.5-flash-image"} {
+		if byName[n]["flat_rate"] != false {
+			t.Errorf("%s: flat_rate %v", n, byName[n]["flat_rate"])
+		}
+	}
+	if byName["tongyi-mai/z-image-turbo"]["flat_rate"] != true || byName["qwen/qwen3-tts-flash"]["per_user_rpm"] != float64(60) {
+		t.Errorf("flat_rate or per_user_rpm")
+	}
+	if h, _ := byName["bytedance/seedream-4.0"]["health"].(map[string]any); h["status"] != "degraded" {
+		t.Errorf("no degraded model: %v", h)
+	}
+	if c := byName["community/pixelsmith/pixel-art"]; c["source"] != "community" || c["community"] != true {
+		t.Errorf("community model: %s", toJSON(c))
+	}
+	if byName["microsoft/trellis-2"]["category"] != "3d" || byName["openai/text-embedding-3-small"]["category"] != "embedding" {
+		t.Errorf("3d and embedding entries")
 	}
 	// /v1/models is the OpenAI list.
 	var v1 struct {
@@ -118,11 +161,11 @@ func TestModelResolution(t *testing.T) {
 	s := startSim(t, Options{})
 	key := s.Key("secret")
 	cases := []struct{ path, says string }{
-		{"/image/x?model=turbo", `Invalid option: expected one of "zimage"`},
-		{"/text/x?model=flux", `Model "flux" is a image model and cannot be used on the text endpoint. Use the image endpoint instead.`},
-		{"/text/x?model=elevenlabs", `Model "elevenlabs" is a audio model and cannot be used on the text endpoint. Use the audio endpoint instead.`},
-		{"/audio/x?model=whisper", `Model "whisper" is a audio model and cannot be used on the audio endpoint`},
-		{"/video/x?model=flux", `Model "flux" is a image model and cannot be used on the video endpoint`},
+		{"/image/x?model=turbo", `Invalid option: expected one of "tongyi-mai/z-image-turbo"|"zimage"`},
+		{"/text/x?model=flux", `Model "black-forest-labs/flux-schnell" is a image model and cannot be used on the text endpoint. Use the image endpoint instead.`},
+		{"/text/x?model=elevenlabs", `Model "elevenlabs/eleven-v3" is a audio model and cannot be used on the text endpoint. Use the audio endpoint instead.`},
+		{"/audio/x?model=whisper", `Model "openai/whisper-large-v3" is a audio model and cannot be used on the audio endpoint`},
+		{"/video/x?model=flux", `Model "black-forest-labs/flux-schnell" is a image model and cannot be used on the video endpoint`},
 		{"/image/x?model=openai", `cannot be used on the image endpoint. Use the text endpoint instead.`},
 	}
 	for _, tc := range cases {
@@ -131,9 +174,9 @@ func TestModelResolution(t *testing.T) {
 			t.Errorf("%s: %d %q", tc.path, r.status, r.errorMessage(t))
 		}
 	}
-	// Aliases resolve to the model's own name.
+	// Aliases resolve to the model's canonical id.
 	r := do(t, s, "GET", "/image/x?model=flux-schnell&width=64&height=64", key, nil)
-	if r.status != 200 || r.header.Get("x-model-used") != "flux" {
+	if r.status != 200 || r.header.Get("x-model-used") != "black-forest-labs/flux-schnell" {
 		t.Errorf("alias: %d %s", r.status, r.header.Get("x-model-used"))
 	}
 }

@@ -88,9 +88,6 @@ func (a *account) checkSpend(m *model, estimate float64) *refusal {
 	return nil
 }
 
-// builtinRPM are the catalogue's per_user_rpm limits (model-rate-limit.ts).
-var builtinRPM = map[string]int{"qwen/qwen3-tts-flash": 60, "qwen3-tts-flash": 60}
-
 // SetModelRPM gives a model a per-user requests-per-minute limit (0 removes it), as the
 // catalogue's per_user_rpm does; the minute is scaled like every other time.
 func (s *Server) SetModelRPM(model string, rpm int) {
@@ -98,6 +95,9 @@ func (s *Server) SetModelRPM(model string, rpm int) {
 	defer s.mu.Unlock()
 	if s.rpm == nil {
 		s.rpm = map[string]int{}
+	}
+	if m := s.findModel(model); m != nil {
+		model = m.Name // limits are kept by canonical id, as requests are resolved to it
 	}
 	s.rpm[model] = rpm
 }
@@ -107,7 +107,7 @@ func (s *Server) SetModelRPM(model string, rpm int) {
 func (s *Server) checkRPM(a *account, m *model, now time.Time) *refusal {
 	limit, ok := s.rpm[m.Name]
 	if !ok {
-		limit = builtinRPM[m.Name]
+		limit = m.PerUserRPM
 	}
 	if limit <= 0 {
 		return nil

@@ -56,8 +56,8 @@ func TestPaymentRequired(t *testing.T) {
 	}
 	// The scoped key (a legacy list of model ids) on a model it may not use: 403 with a grant link.
 	r := do(t, s, "GET", "/image/x?model=zimage", s.Key("scoped"), nil)
-	if r.status != 403 || !strings.HasPrefix(r.errorMessage(t), "Model 'zimage' is not allowed for this API key. Allow it at "+enter+"/grant?id=") ||
-		!strings.Contains(r.errorField(t, "fixUrl"), "model=zimage") {
+	if r.status != 403 || !strings.HasPrefix(r.errorMessage(t), "Model 'tongyi-mai/z-image-turbo' is not allowed for this API key. Allow it at "+enter+"/grant?id=") ||
+		!strings.Contains(r.errorField(t, "fixUrl"), "model=tongyi-mai/z-image-turbo") {
 		t.Fatalf("scoped: %d %s", r.status, r.body)
 	}
 	if r := do(t, s, "GET", "/image/x?model=flux&width=64&height=64", s.Key("scoped"), nil); r.status != 200 {
@@ -81,7 +81,7 @@ func TestModelRPM(t *testing.T) {
 		}
 	}
 	r := do(t, s, "GET", "/image/r3?model=flux&width=64&height=64", s.Key("publishable"), nil)
-	if r.status != 429 || r.errorField(t, "code") != "community_model_rate_limit" || r.errorMessage(t) != "Per-user limit of 2 RPM exceeded for model flux" ||
+	if r.status != 429 || r.errorField(t, "code") != "community_model_rate_limit" || r.errorMessage(t) != "Per-user limit of 2 RPM exceeded for model "+s.findModel("flux").Name ||
 		r.header.Get("Retry-After") == "" {
 		t.Fatalf("over the RPM: %d %s %q", r.status, r.body, r.header.Get("Retry-After"))
 	}
@@ -187,9 +187,9 @@ var retryAfterText = regexp.MustCompile(`^Rate limit exceeded\. Retry after ([0-
 func TestPublishableLimiter(t *testing.T) {
 	s := startSim(t, Options{TimeScale: 0.0001}) // an hour is 360 ms
 	pk := s.Key("publishable")
-	// One costly generation (nova-reel 12 s = 0.96) then another takes the bucket below zero.
+	// One costly generation (wan-fast 12 s = 0.96) then another takes the bucket below zero.
 	for _, d := range []string{"12", "6"} {
-		if r := do(t, s, "GET", "/video/spend?model=nova-reel&duration="+d, pk, nil); r.status != 200 {
+		if r := do(t, s, "GET", "/video/spend?model=wan-fast&duration="+d, pk, nil); r.status != 200 {
 			t.Fatalf("spend: %d %s", r.status, r.body)
 		}
 	}

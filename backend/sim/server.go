@@ -293,7 +293,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case get && p == "/text/models":
 		s.handleModels(w, r, "text")
 	case get && p == "/audio/models":
-		s.handleModels(w, r, "audio", "transcription")
+		s.handleModels(w, r, "audio", "transcription", "music")
+	case get && p == "/3d/models":
+		s.handleModels(w, r, "3d")
+	case get && p == "/embeddings/models":
+		s.handleModels(w, r, "embedding")
 
 	case get && strings.HasPrefix(p, "/image/"):
 		s.handleImageGET(w, r)

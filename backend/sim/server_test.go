@@ -62,7 +62,7 @@ func TestPromptsReachTheirRoute(t *testing.T) {
 		for _, prefix := range []string{"/image/", "/audio/", "/video/"} {
 			q := "?width=64&height=64"
 			if prefix == "/video/" {
-				q = "?model=nova-reel"
+				q = "?model=wan-fast"
 			}
 			if r := do(t, s, "GET", prefix+p+q, key, nil); r.status != 200 {
 				t.Errorf("%s%s: %d %.200s", prefix, p, r.status, r.body)

@@ -16,7 +16,7 @@ func TestTextGET(t *testing.T) {
 	s := startSim(t, Options{})
 	key := s.Key("secret")
 	r := do(t, s, "GET", "/text/write%2030%20words%20about%20bees", key, nil)
-	if r.status != 200 || r.header.Get("Content-Type") != "text/plain; charset=utf-8" || r.header.Get("x-model-used") != "openai" {
+	if r.status != 200 || r.header.Get("Content-Type") != "text/plain; charset=utf-8" || r.header.Get("x-model-used") != "openai/gpt-5.4-nano" {
 		t.Fatalf("%d %s %s", r.status, r.header.Get("Content-Type"), r.header.Get("x-model-used"))
 	}
 	body := string(r.body)
@@ -88,7 +88,7 @@ func TestChatCompletion(t *testing.T) {
 		t.Fatalf("%d %v", r.status, err)
 	}
 	c := v.Choices[0]
-	if v.Object != "chat.completion" || v.Model != "deepseek" || c.FinishReason != "stop" || c.Message.Role != "assistant" ||
+	if v.Object != "chat.completion" || v.Model != "deepseek/deepseek-v3.2" || c.FinishReason != "stop" || c.Message.Role != "assistant" ||
 		!strings.Contains(c.Message.Content, "write 12 words") || c.Message.ReasoningContent == "" ||
 		!strings.Contains(c.Message.Content, "_Following your instructions: be brief_") {
 		t.Fatalf("%s", r.body)
@@ -288,7 +288,7 @@ func TestNotice(t *testing.T) {
 	s := startSim(t, Options{})
 	exhausted, scoped := s.Key("exhausted"), s.Key("scoped")
 	const budget = "The API key used for this request has reached its budget"
-	const notAllowed = "The API key used for this request isn't allowed to use gemini"
+	const notAllowed = "The API key used for this request isn't allowed to use google/gemini-2.5-flash"
 	const credits = "The account behind this API key doesn't have enough credits. Please [top up](https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup) or [complete a quest](https://enter.pollinations.ai/quests?ref=agent_low_balance_quests), then try again.\n\nIf this isn’t your Pollinations account"
 	msg := `{"model":"gemini","messages":[{"role":"user","content":"hi"}]}`
 

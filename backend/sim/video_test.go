@@ -22,17 +22,17 @@ func TestVideo(t *testing.T) {
 	if took < 100*time.Millisecond {
 		t.Errorf("a 4 s veo clip took %s (want ~62 s scaled to 124 ms)", took)
 	}
-	for k, v := range map[string]string{"x-model-used": "veo", "x-usage-completion-video-seconds": "4",
+	for k, v := range map[string]string{"x-model-used": "google/veo-3.1-fast", "x-usage-completion-video-seconds": "4",
 		"x-usage-completion-audio-seconds": "4", "x-pollen-cost": "0.4", "x-cache": "MISS"} {
 		if got := r.header.Get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
 	// Through /image with a video model; audio=1 is not "true", so no soundtrack is billed.
-	r = do(t, s, "GET", "/image/waves?model=nova-reel&duration=12&audio=1", key, nil)
+	r = do(t, s, "GET", "/image/waves?model=wan-fast&duration=12&audio=1", key, nil)
 	if r.status != 200 || r.header.Get("Content-Type") != "video/mp4" || r.header.Get("x-pollen-cost") != "0.96" ||
 		r.header.Get("x-usage-completion-audio-seconds") != "" {
-		t.Errorf("nova-reel via /image: %d %s cost %s", r.status, r.header.Get("Content-Type"), r.header.Get("x-pollen-cost"))
+		t.Errorf("wan-fast via /image: %d %s cost %s", r.status, r.header.Get("Content-Type"), r.header.Get("x-pollen-cost"))
 	}
 }
 
@@ -49,20 +49,23 @@ func TestVideoValidation(t *testing.T) {
 		{"duration=abc", false},
 		{"model=seedance-pro&duration=2", true},
 		{"model=seedance-pro&duration=11", false},
-		{"model=nova-reel&duration=7", false}, // multiples of 6
-		{"model=nova-reel&duration=120", true},
+		{"model=wan-fast&duration=7", false}, // multiples of 6
+		{"model=wan-fast&duration=120", true},
 		{"aspectRatio=2:1", false},
 		{"image=https://a/start.png|https://a/end.png", true}, // veo takes an end frame
-		{"model=nova-reel&image=https://a/start.png|https://a/end.png", false},
+		{"model=wan-fast&image=https://a/start.png|https://a/end.png", false},
 		{"image=https://a/1.png|https://a/2.png|https://a/3.png", false},
 		{"model=zimage", false},
+		{"resolution=1080p", true},                // veo lists 720p and 1080p
+		{"resolution=4K", false},                  // not a tier veo lists
+		{"model=wan-fast&resolution=720p", false}, // a model without tiers takes none
 	}
 	for _, tc := range cases {
 		r := do(t, s, "GET", "/video/clip?"+tc.query, key, nil)
 		if (r.status == 200) != tc.ok {
 			t.Errorf("%s: %d %.200s", tc.query, r.status, r.body)
 		}
-		if !tc.ok && r.status == 400 && !strings.Contains(tc.query, "zimage") && !strings.Contains(string(r.body), "fieldErrors") {
+		if !tc.ok && r.status == 400 && !strings.Contains(tc.query, "zimage") && !strings.Contains(tc.query, "resolution") && !strings.Contains(string(r.body), "fieldErrors") {
 			t.Errorf("%s: no fieldErrors: %s", tc.query, r.body)
 		}
 	}
@@ -77,7 +80,7 @@ func TestDurationAllowed(t *testing.T) {
 	}{
 		{"veo", 4, true}, {"veo", 8, true}, {"veo", 5, false},
 		{"seedance-pro", 2, true}, {"seedance-pro", 10, true}, {"seedance-pro", 1, false}, {"seedance-pro", 3.5, false},
-		{"nova-reel", 6, true}, {"nova-reel", 60, true}, {"nova-reel", 61, false}, {"nova-reel", 126, false},
+		{"wan-fast", 6, true}, {"wan-fast", 60, true}, {"wan-fast", 61, false}, {"wan-fast", 126, false},
 	} {
 		if got := durationAllowed(s.findModel(tc.model), tc.d); got != tc.ok {
 			t.Errorf("%s %g: %v", tc.model, tc.d, got)

@@ -119,8 +119,16 @@ func TestSpeakTranscribeAndVideoWriteFiles(t *testing.T) {
 	if !strings.Contains(stdout, "-->") {
 		t.Fatalf("not SRT: %q", stdout)
 	}
+	// Who speaks: diarized_json with the number of speakers, kept in the library's segments.
+	code, stdout, stderr = h.run("transcribe", mp3, "--model", "scribe", "--format", "diarized_json", "--speakers", "2")
+	if code != ExitOK || !strings.Contains(stdout, `"Speaker": "A"`) {
+		t.Fatalf("diarized: exit %d: %s %s", code, stdout, stderr)
+	}
+	if code, _, _ := h.run("transcribe", mp3, "--format", "srt", "--speakers", "2"); code == ExitOK {
+		t.Error("--speakers without diarized_json accepted")
+	}
 	vid := h.path("clip.mp4")
-	if code, _, stderr := h.run("video", "waves", "-o", vid, "--model", "nova-reel", "--duration", "6"); code != ExitOK {
+	if code, _, stderr := h.run("video", "waves", "-o", vid, "--model", "wan-fast", "--duration", "6"); code != ExitOK {
 		t.Fatalf("video: exit %d: %s", code, stderr)
 	}
 	v, err := os.ReadFile(vid)
@@ -207,8 +215,19 @@ func TestGenerationsLandInTheLibrary(t *testing.T) {
 	if !strings.Contains(stdout, `"lighthouse`) && !strings.Contains(stdout, "a lighthouse at dawn") {
 		t.Fatalf("the image is not in the library: %s", stdout)
 	}
-	if !strings.Contains(stdout, `"Seed": 3`) || !strings.Contains(stdout, `"ModelUsed": "flux"`) {
+	if !strings.Contains(stdout, `"Seed": 3`) || !strings.Contains(stdout, `"ModelUsed": "black-forest-labs/flux-schnell"`) ||
+		!strings.Contains(stdout, `"HostedURL": "https://media.pollinations.ai/`) {
 		t.Fatalf("metadata missing: %s", stdout)
+	}
+	// --model matches a model by any of its names: the short one it was asked by, its id.
+	for _, m := range []string{"flux", "black-forest-labs/flux-schnell", "flux-schnell"} {
+		code, stdout, _ := h.run("library", "list", "--json", "--model", m)
+		if code != ExitOK || !strings.Contains(stdout, "lighthouse") || strings.Contains(stdout, "hello there") {
+			t.Errorf("--model %s: %d %s", m, code, stdout)
+		}
+	}
+	if code, stdout, _ := h.run("library", "show", "1", "--json"); code != ExitOK || !strings.Contains(stdout, `"HostedURL"`) {
+		t.Errorf("show --json: %d %s", code, stdout)
 	}
 	code, stdout, _ = h.run("library", "search", "lighthouse")
 	if code != ExitOK || !strings.Contains(stdout, "lighthouse") || strings.Contains(stdout, "hello there") {
@@ -297,5 +316,23 @@ func TestRefusalPrintsTheRemedy(t *testing.T) {
 	code, stdout, stderr := h.run("account")
 	if code != ExitOK || !strings.Contains(stdout, "key budget left 3.50") || !strings.Contains(stdout, "text, image") || strings.Contains(strings.ToLower(stdout), "tier") {
 		t.Fatalf("account: %d %q %q", code, stdout, stderr)
+	}
+}
+
+// TestImageEstimate: a token-priced model is "priced by tokens" until the library has a real
+// cost of it; then the estimate is from that cost. A flat-rate one is priced per image.
+func TestImageEstimate(t *testing.T) {
+	h := newHarness(t)
+	_, _, stderr := h.run("image", "a fox", "-o", h.path("a.png"), "--model", "gptimage", "--width", "64", "--height", "64")
+	if !strings.Contains(stderr, "(priced by tokens)") {
+		t.Fatalf("first: %s", stderr)
+	}
+	_, _, stderr = h.run("image", "a fox again", "-o", h.path("b.png"), "--model", "openai/gpt-image-1-mini", "--width", "64", "--height", "64")
+	if !strings.Contains(stderr, "typical of your last 1") {
+		t.Fatalf("second: %s", stderr)
+	}
+	_, _, stderr = h.run("image", "a hen", "-o", h.path("c.jpg"), "--model", "flux", "--width", "64", "--height", "64")
+	if !strings.Contains(stderr, "0.002 per image") {
+		t.Fatalf("flat: %s", stderr)
 	}
 }

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
@@ -54,7 +56,7 @@ func (c *command) image(args []string) error {
 		}
 		req.RefFiles = append(req.RefFiles, r)
 	}
-	c.progress("generating image…")
+	c.progress("generating image%s…", c.estimateNote("image", *model, jobs.EstimateParams{Width: *width, Height: *height}))
 	it, lib, err := c.runJob(jobs.Request{Image: &req}, jobHooks{libraryNote: true})
 	if err != nil {
 		return err
@@ -63,7 +65,11 @@ func (c *command) image(args []string) error {
 	if err := copyMedia(lib, it, *out); err != nil {
 		return err
 	}
-	c.progress("saved %s (%dx%d, %s, model %s, seed %d%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, *it.Seed, itemCost(it))
+	seedText := "seed not fixed: an edit of a local file takes none"
+	if it.Seed != nil {
+		seedText = fmt.Sprintf("seed %d", *it.Seed)
+	}
+	c.progress("saved %s (%dx%d, %s, model %s, %s%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, seedText, itemCost(it))
 	return nil
 }
 
@@ -188,7 +194,8 @@ func (c *command) transcribe(args []string) error {
 	model := fs.String("model", "", "transcription model")
 	lang := fs.String("language", "", "ISO-639-1 language (default: detected)")
 	prompt := fs.String("prompt", "", "hint text for the model")
-	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json")
+	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json|diarized_json")
+	speakers := fs.Int("speakers", 0, "how many people speak (with --format diarized_json)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -198,9 +205,17 @@ func (c *command) transcribe(args []string) error {
 		return err
 	}
 	switch *format {
-	case "json", "text", "srt", "vtt", "verbose_json":
+	case "json", "text", "srt", "vtt", "verbose_json", "diarized_json":
 	default:
-		return usagef("transcribe: --format must be json, text, srt, vtt or verbose_json")
+		return usagef("transcribe: --format must be json, text, srt, vtt, verbose_json or diarized_json")
+	}
+	if *speakers < 0 || (*speakers > 0 && *format != "diarized_json") {
+		return usagef("transcribe: --speakers N goes with --format diarized_json (N at least 1)")
+	}
+	// The transcript is kept with its timings; diarized_json adds who speaks.
+	sent := "verbose_json"
+	if *format == "diarized_json" {
+		sent = "diarized_json"
 	}
 	if _, err := os.Stat(file); err != nil {
 		return usagef("transcribe: %v", err)
@@ -209,7 +224,7 @@ func (c *command) transcribe(args []string) error {
 		return usagef("transcribe: %v", err)
 	}
 	c.progress("transcribing %s…", file)
-	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: "verbose_json"}}, jobHooks{})
+	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: sent, SpeakersExpected: *speakers}}, jobHooks{})
 	if err != nil {
 		return err
 	}
@@ -223,7 +238,7 @@ func (c *command) transcribe(args []string) error {
 		fmt.Fprintln(c.env.Stdout, it.Text)
 	case "json":
 		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text})
-	case "verbose_json":
+	case "verbose_json", "diarized_json":
 		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": segs, "model": it.ModelUsed, "item": it.ID})
 	default:
 		err = storage.ExportTranscript(segs, *format, c.env.Stdout)
@@ -265,7 +280,7 @@ func (c *command) video(args []string) error {
 	if *seed != -2 {
 		req.Seed = seed
 	}
-	c.progress("generating video (this takes minutes)…")
+	c.progress("generating video%s (this takes minutes)…", c.estimateNote("video", *model, jobs.EstimateParams{Seconds: float64(*duration), Audio: *audio}))
 	it, lib, err := c.runJob(jobs.Request{Video: &req}, jobHooks{libraryNote: true, showBytes: true})
 	if err != nil {
 		return streamErr(err)
@@ -296,4 +311,39 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// estimateNote is " (≈… pollen …)" for a request about to be sent, or "" when the model or
+// its price cannot be found quickly. A token-priced model is estimated from the library's past
+// costs of it, and says "priced by tokens" without any.
+func (c *command) estimateNote(kind, model string, p jobs.EstimateParams) string {
+	if model == "" {
+		return ""
+	}
+	cl, err := c.client(false)
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	ms, err := cl.Models(ctx, kind)
+	if err != nil {
+		return ""
+	}
+	m, ok := api.FindModel(ms, model)
+	if !ok {
+		return ""
+	}
+	var hist []float64
+	if m.TokenPriced() {
+		if lib, err := c.openLibrary(); err == nil {
+			hist, _ = jobs.CostHistory(ctx, lib, ms, m.Name)
+			lib.Close()
+		}
+	}
+	e := jobs.Estimate(m, p, hist)
+	if e.Label == "" || (!e.Known && e.Label != jobs.PricedByTokens) {
+		return ""
+	}
+	return " (" + e.Label + ")"
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"pollinations-studio/backend/api"
 	"pollinations-studio/storage"
 )
 
@@ -56,6 +58,9 @@ func (c *command) library(args []string) error {
 	defer lib.Close()
 
 	query := storage.Query{Model: *model, Favourite: *fav, Tag: *tag, Limit: *limit, Trashed: *trashed}
+	if *model != "" && (action == "list" || action == "search") {
+		query.Models = c.modelNames(*model)
+	}
 	if *kind != "" {
 		query.Kinds = []storage.Kind{storage.Kind(*kind)}
 	}
@@ -228,6 +233,7 @@ func showItem(c *command, it *storage.Item) {
 		row("Duration", (time.Duration(it.DurationSec * float64(time.Second))).Round(100*time.Millisecond).String())
 	}
 	row("Cost", costCell(*it)+" pollen")
+	row("Hosted", it.HostedURL)
 	row("Created", it.CreatedAt.Local().Format(time.DateTime))
 	if it.MediaHash != "" {
 		row("File", it.MediaPath)
@@ -250,3 +256,19 @@ func showItem(c *command, it *storage.Item) {
 }
 
 var errNoAudio = errors.New("no sound device is available")
+
+// modelNames is every name a model may be stored under (its id and aliases), from the
+// catalogue when it can be read quickly; otherwise the name as given.
+func (c *command) modelNames(model string) []string {
+	cl, err := c.client(false)
+	if err != nil {
+		return []string{model}
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	ms, err := cl.Models(ctx, "")
+	if err != nil {
+		return []string{model}
+	}
+	return api.ModelNames(ms, model)
+}
