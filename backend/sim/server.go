@@ -282,6 +282,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case get && p == "/audio/models":
 		s.handleModels(w, r, "audio", "transcription")
 
+	case strings.HasPrefix(p, "/3d/"):
+		s.route3D(w, r)
 	case get && strings.HasPrefix(p, "/image/"):
 		s.handleImageGET(w, r)
 	case get && strings.HasPrefix(p, "/video/"):

@@ -382,6 +382,15 @@ func buildMesh(d *gltf, bin []byte, haveBIN bool) (*Mesh, error) {
 
 func finite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }
 
+// ComputeNormals replaces the normals with smooth ones computed from the triangles.
+func (m *Mesh) ComputeNormals() {
+	if m.Validate() != nil {
+		return
+	}
+	m.Normals = make([]float32, len(m.Positions))
+	computeNormals(m, []normalRange{{0, m.Vertices(), 0, len(m.Indices)}})
+}
+
 // normalRange is one primitive's vertices [v0, v1) and indices [i0, i1).
 type normalRange struct{ v0, v1, i0, i1 int }
 
