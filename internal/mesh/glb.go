@@ -150,6 +150,9 @@ func ParseGLB(b []byte) (*Mesh, error) {
 		n := int64(binary.LittleEndian.Uint32(b[off:]))
 		typ := binary.LittleEndian.Uint32(b[off+4:])
 		off += 8
+		if first && typ == chunkJSON && n > MaxJSONBytes {
+			return nil, fmt.Errorf("mesh: JSON chunk of %d bytes is over the %d MB limit", n, MaxJSONBytes>>20)
+		}
 		if n > int64(len(b)-off) {
 			return nil, fmt.Errorf("mesh: chunk at byte %d claims %d bytes, %d are left", off-8, n, len(b)-off)
 		}
@@ -159,9 +162,6 @@ func ParseGLB(b []byte) (*Mesh, error) {
 		case first: // the first chunk must be JSON
 			if typ != chunkJSON {
 				return nil, errors.New("mesh: the first GLB chunk is not JSON")
-			}
-			if n > MaxJSONBytes {
-				return nil, fmt.Errorf("mesh: JSON chunk of %d bytes is over the %d MB limit", n, MaxJSONBytes>>20)
 			}
 			jsonChunk = data
 		case typ == chunkBIN && !haveBIN:

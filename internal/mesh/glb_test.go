@@ -135,7 +135,6 @@ func TestParseGLBRefusesHostile(t *testing.T) {
 		binary.LittleEndian.PutUint32(c[off:], v)
 		return c
 	}
-	bigJSON := glb(`{"asset":{"version":"2.0"},"x":"`+strings.Repeat("a", MaxJSONBytes)+`"}`, nil)
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -147,9 +146,10 @@ func TestParseGLBRefusesHostile(t *testing.T) {
 		{"length past the data", patch(good, 8, uint32(len(good)+100)), "cut short"},
 		{"length over the limit", patch(good, 8, MaxGLBBytes+1), "limit"},
 		{"length too short", patch(good, 8, 16), "too short"},
-		{"chunk longer than the file", patch(good, 12, 1<<30), "claims"},
+		{"chunk longer than the file", patch(good, 12, uint32(len(good))), "claims"},
+		{"BIN chunk longer than the file", patch(good, 20+int(binary.LittleEndian.Uint32(good[12:])), 1<<30), "claims"},
 		{"first chunk not JSON", patch(good, 16, chunkBIN), "not JSON"},
-		{"JSON chunk too big", bigJSON, "limit"},
+		{"JSON chunk too big", patch(good, 12, MaxJSONBytes+4), "limit"},
 		{"JSON invalid", glb(`{"asset":`, nil), "invalid"},
 		{"no BIN chunk", glb(triJSON(), nil), "binary chunk"},
 		{"external buffer", glb(triJSON(`{"byteLength":44}`, `{"byteLength":44,"uri":"x.bin"}`), triBin(0, 1, 2)), "binary chunk"},
@@ -201,18 +201,16 @@ func TestParseGLBNonFinitePosition(t *testing.T) {
 // TestPrimitiveCap: one accessor reused by many primitives must not multiply into an
 // unbounded mesh.
 func TestPrimitiveCap(t *testing.T) {
-	prim := `{"attributes":{"POSITION":0},"indices":1}`
+	// Lines (mode 1) are skipped, but still count.
+	prim := `{"attributes":{"POSITION":0},"mode":1}`
 	prims := strings.TrimSuffix(strings.Repeat(prim+",", MaxPrimitives+1), ",")
 	js := triJSON(`[{"attributes":{"POSITION":0},"indices":1}]`, "["+prims+"]")
 	if _, err := ParseGLB(glb(js, triBin(0, 1, 2))); err == nil || !strings.Contains(err.Error(), "primitives") {
 		t.Errorf("too many primitives: %v", err)
 	}
-	// Each primitive's vertices count towards the total: 70 000 primitives of 3 vertices fit,
-	// but a 2M-vertex accessor used three times does not.
-	n := 2 << 20
-	bin := make([]byte, 12*n)
-	js = fmtJSON(n)
-	if _, err := ParseGLB(glb(js, bin)); err == nil || !strings.Contains(err.Error(), "vertices") {
+	// An accessor with more vertices than the cap is refused before it is read.
+	n := MaxVertices + 1
+	if _, err := ParseGLB(glb(fmtJSON(n), make([]byte, 12*n))); err == nil || !strings.Contains(err.Error(), "vertices") {
 		t.Errorf("vertex cap: %v", err)
 	}
 }
