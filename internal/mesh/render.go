@@ -16,7 +16,7 @@ const (
 )
 
 var lightDir = func() [3]float32 {
-	v := []float32{-0.45, 0.55, 0.7}
+	v := []float32{-0.4, 0.5, 0.8}
 	normalize(v)
 	return [3]float32{v[0], v[1], v[2]}
 }()
