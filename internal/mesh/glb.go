@@ -122,6 +122,18 @@ type gltf struct {
 			Material   *int           `json:"material"`
 		} `json:"primitives"`
 	} `json:"meshes"`
+	Nodes []struct {
+		Mesh        *int      `json:"mesh"`
+		Children    []int     `json:"children"`
+		Matrix      []float64 `json:"matrix"`
+		Translation []float64 `json:"translation"`
+		Rotation    []float64 `json:"rotation"`
+		Scale       []float64 `json:"scale"`
+	} `json:"nodes"`
+	Scenes []struct {
+		Nodes []int `json:"nodes"`
+	} `json:"scenes"`
+	Scene     *int `json:"scene"`
 	Materials []struct {
 		PBR *struct {
 			BaseColorFactor []float64 `json:"baseColorFactor"`
@@ -129,9 +141,9 @@ type gltf struct {
 	} `json:"materials"`
 }
 
-// ParseGLB reads a GLB held in memory. Node transforms are ignored: every mesh is taken in
-// its own coordinates, which is what a single generated model (one mesh at the origin) needs
-// for a preview. Only triangle-list primitives (mode 4) are read; others are skipped.
+// ParseGLB reads a GLB held in memory. Meshes are placed by the default scene's node
+// transforms (a file without a scene graph gives its meshes as they are). Only triangle-list
+// primitives (mode 4) are read; others are skipped.
 func ParseGLB(b []byte) (*Mesh, error) {
 	total, err := checkHeader(b)
 	if err != nil {
@@ -267,120 +279,157 @@ func buildMesh(d *gltf, bin []byte, haveBIN bool) (*Mesh, error) {
 			m.BaseColor[i] = float32(v)
 		}
 	}
-	prims := 0
-	anyNormals := false
-	var needNormals []normalRange // primitives that had no normals
-	for mi, me := range d.Meshes {
-		for pi, p := range me.Primitives {
-			if prims++; prims > MaxPrimitives {
-				return nil, fmt.Errorf("mesh: more than %d primitives", MaxPrimitives)
+	b := &builder{d: d, bin: bin, haveBIN: haveBIN, m: m}
+	insts, err := d.instances()
+	if err != nil {
+		return nil, err
+	}
+	if len(insts) == 0 {
+		// No scene graph (or one that places no mesh): every mesh as it is.
+		for mi := range d.Meshes {
+			if err := b.addMesh(mi, nil); err != nil {
+				return nil, err
 			}
-			if p.Mode != nil && *p.Mode != modeTriList {
-				continue
-			}
-			where := fmt.Sprintf("mesh %d primitive %d", mi, pi)
-			pos, ok := p.Attributes["POSITION"]
-			if !ok {
-				return nil, fmt.Errorf("mesh: %s has no POSITION", where)
-			}
-			pv, err := d.accessor(pos, bin, haveBIN, "VEC3", compFloat)
-			if err != nil {
-				return nil, fmt.Errorf("mesh: %s positions: %w", where, err)
-			}
-			base := m.Vertices()
-			if base+pv.count > MaxVertices {
-				return nil, fmt.Errorf("mesh: more than %d vertices", MaxVertices)
-			}
-			var nv view
-			hasN := false
-			if ni, ok := p.Attributes["NORMAL"]; ok {
-				if nv, err = d.accessor(ni, bin, haveBIN, "VEC3", compFloat); err != nil {
-					return nil, fmt.Errorf("mesh: %s normals: %w", where, err)
-				}
-				if nv.count != pv.count {
-					return nil, fmt.Errorf("mesh: %s has %d normals for %d positions", where, nv.count, pv.count)
-				}
-				hasN = true
-			}
-			var iv view
-			hasI := p.Indices != nil
-			nIdx := pv.count - pv.count%3
-			if hasI {
-				if iv, err = d.accessor(*p.Indices, bin, haveBIN, "SCALAR", compUint32, compUint16, compUint8); err != nil {
-					return nil, fmt.Errorf("mesh: %s indices: %w", where, err)
-				}
-				nIdx = iv.count - iv.count%3
-			}
-			if len(m.Indices)+nIdx > MaxIndices {
-				return nil, fmt.Errorf("mesh: more than %d indices", MaxIndices)
-			}
-			m.Positions = slices.Grow(m.Positions, 3*pv.count)
-			for i := 0; i < pv.count; i++ {
-				e := pv.data[i*pv.stride:]
-				x, y, z := f32(e), f32(e[4:]), f32(e[8:])
-				if !finite(x) || !finite(y) || !finite(z) {
-					return nil, fmt.Errorf("mesh: %s: vertex %d is not a finite position", where, i)
-				}
-				m.Positions = append(m.Positions, x, y, z)
-			}
-			// Normals are kept for every vertex or for none: a primitive without them
-			// gets computed ones below.
-			if hasN || anyNormals {
-				if !anyNormals {
-					m.Normals = make([]float32, 3*base, cap(m.Positions))
-					anyNormals = true
-				}
-				m.Normals = slices.Grow(m.Normals, 3*pv.count)
-				for i := 0; i < pv.count; i++ {
-					if !hasN {
-						m.Normals = append(m.Normals, 0, 0, 0)
-						continue
-					}
-					e := nv.data[i*nv.stride:]
-					x, y, z := f32(e), f32(e[4:]), f32(e[8:])
-					if !finite(x) || !finite(y) || !finite(z) {
-						x, y, z = 0, 0, 0
-					}
-					m.Normals = append(m.Normals, x, y, z)
-				}
-			}
-			if !hasN {
-				needNormals = append(needNormals, normalRange{base, base + pv.count, len(m.Indices), len(m.Indices) + nIdx})
-			}
-			m.Indices = slices.Grow(m.Indices, nIdx)
-			for i := 0; i < nIdx; i++ {
-				var v uint32 = uint32(i)
-				if hasI {
-					e := iv.data[i*iv.stride:]
-					switch iv.comp {
-					case compUint32:
-						v = binary.LittleEndian.Uint32(e)
-					case compUint16:
-						v = uint32(binary.LittleEndian.Uint16(e))
-					default:
-						v = uint32(e[0])
-					}
-					if v >= uint32(pv.count) {
-						return nil, fmt.Errorf("mesh: %s: index %d is %d, there are %d vertices", where, i, v, pv.count)
-					}
-				}
-				m.Indices = append(m.Indices, uint32(base)+v)
-			}
+		}
+	}
+	for _, in := range insts {
+		xf := in.xf
+		if err := b.addMesh(in.mesh, &xf); err != nil {
+			return nil, err
 		}
 	}
 	if len(m.Indices) == 0 {
 		return nil, errors.New("mesh: the GLB has no triangles")
 	}
-	if len(needNormals) > 0 {
+	if len(b.need) > 0 {
 		if m.Normals == nil {
 			m.Normals = make([]float32, len(m.Positions))
 		}
-		computeNormals(m, needNormals)
+		computeNormals(m, b.need)
 	}
 	return m, nil
 }
 
-func finite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }
+// builder gathers the primitives of a GLB into one Mesh.
+type builder struct {
+	d          *gltf
+	bin        []byte
+	haveBIN    bool
+	m          *Mesh
+	prims      int
+	anyNormals bool
+	need       []normalRange // primitives that had no normals
+}
+
+// addMesh appends mesh mi's triangle primitives, transformed by xf unless it is nil.
+func (b *builder) addMesh(mi int, xf *mat4) error {
+	if mi < 0 || mi >= len(b.d.Meshes) {
+		return fmt.Errorf("mesh: mesh %d does not exist", mi)
+	}
+	for pi, p := range b.d.Meshes[mi].Primitives {
+		if b.prims++; b.prims > MaxPrimitives {
+			return fmt.Errorf("mesh: more than %d primitives", MaxPrimitives)
+		}
+		if p.Mode != nil && *p.Mode != modeTriList {
+			continue
+		}
+		where := fmt.Sprintf("mesh %d primitive %d", mi, pi)
+		m := b.m
+		pos, ok := p.Attributes["POSITION"]
+		if !ok {
+			return fmt.Errorf("mesh: %s has no POSITION", where)
+		}
+		pv, err := b.d.accessor(pos, b.bin, b.haveBIN, "VEC3", compFloat)
+		if err != nil {
+			return fmt.Errorf("mesh: %s positions: %w", where, err)
+		}
+		base := m.Vertices()
+		if base+pv.count > MaxVertices {
+			return fmt.Errorf("mesh: more than %d vertices", MaxVertices)
+		}
+		var nv view
+		hasN := false
+		if ni, ok := p.Attributes["NORMAL"]; ok {
+			if nv, err = b.d.accessor(ni, b.bin, b.haveBIN, "VEC3", compFloat); err != nil {
+				return fmt.Errorf("mesh: %s normals: %w", where, err)
+			}
+			if nv.count != pv.count {
+				return fmt.Errorf("mesh: %s has %d normals for %d positions", where, nv.count, pv.count)
+			}
+			hasN = true
+		}
+		var iv view
+		hasI := p.Indices != nil
+		nIdx := pv.count - pv.count%3
+		if hasI {
+			if iv, err = b.d.accessor(*p.Indices, b.bin, b.haveBIN, "SCALAR", compUint32, compUint16, compUint8); err != nil {
+				return fmt.Errorf("mesh: %s indices: %w", where, err)
+			}
+			nIdx = iv.count - iv.count%3
+		}
+		if len(m.Indices)+nIdx > MaxIndices {
+			return fmt.Errorf("mesh: more than %d indices", MaxIndices)
+		}
+		m.Positions = slices.Grow(m.Positions, 3*pv.count)
+		for i := 0; i < pv.count; i++ {
+			e := pv.data[i*pv.stride:]
+			x, y, z := f32(e), f32(e[4:]), f32(e[8:])
+			if !finite(x) || !finite(y) || !finite(z) {
+				return fmt.Errorf("mesh: %s: vertex %d is not a finite position", where, i)
+			}
+			m.Positions = append(m.Positions, x, y, z)
+		}
+		// Normals are kept for every vertex or for none: a primitive without them
+		// gets computed ones below.
+		if hasN || b.anyNormals {
+			if !b.anyNormals {
+				m.Normals = make([]float32, 3*base, cap(m.Positions))
+				b.anyNormals = true
+			}
+			m.Normals = slices.Grow(m.Normals, 3*pv.count)
+			for i := 0; i < pv.count; i++ {
+				if !hasN {
+					m.Normals = append(m.Normals, 0, 0, 0)
+					continue
+				}
+				e := nv.data[i*nv.stride:]
+				x, y, z := f32(e), f32(e[4:]), f32(e[8:])
+				if !finite(x) || !finite(y) || !finite(z) {
+					x, y, z = 0, 0, 0
+				}
+				m.Normals = append(m.Normals, x, y, z)
+			}
+		}
+		if !hasN {
+			b.need = append(b.need, normalRange{base, base + pv.count, len(m.Indices), len(m.Indices) + nIdx})
+		}
+		m.Indices = slices.Grow(m.Indices, nIdx)
+		for i := 0; i < nIdx; i++ {
+			var v uint32 = uint32(i)
+			if hasI {
+				e := iv.data[i*iv.stride:]
+				switch iv.comp {
+				case compUint32:
+					v = binary.LittleEndian.Uint32(e)
+				case compUint16:
+					v = uint32(binary.LittleEndian.Uint16(e))
+				default:
+					v = uint32(e[0])
+				}
+				if v >= uint32(pv.count) {
+					return fmt.Errorf("mesh: %s: index %d is %d, there are %d vertices", where, i, v, pv.count)
+				}
+			}
+			m.Indices = append(m.Indices, uint32(base)+v)
+		}
+		if xf != nil && *xf != identity {
+			if err := xf.apply(m, base, len(m.Indices)-nIdx); err != nil {
+				return fmt.Errorf("mesh: %s: %w", where, err)
+			}
+		}
+	}
+	return nil
+}
 
 // ComputeNormals replaces the normals with smooth ones computed from the triangles.
 func (m *Mesh) ComputeNormals() {
@@ -556,3 +605,188 @@ func WriteGLB(w io.Writer, m *Mesh) error {
 	}
 	return nil
 }
+
+// mat4 is a column-major 4×4 matrix, as glTF stores them.
+type mat4 [16]float64
+
+var identity = mat4{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
+
+func (a *mat4) mul(b *mat4) mat4 {
+	var out mat4
+	for c := 0; c < 4; c++ {
+		for r := 0; r < 4; r++ {
+			var v float64
+			for k := 0; k < 4; k++ {
+				v += a[k*4+r] * b[c*4+k]
+			}
+			out[c*4+r] = v
+		}
+	}
+	return out
+}
+
+// det3 is the determinant of the upper-left 3×3 block: negative for a mirroring transform.
+func (a *mat4) det3() float64 {
+	return a[0]*(a[5]*a[10]-a[9]*a[6]) - a[4]*(a[1]*a[10]-a[9]*a[2]) + a[8]*(a[1]*a[6]-a[5]*a[2])
+}
+
+// apply transforms the vertices from base on and their normals in place, and reverses the
+// winding of the triangles from index first on when the transform mirrors. Normals are
+// turned by the 3×3 block and renormalised, which is exact for rotations and uniform scales
+// (what generated models use) and close enough for a preview otherwise.
+func (a *mat4) apply(m *Mesh, base, first int) error {
+	p := m.Positions
+	for i := 3 * base; i < len(p); i += 3 {
+		x, y, z := float64(p[i]), float64(p[i+1]), float64(p[i+2])
+		nx := float32(a[0]*x + a[4]*y + a[8]*z + a[12])
+		ny := float32(a[1]*x + a[5]*y + a[9]*z + a[13])
+		nz := float32(a[2]*x + a[6]*y + a[10]*z + a[14])
+		if !finite(nx) || !finite(ny) || !finite(nz) {
+			return errors.New("a node transform takes a vertex out of range")
+		}
+		p[i], p[i+1], p[i+2] = nx, ny, nz
+	}
+	if len(m.Normals) == len(p) {
+		n := m.Normals
+		for i := 3 * base; i < len(n); i += 3 {
+			x, y, z := float64(n[i]), float64(n[i+1]), float64(n[i+2])
+			n[i], n[i+1], n[i+2] = float32(a[0]*x+a[4]*y+a[8]*z), float32(a[1]*x+a[5]*y+a[9]*z), float32(a[2]*x+a[6]*y+a[10]*z)
+			normalize(n[i : i+3])
+		}
+	}
+	if a.det3() < 0 {
+		for t := first; t+2 < len(m.Indices); t += 3 {
+			m.Indices[t+1], m.Indices[t+2] = m.Indices[t+2], m.Indices[t+1]
+		}
+	}
+	return nil
+}
+
+// local is a node's own transform: its matrix, or translation · rotation · scale.
+func (d *gltf) local(i int) (mat4, error) {
+	n := d.Nodes[i]
+	allFinite := func(v []float64) bool {
+		for _, f := range v {
+			if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e12 {
+				return false
+			}
+		}
+		return true
+	}
+	if !allFinite(n.Matrix) || !allFinite(n.Translation) || !allFinite(n.Rotation) || !allFinite(n.Scale) {
+		return mat4{}, fmt.Errorf("mesh: node %d has a non-finite transform", i)
+	}
+	if len(n.Matrix) == 16 {
+		var m mat4
+		copy(m[:], n.Matrix)
+		return m, nil
+	}
+	m := identity
+	if len(n.Rotation) == 4 {
+		x, y, z, w := n.Rotation[0], n.Rotation[1], n.Rotation[2], n.Rotation[3]
+		if l := math.Sqrt(x*x + y*y + z*z + w*w); l > 0 {
+			x, y, z, w = x/l, y/l, z/l, w/l
+		}
+		m = mat4{
+			1 - 2*(y*y+z*z), 2 * (x*y + z*w), 2 * (x*z - y*w), 0,
+			2 * (x*y - z*w), 1 - 2*(x*x+z*z), 2 * (y*z + x*w), 0,
+			2 * (x*z + y*w), 2 * (y*z - x*w), 1 - 2*(x*x+y*y), 0,
+			0, 0, 0, 1,
+		}
+	}
+	if len(n.Scale) == 3 {
+		for c := 0; c < 3; c++ {
+			for r := 0; r < 3; r++ {
+				m[c*4+r] *= n.Scale[c]
+			}
+		}
+	}
+	if len(n.Translation) == 3 {
+		m[12], m[13], m[14] = n.Translation[0], n.Translation[1], n.Translation[2]
+	}
+	return m, nil
+}
+
+// instance is one placement of a mesh by the scene graph.
+type instance struct {
+	mesh int
+	xf   mat4
+}
+
+// maxNodeVisits bounds the walk of a scene graph, which a hostile file may make a cycle or a
+// tree that shares children exponentially.
+const maxNodeVisits = 1 << 16
+
+// instances walks the default scene (or, with no scenes, every root node) and lists the
+// meshes it places with their world transforms.
+func (d *gltf) instances() ([]instance, error) {
+	if len(d.Nodes) == 0 {
+		return nil, nil
+	}
+	var roots []int
+	switch {
+	case len(d.Scenes) > 0:
+		si := 0
+		if d.Scene != nil {
+			si = *d.Scene
+		}
+		if si < 0 || si >= len(d.Scenes) {
+			return nil, fmt.Errorf("mesh: scene %d does not exist", si)
+		}
+		roots = d.Scenes[si].Nodes
+	default:
+		child := make([]bool, len(d.Nodes))
+		for _, n := range d.Nodes {
+			for _, c := range n.Children {
+				if c >= 0 && c < len(child) {
+					child[c] = true
+				}
+			}
+		}
+		for i, c := range child {
+			if !c {
+				roots = append(roots, i)
+			}
+		}
+	}
+	var out []instance
+	visits := 0
+	onPath := make([]bool, len(d.Nodes))
+	var walk func(i int, parent *mat4) error
+	walk = func(i int, parent *mat4) error {
+		if i < 0 || i >= len(d.Nodes) {
+			return fmt.Errorf("mesh: node %d does not exist", i)
+		}
+		if onPath[i] {
+			return fmt.Errorf("mesh: node %d is its own ancestor", i)
+		}
+		if visits++; visits > maxNodeVisits {
+			return fmt.Errorf("mesh: the scene graph has more than %d node placements", maxNodeVisits)
+		}
+		l, err := d.local(i)
+		if err != nil {
+			return err
+		}
+		world := parent.mul(&l)
+		if mi := d.Nodes[i].Mesh; mi != nil {
+			out = append(out, instance{*mi, world})
+		}
+		onPath[i] = true
+		defer func() { onPath[i] = false }()
+		for _, c := range d.Nodes[i].Children {
+			if err := walk(c, &world); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, r := range roots {
+		id := identity
+		if err := walk(r, &id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func finite(f float32) bool { return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) }

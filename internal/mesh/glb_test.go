@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -264,6 +265,7 @@ func FuzzReadGLB(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add(glb(triJSON(), triBin(0, 1, 2)))
 	f.Add(glb(triJSON(`"byteLength":36}`, `"byteLength":36,"byteStride":12}`), triBin(0, 1, 2)))
+	f.Add(glb(triJSON(`"meshes"`, `"scenes":[{"nodes":[0]}],"nodes":[{"children":[1],"rotation":[0,0,0.7,0.7]},{"mesh":0,"scale":[-1,2,1]}],"meshes"`), triBin(0, 1, 2)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ReadGLB(bytes.NewReader(data))
 		if err != nil {
@@ -280,3 +282,71 @@ func FuzzReadGLB(f *testing.F) {
 		}
 	})
 }
+
+func TestParseGLBNodeTransforms(t *testing.T) {
+	s2 := float32(math.Sqrt2 / 2)
+	withNodes := func(nodes string) []byte {
+		return glb(triJSON(`"meshes"`, nodes+`,"meshes"`), triBin(0, 1, 2))
+	}
+	near := func(a, b []float32) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if math.Abs(float64(a[i]-b[i])) > 1e-5 {
+				return false
+			}
+		}
+		return true
+	}
+	// Translate by (10,0,0), rotate 90° about z, scale 2: (1,0,0) → (10,2,0), (0,1,0) → (8,0,0).
+	m, err := ParseGLB(withNodes(`"scene":0,"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0,"translation":[10,0,0],"rotation":[0,0,` +
+		ftoa(s2) + `,` + ftoa(s2) + `],"scale":[2,2,2]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float32{10, 0, 0, 10, 2, 0, 8, 0, 0}; !near(m.Positions, want) {
+		t.Errorf("TRS: %v, want %v", m.Positions, want)
+	}
+	// A parent's matrix applies to its child; two placements give two triangles.
+	m, err = ParseGLB(withNodes(`"nodes":[{"matrix":[1,0,0,0, 0,1,0,0, 0,0,1,0, 0,0,5,1],"children":[1,2]},{"mesh":0},{"mesh":0,"translation":[0,3,0]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Triangles() != 2 || !near(m.Positions[:3], []float32{0, 0, 5}) || !near(m.Positions[9:12], []float32{0, 3, 5}) {
+		t.Errorf("matrix and instances: %d triangles, %v", m.Triangles(), m.Positions)
+	}
+	// A mirroring scale reverses the winding, so the face still faces +z once mirrored.
+	m, err = ParseGLB(withNodes(`"nodes":[{"mesh":0,"scale":[-1,1,1]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m.Indices, []uint32{0, 2, 1}) || m.Normals[2] != 1 {
+		t.Errorf("mirror: indices %v normal %v", m.Indices, m.Normals[:3])
+	}
+	for _, tc := range []struct{ name, nodes, want string }{
+		{"cycle", `"nodes":[{"mesh":0,"children":[1]},{"children":[0]}],"scenes":[{"nodes":[0]}]`, "ancestor"},
+		{"self", `"nodes":[{"mesh":0,"children":[0]}],"scenes":[{"nodes":[0]}]`, "ancestor"},
+		{"missing child", `"nodes":[{"mesh":0,"children":[9]}]`, "does not exist"},
+		{"missing mesh", `"nodes":[{"mesh":4}]`, "does not exist"},
+		{"missing scene", `"scene":3,"scenes":[{"nodes":[0]}],"nodes":[{"mesh":0}]`, "does not exist"},
+		{"huge scale", `"nodes":[{"mesh":0,"scale":[1e300,1,1]}]`, "non-finite"},
+		{"overflow", `"scenes":[{"nodes":[0]}],"nodes":[{"scale":[1e11,1,1],"children":[1]},{"scale":[1e11,1,1],"children":[2]},{"scale":[1e11,1,1],"children":[3]},{"mesh":0,"scale":[1e11,1,1]}]`, "out of range"},
+		{"exponential", exponentialNodes(20), "placements"},
+	} {
+		if _, err := ParseGLB(withNodes(tc.nodes)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// exponentialNodes is a chain of n nodes each placing the next twice: 2^n placements.
+func exponentialNodes(n int) string {
+	s := `"scenes":[{"nodes":[0]}],"nodes":[`
+	for i := 0; i < n; i++ {
+		s += `{"children":[` + itoa(i+1) + `,` + itoa(i+1) + `]},`
+	}
+	return s + `{"mesh":0}]`
+}
+
+func ftoa(f float32) string { return strconv.FormatFloat(float64(f), 'g', -1, 32) }
