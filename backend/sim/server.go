@@ -299,6 +299,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case get && p == "/embeddings/models":
 		s.handleModels(w, r, "embedding")
 
+	case strings.HasPrefix(p, "/3d/"):
+		s.route3D(w, r)
 	case get && strings.HasPrefix(p, "/image/"):
 		s.handleImageGET(w, r)
 	case get && strings.HasPrefix(p, "/video/"):
