@@ -91,7 +91,7 @@ func TestModelsByNewKinds(t *testing.T) {
 	anon, _ := api.New(api.Options{BaseURL: e.sim.URL()})
 	for kind, want := range map[string]string{"3d": "microsoft/trellis-2", "embedding": "openai/text-embedding-3-small", api.KindMusic: "elevenlabs/music-v2"} {
 		ms, err := anon.Models(context.Background(), kind)
-		if err != nil || len(ms) != 1 || ms[0].Name != want {
+		if err != nil || len(ms) == 0 || ms[0].Name != want {
 			t.Errorf("%s: %+v %v", kind, ms, err)
 		}
 	}

@@ -170,7 +170,7 @@ func TestModels3D(t *testing.T) {
 		t.Fatalf("%d models", len(list))
 	}
 	m, ok := api.FindModel(list, "trellis-2")
-	if !ok || m.Name != "microsoft/trellis-2" || m.Kind != "3d" || m.Pricing["completionImageTokens"] != 0.24 ||
+	if !ok || m.Name != "microsoft/trellis-2" || m.Kind != "3d" || m.Pricing["completion3dModels"] != 0.24 ||
 		strings.Join(m.Resolutions, ",") != "low,medium,high" || !m.AcceptsImages() {
 		t.Errorf("trellis: %+v", m)
 	}

@@ -31,13 +31,17 @@ func models3D() []*model {
 	m3 := func(name, title, publisher, desc string, price float64, paid bool, in []string, aliases ...string) *model {
 		return &model{Name: name, Aliases: aliases, Category: "3d", Title: title, Publisher: publisher,
 			Description: desc, PaidOnly: paid,
-			Pricing:         map[string]string{"currency": "pollen", "completionImageTokens": priceString(price)},
+			Pricing:         map[string]string{"currency": "pollen", "completion3dModels": priceString(price)}, FlatRate: boolPtr(true),
 			InputModalities: in, OutputModalities: []string{"3d"}, SupportedEndpoints: []string{"/3d/{prompt}"},
 			MaxReferenceImages: 1, price: price, unit: "generation", kind: "3d"}
 	}
 	trellis := m3(default3DModel, "Trellis 2", "Microsoft", "Image-to-3D generation with selectable output detail",
 		trellisPrices["low"], false, []string{"image"}, "trellis-2-low", "trellis-2-medium", "trellis-2-high", "trellis-2")
 	trellis.Resolutions = []string{"low", "medium", "high"}
+	trellis.PricingVariants = map[string]any{}
+	for res, p := range trellisPrices {
+		trellis.PricingVariants[res] = map[string]string{"completion3dModels": priceString(p)}
+	}
 	return []*model{
 		trellis,
 		// The docs call asset-harvester Paid Pollen; the registry does not mark it paid-only,
@@ -61,10 +65,7 @@ func find3D(list []*model, name string) *model {
 
 // route3D dispatches everything under /3d/.
 func (s *Server) route3D(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.EscapedPath()
 	switch {
-	case r.Method == http.MethodGet && p == "/3d/models":
-		s.handle3DModels(w, r)
 	case r.Method == http.MethodGet:
 		s.handle3DGET(w, r)
 	case r.Method == http.MethodPost:
@@ -72,24 +73,6 @@ func (s *Server) route3D(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusMethodNotAllowed, "Method not allowed", nil)
 	}
-}
-
-// handle3DModels lists the 3D models the request may see (as visibleModels does).
-func (s *Server) handle3DModels(w http.ResponseWriter, r *http.Request) {
-	a := s.optionalAccount(r)
-	out := []*model{}
-	for _, m := range models3D() {
-		if a != nil {
-			s.mu.Lock()
-			allowed, paid := a.allows(m.Name), a.wallet.paid > 0
-			s.mu.Unlock()
-			if !allowed || (m.PaidOnly && !paid) {
-				continue
-			}
-		}
-		out = append(out, m)
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 // params3D is a validated 3D request.

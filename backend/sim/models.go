@@ -169,12 +169,6 @@ func catalogue() []*model {
 		Pricing:         map[string]string{"currency": "pollen", "completionAudioSeconds": "0.0025"},
 		InputModalities: []string{"text"}, OutputModalities: []string{"audio"}, SupportedEndpoints: []string{"/v1/audio/speech"},
 		MinDuration: 3, MaxDuration: 300, price: 0.0025, unit: "second", kind: "music"}
-	trellis := &model{Name: "microsoft/trellis-2", Aliases: []string{"trellis"}, Category: "3d", Title: "TRELLIS 2",
-		Publisher: "Microsoft", Description: "Image to 3D", FlatRate: boolPtr(true),
-		Pricing:         map[string]string{"currency": "pollen", "completion3dModels": "0.24"},
-		PricingVariants: map[string]any{"low": "0.24", "medium": "0.29", "high": "0.35"},
-		InputModalities: []string{"image"}, OutputModalities: []string{"3d"}, SupportedEndpoints: []string{"/3d/{prompt}"},
-		Resolutions: []string{"low", "medium", "high"}, price: 0.24, unit: "generation", kind: "3d"}
 	embed := &model{Name: "openai/text-embedding-3-small", Aliases: []string{"text-embedding-3-small"}, Category: "embedding",
 		Title: "Text Embedding 3 Small", Publisher: "OpenAI", Description: "Embeddings up to 1536 dimensions",
 		Pricing:         map[string]string{"currency": "pollen", "promptTextTokens": "0.00000002"},
@@ -203,8 +197,9 @@ func catalogue() []*model {
 		eleven, flash, qwenTTS, music,
 		stt("openai/whisper-large-v3", "Whisper Large v3", "OpenAI", 0.0000453, false, "whisper", "whisper-1"),
 		stt("elevenlabs/scribe-v2", "ElevenLabs Scribe v2", "ElevenLabs", 0.0001, true, "scribe", "scribe-v2"),
-		trellis, embed,
+		embed,
 	}
+	list = append(list, models3D()...)
 	for _, m := range list {
 		if m.Source == "" {
 			m.Source = "official"
