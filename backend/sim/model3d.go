@@ -31,7 +31,7 @@ func models3D() []*model {
 	m3 := func(name, title, publisher, desc string, price float64, paid bool, in []string, aliases ...string) *model {
 		return &model{Name: name, Aliases: aliases, Category: "3d", Title: title, Publisher: publisher,
 			Description: desc, PaidOnly: paid,
-			Pricing:         map[string]string{"currency": "pollen", "completion3dModels": priceString(price)}, FlatRate: boolPtr(true),
+			Pricing: map[string]string{"currency": "pollen", "completion3dModels": priceString(price)}, FlatRate: boolPtr(true),
 			InputModalities: in, OutputModalities: []string{"3d"}, SupportedEndpoints: []string{"/3d/{prompt}"},
 			MaxReferenceImages: 1, price: price, unit: "generation", kind: "3d"}
 	}
