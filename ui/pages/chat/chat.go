@@ -35,6 +35,7 @@ type Page struct {
 	rendered   map[fyne.CanvasObject]textutil.Part // what each piece of a row shows now
 	rowSig     map[fyne.CanvasObject]string        // which message, in which state, each row shows
 	shownGen   int                                 // bumped when rows must be drawn again whatever they show
+	rowsDrawn  int                                 // rows drawn afresh, not left as they were (tests bound it)
 	empty      fyne.CanvasObject                   // the hint shown while the conversation is empty
 	msgs       []lib.Message
 	chatID     int64

@@ -69,6 +69,7 @@ func (p *Page) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		p.rowSig = map[fyne.CanvasObject]string{}
 	}
 	p.rowSig[o] = sig
+	p.rowsDrawn++
 	r := rowOf(o)
 	for _, w := range []fyne.CanvasObject{r.prev, r.count, r.next, r.edit} {
 		w.Hide()

@@ -76,6 +76,7 @@ type Page struct {
 	caption    *widget.Label
 	empty      fyne.CanvasObject // the hint shown until the first result
 	actions    *fyne.Container
+	openB      *widget.Button // the result's "Open in library"
 	content    fyne.CanvasObject
 }
 
@@ -457,10 +458,13 @@ func (p *Page) resultActions() *fyne.Container {
 			}
 		})
 	}
+	p.openB = btn("Open in library", theme.StorageIcon(), func(it lib.Item) {
+		p.h.Navigate(kit.Nav{Page: kit.PageLibrary, Action: kit.ActOpen, ItemID: it.ID})
+	})
 	return container.NewHBox(
 		btn("Save as…", theme.DocumentSaveIcon(), func(it lib.Item) { kit.SaveAs(p.h, it) }),
 		btn("Copy path", theme.ContentCopyIcon(), func(it lib.Item) { p.h.Clipboard().SetContent(it.MediaPath) }),
-		btn("Open in library", theme.StorageIcon(), func(it lib.Item) { p.h.Navigate(kit.Nav{Page: kit.PageLibrary, Action: kit.ActOpen, ItemID: it.ID}) }),
+		p.openB,
 		btn("Use as reference", theme.ContentAddIcon(), func(it lib.Item) { p.addRefs([]string{it.MediaPath}) }),
 		btn("Remix", theme.ViewRefreshIcon(), func(it lib.Item) { p.remix(it) }),
 		btn("Reuse seed", theme.ContentRedoIcon(), p.reuseSeed),
