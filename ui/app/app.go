@@ -59,10 +59,6 @@ type Options struct {
 	RecordSource func() io.Reader
 }
 
-// hooks lets a build with the measure tag put the window to work (ui/internal/measure); the
-// product build leaves it nil.
-var hooks func(s *Shell)
-
 // Run opens the window and returns when it is closed. In demo mode it first starts the
 // simulator, a demo key and (without an explicit DataDir) a temporary library.
 func Run(o Options) error {
@@ -81,9 +77,7 @@ func Run(o Options) error {
 		return err
 	}
 	defer s.Close()
-	if hooks != nil {
-		hooks(s)
-	}
+	measureHooks(s) // nothing, unless built with the measure tag
 	w.SetContent(s.Content())
 	w.Resize(fyne.NewSize(1180, 780))
 	w.CenterOnScreen()

@@ -11,22 +11,21 @@ import (
 	"pollinations-studio/ui/internal/measure"
 )
 
-// In a build with the measure tag (scripts/measure-ui.sh, scripts/screenshots.sh) the window
-// carries the first-frame probe and, in demo mode, the measuring and showcase runs the
-// POLLINATIONS_STUDIO_* variables ask for. The product build has none of this.
-func init() {
-	hooks = func(s *Shell) {
-		if p := firstframe.Probe(); p != nil {
-			s.content = container.NewBorder(nil, p, nil, nil, s.content)
-		}
-		if !s.o.Demo {
-			return
-		}
-		if page := os.Getenv("POLLINATIONS_STUDIO_PAGE"); page != "" {
-			s.Show(page)
-		}
-		measure.Start(s)
+// measureHooks, in a build with the measure tag (scripts/measure-ui.sh, scripts/screenshots.sh),
+// gives the window the first-frame probe and, in demo mode, starts the measuring and showcase
+// runs the POLLINATIONS_STUDIO_* variables ask for. The product build has none of this
+// (nomeasure.go).
+func measureHooks(s *Shell) {
+	if p := firstframe.Probe(); p != nil {
+		s.content = container.NewBorder(nil, p, nil, nil, s.content)
 	}
+	if !s.o.Demo {
+		return
+	}
+	if page := os.Getenv("POLLINATIONS_STUDIO_PAGE"); page != "" {
+		s.Show(page)
+	}
+	measure.Start(s)
 }
 
 // Quit ends a measuring run by closing the window, which ends the app as the user's close

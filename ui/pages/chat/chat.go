@@ -144,24 +144,15 @@ func New(h kit.Host) *Page {
 	p.chatSearch.SetPlaceHolder("Search conversations")
 	p.chatSearch.OnChanged = func(string) { p.reloadChats() }
 	p.chatList = widget.NewList(func() int { return len(p.chats) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("conversation")
-			l.Truncation = fyne.TextTruncateEllipsis
-			rename := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
-			del := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
-			rename.Importance, del.Importance = widget.LowImportance, widget.LowImportance
-			return container.NewBorder(nil, nil, nil, container.NewHBox(rename, del), l)
-		},
+		func() fyne.CanvasObject { return newChatRow() },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(p.chats) {
 				return
 			}
-			c := o.(*fyne.Container)
-			it := p.chats[i]
-			c.Objects[0].(*widget.Label).SetText(it.Prompt)
-			btns := c.Objects[1].(*fyne.Container)
-			btns.Objects[0].(*widget.Button).OnTapped = func() { p.askRename(it) }
-			btns.Objects[1].(*widget.Button).OnTapped = func() { p.trashChat(it.ID) }
+			r, it := o.(*chatRow), p.chats[i]
+			r.title.SetText(it.Prompt)
+			r.rename.OnTapped = func() { p.askRename(it) }
+			r.del.OnTapped = func() { p.trashChat(it.ID) }
 		})
 	p.chatList.OnSelected = func(i widget.ListItemID) {
 		if i < len(p.chats) && p.chats[i].ID != p.chatID {
@@ -181,6 +172,26 @@ func New(h kit.Host) *Page {
 	h.OnJob(p.onJob)
 	return p
 }
+
+// chatRow is a conversation in the list: its title, and buttons to rename and delete it.
+type chatRow struct {
+	widget.BaseWidget
+	root        *fyne.Container
+	title       *widget.Label
+	rename, del *widget.Button
+}
+
+func newChatRow() *chatRow {
+	r := &chatRow{title: widget.NewLabel("conversation"), rename: widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil),
+		del: widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)}
+	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.rename.Importance, r.del.Importance = widget.LowImportance, widget.LowImportance
+	r.root = container.NewBorder(nil, nil, nil, container.NewHBox(r.rename, r.del), r.title)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *chatRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.root) }
 
 func (p *Page) streamingRow() int {
 	if p.jobID != 0 {

@@ -169,18 +169,22 @@ func TestChatListSearchRenameAndTrash(t *testing.T) {
 	// and the page starts afresh.
 	h.UI(func() { p.openChat(wasps) })
 	h.Eventually("the open conversation", func() bool { return p.chatID == wasps })
-	var del []*widget.Button
+	var rows []*chatRow
 	h.UI(func() {
 		p.chatList.Refresh()
-		del = kittest.Buttons(p.chatList, func(b *widget.Button) bool { return b.Icon == theme.DeleteIcon() })
+		for _, o := range test.LaidOutObjects(p.chatList) {
+			if r, ok := o.(*chatRow); ok && r.Visible() && r.title.Text != "conversation" {
+				rows = append(rows, r)
+			}
+		}
 	})
-	if len(del) != 2 {
-		t.Fatalf("each conversation needs a delete button, found %d", len(del))
+	if len(rows) != 2 {
+		t.Fatalf("each conversation needs a row, found %d", len(rows))
 	}
 	h.UI(func() {
-		for i, it := range p.chats {
-			if it.ID == wasps {
-				test.Tap(del[i])
+		for _, r := range rows {
+			if r.title.Text == "About wasps" {
+				test.Tap(r.del)
 			}
 		}
 	})

@@ -17,41 +17,55 @@ import (
 	"pollinations-studio/ui/kit"
 )
 
-// newRow is a message: who wrote it with its actions, the reply as Markdown parts (prose, and
+// msgRow is a message: who wrote it with its actions, the reply as Markdown parts (prose, and
 // code blocks with a copy button), and the model's reasoning folded under it.
-func (p *Page) newRow() fyne.CanvasObject {
-	who := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), nil)
-	count := widget.NewLabel("")
-	next := widget.NewButtonWithIcon("", theme.NavigateNextIcon(), nil)
-	edit := widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
-	cp := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil)
-	for _, b := range []*widget.Button{prev, next, edit, cp} {
-		b.Importance = widget.LowImportance
-	}
-	header := container.NewHBox(who, layout.NewSpacer(), prev, count, next, edit, cp)
-	fold := widget.NewButtonWithIcon("Reasoning", theme.MenuExpandIcon(), nil)
-	fold.Importance = widget.LowImportance
-	fold.Alignment = widget.ButtonAlignLeading
-	reasoning := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-	reasoning.Wrapping = fyne.TextWrapWord
-	return container.NewVBox(header, container.NewVBox(), fold, reasoning)
-}
-
-// row is the widgets of a message row, as newRow made them.
-type row struct {
+type msgRow struct {
+	widget.BaseWidget
+	root                       *fyne.Container
 	who, count, reasoning      *widget.Label
 	prev, next, edit, cp, fold *widget.Button
 	parts                      *fyne.Container
 }
 
-func rowOf(o fyne.CanvasObject) row {
-	c := o.(*fyne.Container)
-	h := c.Objects[0].(*fyne.Container)
-	return row{who: h.Objects[0].(*widget.Label), prev: h.Objects[2].(*widget.Button), count: h.Objects[3].(*widget.Label),
-		next: h.Objects[4].(*widget.Button), edit: h.Objects[5].(*widget.Button), cp: h.Objects[6].(*widget.Button),
-		parts: c.Objects[1].(*fyne.Container), fold: c.Objects[2].(*widget.Button), reasoning: c.Objects[3].(*widget.Label)}
+func (r *msgRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.root) }
+
+func (p *Page) newRow() fyne.CanvasObject {
+	r := &msgRow{who: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		prev: widget.NewButtonWithIcon("", theme.NavigateBackIcon(), nil), count: widget.NewLabel(""),
+		next: widget.NewButtonWithIcon("", theme.NavigateNextIcon(), nil), edit: widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil),
+		cp: widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil), parts: container.NewVBox(),
+		fold:      widget.NewButtonWithIcon("Reasoning", theme.MenuExpandIcon(), nil),
+		reasoning: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})}
+	for _, b := range []*widget.Button{r.prev, r.next, r.edit, r.cp, r.fold} {
+		b.Importance = widget.LowImportance
+	}
+	r.fold.Alignment = widget.ButtonAlignLeading
+	r.reasoning.Wrapping = fyne.TextWrapWord
+	header := container.NewHBox(r.who, layout.NewSpacer(), r.prev, r.count, r.next, r.edit, r.cp)
+	r.root = container.NewVBox(header, r.parts, r.fold, r.reasoning)
+	r.ExtendBaseWidget(r)
+	return r
 }
+
+// codeBlock is a code block of a reply: the code in monospace and a button that copies it.
+type codeBlock struct {
+	widget.BaseWidget
+	root *fyne.Container
+	code *widget.RichText
+	cp   *widget.Button
+}
+
+func newCodeBlock() *codeBlock {
+	c := &codeBlock{code: widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyleCodeBlock}),
+		cp: widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)}
+	c.code.Wrapping = fyne.TextWrapBreak
+	c.cp.Importance = widget.LowImportance
+	c.root = container.NewBorder(nil, nil, nil, container.NewVBox(c.cp), c.code)
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *codeBlock) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(c.root) }
 
 func (p *Page) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	// A row that already shows this message as it is needs nothing: the list calls back for
@@ -70,7 +84,7 @@ func (p *Page) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	}
 	p.rowSig[o] = sig
 	p.rowsDrawn++
-	r := rowOf(o)
+	r := o.(*msgRow)
 	for _, w := range []fyne.CanvasObject{r.prev, r.count, r.next, r.edit} {
 		w.Hide()
 	}
@@ -133,7 +147,7 @@ func (p *Page) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 			p.list.RefreshItem(i)
 		}
 	}
-	p.list.SetItemHeight(i, o.(*fyne.Container).MinSize().Height)
+	p.list.SetItemHeight(i, o.MinSize().Height)
 }
 
 // chunkBytes is the size of the pieces a long reply is drawn in: while a reply streams only its
@@ -177,21 +191,14 @@ func (p *Page) renderParts(box *fyne.Container, parts []textutil.Part) {
 			rt.ParseMarkdown(part.Text)
 			have = rt
 		} else {
-			c, ok := have.(*fyne.Container)
+			c, ok := have.(*codeBlock)
 			if !ok {
-				code := widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyleCodeBlock})
-				code.Wrapping = fyne.TextWrapBreak
-				cp := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), nil)
-				cp.Importance = widget.LowImportance
-				c = container.NewBorder(nil, nil, nil, container.NewVBox(cp), code)
+				c = newCodeBlock()
 			}
-			code := c.Objects[0].(*widget.RichText)
-			code.Segments[0].(*widget.TextSegment).Text = part.Text
-			code.Refresh()
+			c.code.Segments[0].(*widget.TextSegment).Text = part.Text
+			c.code.Refresh()
 			text := part.Text
-			c.Objects[1].(*fyne.Container).Objects[0].(*widget.Button).OnTapped = func() {
-				p.h.Clipboard().SetContent(text)
-			}
+			c.cp.OnTapped = func() { p.h.Clipboard().SetContent(text) }
 			have = c
 		}
 		p.rendered[have] = part

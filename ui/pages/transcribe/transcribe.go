@@ -55,6 +55,22 @@ type transcribeRow struct {
 	itemID int64
 }
 
+// fileRow is a file or recording in the list, with its state.
+type fileRow struct {
+	widget.BaseWidget
+	root        *fyne.Container
+	name, state *widget.Label
+}
+
+func newFileRow() *fileRow {
+	r := &fileRow{name: widget.NewLabel("name"), state: widget.NewLabel("state")}
+	r.root = container.NewBorder(nil, nil, nil, r.state, r.name)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *fileRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.root) }
+
 // New builds the transcription page on its host.
 func New(h kit.Host) *Page {
 	p := &Page{h: h, selected: -1}
@@ -77,13 +93,11 @@ func New(h kit.Host) *Page {
 	p.level.TextFormatter = func() string { return "" }
 	p.level.Hide()
 	p.list = widget.NewList(func() int { return len(p.rows) },
-		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, widget.NewLabel("state"), widget.NewLabel("name"))
-		},
+		func() fyne.CanvasObject { return newFileRow() },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			c := o.(*fyne.Container)
-			c.Objects[0].(*widget.Label).SetText(p.rows[i].name)
-			c.Objects[1].(*widget.Label).SetText(p.rows[i].state)
+			r := o.(*fileRow)
+			r.name.SetText(p.rows[i].name)
+			r.state.SetText(p.rows[i].state)
 		})
 	p.list.OnSelected = func(i widget.ListItemID) { p.selected = i; p.show(p.rows[i].itemID) }
 	p.text = widget.NewLabel("Pick a transcript to read it here with its timings.")
