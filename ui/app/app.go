@@ -154,7 +154,8 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 	s.lib = lib
 	if e, err := audio.NewEngine(audio.EngineOptions{Null: o.SilentAudio}); err == nil {
 		s.audio = e
-		s.useOutput(a.Preferences().String(kit.PrefOutput))
+		s.useOutput(a.Preferences().String(kit.PrefOutput)) // failing, Speech says so
+
 	}
 	s.jobs = jobs.New(jobs.Config{Library: lib})
 	if err := s.startJobs(); err != nil {

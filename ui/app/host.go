@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 
@@ -134,11 +135,16 @@ func (s *Shell) Player() *audio.Player {
 
 // UseOutput plays through a device chosen in Settings ("" = the system default); a device that
 // is not connected any more falls back to the default.
-func (s *Shell) UseOutput(device string) { s.useOutput(device) }
+func (s *Shell) UseOutput(device string) {
+	if err := s.useOutput(device); err != nil {
+		s.ShowError(fmt.Errorf("sound output unavailable: %w", err))
+	}
+}
 
-func (s *Shell) useOutput(device string) {
+// useOutput makes the player; without one, the Speech page says sound is unavailable.
+func (s *Shell) useOutput(device string) error {
 	if s.audio == nil {
-		return
+		return audio.ErrNoDevice
 	}
 	if old := s.Player(); old != nil {
 		old.Stop()
@@ -148,12 +154,12 @@ func (s *Shell) useOutput(device string) {
 		pl, err = s.audio.NewPlayer(audio.PlayerOptions{})
 	}
 	if err != nil {
-		s.ShowError(errors.Join(errors.New("sound output unavailable"), err))
-		return
+		return err
 	}
 	s.mu.Lock()
 	s.player = pl
 	s.mu.Unlock()
+	return nil
 }
 
 // NewRecorder records from a microphone (the test's source when one is set); a chosen

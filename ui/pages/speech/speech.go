@@ -88,6 +88,8 @@ func New(h kit.Host) *Page {
 	}
 	if !h.HasSound() {
 		p.state.SetText("No sound device: speech is saved to the library and can be played later.")
+	} else if h.Player() == nil {
+		p.state.SetText("Sound output unavailable: speech is saved to the library and can be played later.")
 	}
 	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice), widget.NewFormItem("Format", p.format))
 	p.content = container.NewPadded(container.NewVBox(kit.Heading("Speech"), p.text, form,
