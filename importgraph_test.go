@@ -66,6 +66,9 @@ func TestImportRules(t *testing.T) {
 		if under(d, "ui/internal") {
 			t.Errorf("the product build contains %s: measuring code belongs behind the measure tag", d)
 		}
+		if under(d, "ui/kit/kittest") || d == "fyne.io/fyne/v2/test" {
+			t.Errorf("the product build contains %s: test helpers belong to tests", d)
+		}
 	}
 }
 
