@@ -1,6 +1,8 @@
 // Pollinations Studio: a desktop app for the Pollinations AI API with a personal library.
 // main only wires the pieces together: the command line decides what to run, and the window is
-// handed to it as a function so that the command line never imports Fyne.
+// handed to it as a function so that the command line never imports Fyne. --demo opens the
+// window on the built-in simulator with a demo key and, without --data-dir, a temporary library
+// (ui/app starts them).
 package main
 
 import (
@@ -10,7 +12,7 @@ import (
 	"syscall"
 
 	"pollinations-studio/backend/keychain"
-	"pollinations-studio/ui"
+	"pollinations-studio/ui/app"
 	"pollinations-studio/ui/cli"
 )
 
@@ -23,7 +25,7 @@ func main() {
 		Getenv:   os.Getenv,
 		Keychain: keychain.NewOS(),
 		OpenWindow: func(o cli.WindowOptions) error {
-			return ui.Run(ui.Options{DataDir: o.DataDir, Demo: o.Demo, BaseURL: o.BaseURL, EnterURL: o.EnterURL, Keychain: keychain.NewOS()})
+			return app.Run(app.Options{DataDir: o.DataDir, Demo: o.Demo, BaseURL: o.BaseURL, EnterURL: o.EnterURL, Keychain: keychain.NewOS()})
 		},
 	})
 	stop()

@@ -38,7 +38,6 @@ func TestRealWindow(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	app := exec.Command(bin, "--demo", "--data-dir", filepath.Join(dir, "data"))
-	app.Env = append(os.Environ(), "POLLINATIONS_STUDIO_PAGE=image")
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -135,8 +134,9 @@ func TestSpeechHeardOnTheSink(t *testing.T) {
 	}
 }
 
-// TestWindowSpeechHeardOnTheSink opens the window in demo mode under Xvfb, has it speak from
-// its Speech page (POLLINATIONS_STUDIO_MEASURE=speak presses Speak as a person would), and
+// TestWindowSpeechHeardOnTheSink opens the window (built with the measure tag) in demo mode
+// under Xvfb, has it speak from its Speech page (POLLINATIONS_STUDIO_MEASURE=speak presses
+// Speak as a person would), and
 // records PulseAudio's null-sink monitor meanwhile: what the window played must be heard.
 func TestWindowSpeechHeardOnTheSink(t *testing.T) {
 	if os.Getenv("STUDIO_E2E") == "" || os.Getenv("PULSE_SERVER") == "" || os.Getenv("DISPLAY") == "" {
@@ -145,7 +145,8 @@ func TestWindowSpeechHeardOnTheSink(t *testing.T) {
 	holdSink(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "pollinations-studio")
-	if out, err := exec.Command("go", "build", "-tags", appTags(), "-o", bin, ".").CombinedOutput(); err != nil {
+	// The run that presses Speak lives in the measuring build (ui/internal/measure).
+	if out, err := exec.Command("go", "build", "-tags", appTags()+",measure", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	rec := filepath.Join(dir, "monitor.wav")

@@ -169,15 +169,21 @@ func run(ctx context.Context, args []string, env Env) error {
 	if g.enterURL == "" {
 		g.enterURL = env.Getenv("POLLINATIONS_ENTER_URL")
 	}
+	// A demo opens on a library of its own unless --data-dir names one: the variable may
+	// point at the user's real library.
+	windowDir := g.dataDir
 	if g.dataDir == "" {
 		g.dataDir = env.Getenv("POLLINATIONS_STUDIO_DATA")
+	}
+	if !g.demo {
+		windowDir = g.dataDir
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
 		if env.OpenWindow == nil {
 			return usagef("no command given, and this build has no window (try --help)")
 		}
-		return env.OpenWindow(WindowOptions{DataDir: g.dataDir, Demo: g.demo, BaseURL: g.baseURL, EnterURL: g.enterURL})
+		return env.OpenWindow(WindowOptions{DataDir: windowDir, Demo: g.demo, BaseURL: g.baseURL, EnterURL: g.enterURL})
 	}
 	c := &command{ctx: ctx, env: env, g: g}
 	name, cargs := rest[0], rest[1:]

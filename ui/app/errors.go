@@ -1,0 +1,84 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/ui/kit"
+)
+
+// ShowError shows an error dialog with the way out (a top-up link and the price for payment
+// errors, the allowed models for a refused one). Safe to call from any goroutine.
+func (s *Shell) ShowError(err error) {
+	if err == nil {
+		return
+	}
+	s.RunOnUI(func() {
+		s.mu.Lock()
+		models, info := s.models, s.keyInfo
+		s.mu.Unlock()
+		var allowed []string
+		if info != nil {
+			allowed = info.AllowedModels
+		}
+		content, msg := kit.ErrorContent(err, models, allowed)
+		d := dialog.NewCustom(kit.ErrorTitle(err), "Close", content, s.win)
+		d.Resize(fyne.NewSize(460, 200))
+		s.track(d, nil)
+		d.Show()
+		if e, ok := api.AsError(err); ok && e.Kind == api.KindRateLimited && e.RetryAfter > 0 {
+			go s.countdown(msg, e.RetryAfter)
+		}
+	})
+}
+
+// countdown updates a rate-limit message until the wait is over.
+func (s *Shell) countdown(l *widget.Label, d time.Duration) {
+	end := time.Now().Add(d)
+	for {
+		left := time.Until(end)
+		if left <= 0 {
+			s.RunOnUI(func() { l.SetText("You can try again now.") })
+			return
+		}
+		s.RunOnUI(func() {
+			l.SetText(fmt.Sprintf("Too many requests right now. Try again in %d s.", int(left.Seconds()+0.99)))
+		})
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// track remembers an open dialog so that Esc can close it; onClosed (may be nil) runs when
+// it closes, however it is closed.
+func (s *Shell) track(d dialog.Dialog, onClosed func()) {
+	s.dialogs = append(s.dialogs, d)
+	d.SetOnClosed(func() {
+		for i, o := range s.dialogs {
+			if o == d {
+				s.dialogs = append(s.dialogs[:i], s.dialogs[i+1:]...)
+				break
+			}
+		}
+		if onClosed != nil {
+			onClosed()
+		}
+	})
+}
+
+// closeTop closes the newest dialog still open; it reports whether there was one.
+func (s *Shell) closeTop() bool {
+	if n := len(s.dialogs); n > 0 {
+		s.dialogs[n-1].Hide() // its OnClosed forgets it
+		return true
+	}
+	return false
+}

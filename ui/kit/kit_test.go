@@ -1,0 +1,39 @@
+package kit
+
+import (
+	"testing"
+
+	"pollinations-studio/backend/api"
+)
+
+func TestPriceLabels(t *testing.T) {
+	for _, tc := range []struct {
+		m    api.Model
+		want string
+	}{
+		{api.Model{Kind: "image", Pricing: api.Pricing{"completionImageTokens": 0.002}}, "0.0020 pollen/image"},
+		{api.Model{Kind: "video", Pricing: api.Pricing{"completionVideoSeconds": 0.08}}, "0.080 pollen/s"},
+		{api.Model{Kind: "audio", Pricing: api.Pricing{"completionAudioTokens": 0.0001}}, "0.100 pollen/1k chars"},
+		{api.Model{Kind: "transcription", Pricing: api.Pricing{"promptAudioSeconds": 0.0000005}}, "3e-05 pollen/min"},
+		{api.Model{Kind: "text", Pricing: api.Pricing{"completionTextTokens": 0.000002}}, ""},
+		{api.Model{Kind: "image"}, ""},
+	} {
+		if got := PriceLabel(tc.m); got != tc.want {
+			t.Errorf("%s %v: got %q, want %q", tc.m.Kind, tc.m.Pricing, got, tc.want)
+		}
+	}
+}
+
+func TestSafeNameAndShorten(t *testing.T) {
+	for in, want := range map[string]string{"A Cat, at Dawn!": "a-cat-at-dawn", "": "pollinations", "***": "pollinations"} {
+		if got := SafeName(in); got != want {
+			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Shorten("one  two\nthree", 8); got != "one two…" {
+		t.Errorf("Shorten: %q", got)
+	}
+	if got := ModelOfLabel("flux — Flux Schnell · 0.0020 pollen/image"); got != "flux" {
+		t.Errorf("ModelOfLabel: %q", got)
+	}
+}

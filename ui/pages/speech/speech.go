@@ -1,0 +1,252 @@
+// Package speech is the speech page: text read aloud, played while it downloads, kept in the
+// library.
+package speech
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/audio"
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+	"pollinations-studio/ui/kit"
+)
+
+// Page: text to speech, played while it downloads.
+type Page struct {
+	h       kit.Host
+	text    *widget.Entry
+	model   *widget.Select
+	voice   *widget.Select
+	format  *widget.Select
+	elapsed *widget.Label
+	speakB  *widget.Button
+	pauseB  *widget.Button
+	state   *widget.Label
+	pos     *widget.Slider
+	jobID   int64
+	content fyne.CanvasObject
+}
+
+// New builds the speech page on its host.
+func New(h kit.Host) *Page {
+	p := &Page{h: h}
+	p.text = widget.NewMultiLineEntry()
+	p.text.SetPlaceHolder("Text to read aloud… (Ctrl+Enter speaks)")
+	p.text.Wrapping = fyne.TextWrapWord
+	p.text.SetMinRowsVisible(8)
+	p.model = widget.NewSelect(nil, func(string) { p.fillVoices() })
+	p.voice = widget.NewSelect(nil, nil)
+	p.format = widget.NewSelect([]string{"mp3", "wav"}, nil)
+	p.format.SetSelected("mp3")
+	p.elapsed = widget.NewLabel("")
+	p.speakB = widget.NewButtonWithIcon("Speak", theme.VolumeUpIcon(), p.speak)
+	p.speakB.Importance = widget.HighImportance
+	p.pauseB = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), func() {
+		player := h.Player()
+		if player == nil {
+			return
+		}
+		if player.Paused() {
+			player.Resume()
+			p.pauseB.SetText("Pause")
+		} else {
+			player.Pause()
+			p.pauseB.SetText("Resume")
+		}
+	})
+	stop := widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() {
+		if player := h.Player(); player != nil {
+			player.Stop()
+		}
+	})
+	p.state = widget.NewLabel("")
+	p.pos = widget.NewSlider(0, 1)
+	p.pos.Step = 0.001
+	p.pos.Hide() // shown while something plays
+	p.pos.OnChangeEnded = func(v float64) {
+		player := h.Player()
+		if player == nil {
+			return
+		}
+		if d, ok := player.Duration(); ok {
+			go func() {
+				if err := player.Seek(time.Duration(v * float64(d))); err != nil {
+					p.h.ShowError(err)
+				}
+			}()
+		}
+	}
+	if !h.HasSound() {
+		p.state.SetText("No sound device: speech is saved to the library and can be played later.")
+	} else if h.Player() == nil {
+		p.state.SetText("Sound output unavailable: speech is saved to the library and can be played later.")
+	}
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice), widget.NewFormItem("Format", p.format))
+	p.content = container.NewPadded(container.NewVBox(kit.Heading("Speech"), p.text, form,
+		container.NewHBox(p.speakB, p.pauseB, stop, p.elapsed), p.pos, p.state))
+	h.OnAccount(p.fillModels)
+	h.OnJob(p.onJob)
+
+	return p
+}
+
+func (p *Page) fillModels() {
+	var labels []string
+	byName := map[string]string{}
+	for _, m := range p.h.Models("audio") {
+		l := kit.ModelLabel(m, p.h.Allowed) // name, title, paid-only, price, allowed, as on the other pages
+		labels = append(labels, l)
+		byName[m.Name] = l
+	}
+	p.model.Options = labels
+	if p.model.Selected == "" && len(labels) > 0 {
+		sel := labels[0]
+		if l, ok := byName["elevenlabs"]; ok {
+			sel = l // the service's default voice model
+		}
+		if l, ok := byName[kit.DefaultModel(p.h.Preferences(), "audio", "")]; ok {
+			sel = l
+		}
+		p.model.SetSelected(sel)
+	}
+	p.model.Refresh()
+}
+
+// modelName is the chosen model's name (the picker shows labels).
+func (p *Page) modelName() string { return kit.ModelOfLabel(p.model.Selected) }
+
+func (p *Page) fillVoices() {
+	m, ok := api.FindModel(p.h.Models("audio"), p.modelName())
+	if !ok {
+		return
+	}
+	p.voice.Options = m.Voices
+	if len(m.Voices) > 0 && !slices.Contains(m.Voices, p.voice.Selected) {
+		p.voice.SetSelected(m.Voices[0])
+	}
+	p.voice.Refresh()
+}
+
+func (p *Page) speak() {
+	text := strings.TrimSpace(p.text.Text)
+	if text == "" {
+		return
+	}
+	req := api.SpeechRequest{Text: text, Model: p.modelName(), Voice: p.voice.Selected, Format: p.format.Selected}
+	// A text over what the model reads at once goes in parts, played and saved as one clip;
+	// only what cannot be one clip is refused, before anything is sent.
+	parts, err := jobs.SpeechParts(req)
+	if err != nil {
+		p.h.ShowError(err)
+		return
+	}
+	id, ok := p.h.Submit(jobs.Request{Speech: &req})
+	if ok {
+		p.jobID = id
+		if len(parts) > 1 {
+			p.state.SetText(fmt.Sprintf("Generating speech in %d parts…", len(parts)))
+		} else {
+			p.state.SetText("Generating speech…")
+		}
+	}
+}
+
+func (p *Page) onJob(ev jobs.Event) {
+	if ev.ID != p.jobID {
+		return
+	}
+	switch ev.State {
+	case jobs.Running:
+		if ev.Parts > 1 {
+			p.state.SetText(fmt.Sprintf("Part %d of %d…", ev.Part, ev.Parts))
+		}
+	case jobs.Done:
+		p.state.SetText("Saved to the library.")
+	case jobs.Failed:
+		p.state.SetText("")
+		p.h.ShowError(ev.Err)
+	}
+}
+
+// playFile plays a clip from the library.
+func (p *Page) playFile(path string) {
+	player := p.h.Player()
+	if player == nil {
+		p.h.ShowError(audio.ErrNoDevice)
+		return
+	}
+	go func() {
+		f, err := os.Open(path)
+		if err != nil {
+			p.h.ShowError(err)
+			return
+		}
+		if err := player.Play(context.Background(), f, audio.FormatAuto); err != nil {
+			f.Close()
+			p.h.ShowError(fmt.Errorf("playing: %w", err))
+			return
+		}
+		<-player.Done()
+		f.Close()
+	}()
+}
+
+// Start moves the progress bar while something plays, until the window closes.
+func (p *Page) Start() {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.h.Context().Done():
+			return
+		case <-t.C:
+		}
+		player := p.h.Player()
+		if player == nil {
+			continue
+		}
+		pos := player.Position()
+		d, ok := player.Duration()
+		p.h.RunOnUI(func() {
+			if ok && d > 0 && pos < d {
+				p.pos.Show()
+				p.pos.SetValue(float64(pos) / float64(d))
+				p.elapsed.SetText(fmt.Sprintf("%s / %s", kit.Clock(pos), kit.Clock(d)))
+			} else if pos > 0 && !ok {
+				p.elapsed.SetText(kit.Clock(pos)) // still downloading: length not known yet
+			} else if p.pos.Visible() {
+				p.pos.Hide()
+				p.elapsed.SetText("")
+			}
+		})
+	}
+}
+
+// Content is the page's widgets.
+func (p *Page) Content() fyne.CanvasObject { return p.content }
+
+// Primary speaks (Ctrl+Enter).
+func (p *Page) Primary() { p.speak() }
+
+// Navigate plays an item's sound (or a file) from the library.
+func (p *Page) Navigate(v kit.Nav) {
+	if v.Action != kit.ActPlay {
+		return
+	}
+	switch {
+	case v.Item != nil:
+		p.playFile(v.Item.MediaPath)
+	case len(v.Paths) > 0:
+		p.playFile(v.Paths[0])
+	}
+}

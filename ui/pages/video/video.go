@@ -1,0 +1,267 @@
+// Package video is the video page: a generation that takes minutes, its elapsed time set
+// against what the model usually takes.
+package video
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
+	lib "pollinations-studio/storage"
+	"pollinations-studio/ui/kit"
+)
+
+// Page: video generation, which takes minutes.
+type Page struct {
+	h          kit.Host
+	prompt     *widget.Entry
+	model      *widget.Select
+	modelNames map[string]string
+	duration   *widget.Select
+	aspect     *widget.Select
+	withAudio  *widget.Check
+	startFrame *widget.Entry
+	endFrame   *widget.Entry
+	cost       *widget.Label
+	status     *widget.Label
+	bar        *widget.ProgressBarInfinite
+	jobID      int64
+	started    time.Time
+	running    string // the model of the running video
+	typical    map[string]typicalTime
+	content    fyne.CanvasObject
+}
+
+// typicalTime is how long a model took for the videos in the library.
+type typicalTime struct {
+	d time.Duration
+	n int
+}
+
+// New builds the video page on its host.
+func New(h kit.Host) *Page {
+	p := &Page{h: h, modelNames: map[string]string{}, typical: map[string]typicalTime{}}
+	p.cost = widget.NewLabel("")
+	p.prompt = widget.NewMultiLineEntry()
+	p.prompt.SetPlaceHolder("Describe the video… (Ctrl+Enter generates)")
+	p.prompt.Wrapping = fyne.TextWrapWord
+	p.prompt.SetMinRowsVisible(4)
+	p.model = widget.NewSelect(nil, func(string) { p.fillDurations() })
+	p.duration = widget.NewSelect(nil, func(string) { p.updateCost() })
+	p.aspect = widget.NewSelect([]string{"16:9", "9:16", "1:1"}, nil)
+	p.aspect.SetSelected("16:9")
+	p.withAudio = widget.NewCheck("With sound", func(bool) { p.updateCost() })
+	p.startFrame = widget.NewEntry()
+	p.startFrame.SetPlaceHolder("https://… image to start from (optional)")
+	p.endFrame = widget.NewEntry()
+	p.endFrame.SetPlaceHolder("https://… image to end on (optional)")
+	p.status = widget.NewLabel("")
+	p.bar = widget.NewProgressBarInfinite()
+	p.bar.Hide()
+	gen := widget.NewButtonWithIcon("Generate video", theme.MediaVideoIcon(), p.generate)
+	gen.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if p.jobID != 0 {
+			h.Jobs().Cancel(p.jobID)
+		}
+	})
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", p.duration),
+		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio),
+		widget.NewFormItem("Start frame", p.startFrame), widget.NewFormItem("End frame", p.endFrame))
+	note := widget.NewLabelWithStyle("Videos take one to two minutes. You can keep working: a notification says when it is ready.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	note.Wrapping = fyne.TextWrapWord
+	p.content = container.NewPadded(container.NewVBox(kit.Heading("Video"), p.prompt, form, p.cost, container.NewHBox(gen, cancel), p.bar, p.status, note))
+	h.OnAccount(p.fillModels)
+	h.OnJob(p.onJob)
+
+	return p
+}
+
+func (p *Page) fillModels() {
+	p.modelNames = map[string]string{}
+	var labels []string
+	for _, m := range p.h.Models("video") {
+		l := kit.ModelLabel(m, p.h.Allowed)
+		labels = append(labels, l)
+		p.modelNames[l] = m.Name
+	}
+	p.model.Options = labels
+	if p.model.Selected == "" && len(labels) > 0 {
+		sel := labels[0]
+		for l, name := range p.modelNames {
+			if name == kit.DefaultModel(p.h.Preferences(), "video", "") {
+				sel = l
+			}
+		}
+		p.model.SetSelected(sel)
+	}
+	p.model.Refresh()
+}
+
+func (p *Page) current() (api.Model, bool) {
+	return api.FindModel(p.h.Models("video"), p.modelNames[p.model.Selected])
+}
+
+func (p *Page) fillDurations() {
+	m, ok := p.current()
+	if !ok {
+		return
+	}
+	var opts []string
+	for _, d := range m.Durations() {
+		opts = append(opts, strconv.FormatFloat(d, 'f', -1, 64)+" s")
+	}
+	p.duration.Options = opts
+	if len(opts) > 0 {
+		p.duration.SetSelectedIndex(0)
+	}
+	if m.HasCapability("audio_output") {
+		p.withAudio.Enable()
+	} else {
+		p.withAudio.SetChecked(false)
+		p.withAudio.Disable()
+	}
+	p.loadTypical(m.Name)
+	kit.SetEnabled(p.startFrame, m.HasCapability("start_frame"))
+	kit.SetEnabled(p.endFrame, m.HasCapability("end_frame"))
+	p.duration.Refresh()
+	p.updateCost()
+}
+
+func (p *Page) seconds() int {
+	v, _ := strconv.Atoi(strings.TrimSuffix(p.duration.Selected, " s"))
+	return v
+}
+
+func (p *Page) updateCost() {
+	m, ok := p.current()
+	if !ok {
+		return
+	}
+	if est, ok := m.EstimateCost(float64(p.seconds())); ok {
+		p.cost.SetText(fmt.Sprintf("Estimated cost: %.4f pollen", est))
+	}
+}
+
+func (p *Page) generate() {
+	prompt := strings.TrimSpace(p.prompt.Text)
+	m, ok := p.current()
+	if prompt == "" || !ok {
+		p.h.ShowError(fmt.Errorf("write a prompt and choose a model first"))
+		return
+	}
+	req := api.VideoRequest{Prompt: prompt, Model: m.Name, Duration: p.seconds(), AspectRatio: p.aspect.Selected, Audio: p.withAudio.Checked}
+	for _, f := range []struct {
+		e   *widget.Entry
+		dst *string
+	}{{p.startFrame, &req.StartFrame}, {p.endFrame, &req.EndFrame}} {
+		v := strings.TrimSpace(f.e.Text)
+		if v == "" || f.e.Disabled() {
+			continue
+		}
+		if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+			p.h.ShowError(fmt.Errorf("frames are given as http(s) addresses of images"))
+			return
+		}
+		*f.dst = v
+	}
+	if req.EndFrame != "" && req.StartFrame == "" {
+		p.h.ShowError(fmt.Errorf("an end frame needs a start frame"))
+		return
+	}
+	if id, ok := p.h.Submit(jobs.Request{Video: &req}); ok {
+		p.jobID, p.started, p.running = id, time.Now(), m.Name
+		p.bar.Show()
+		p.bar.Start()
+		p.status.SetText("Queued…")
+	}
+}
+
+func (p *Page) onJob(ev jobs.Event) {
+	if ev.ID != p.jobID {
+		return
+	}
+	switch ev.State {
+	case jobs.Done:
+		p.jobID = 0
+		p.bar.Stop()
+		p.bar.Hide()
+		p.status.SetText(fmt.Sprintf("Done in %s: the video is in your library.", ev.Elapsed.Round(time.Second)))
+		p.loadTypical(p.running)
+		if ev.ItemID != nil {
+			p.h.Navigate(kit.Nav{Page: kit.PageLibrary, Action: kit.ActShow, ItemID: *ev.ItemID, Quiet: true})
+		}
+	case jobs.Failed, jobs.Canceled:
+		p.jobID = 0
+		p.bar.Stop()
+		p.bar.Hide()
+		p.status.SetText(string(ev.State))
+		if ev.State == jobs.Failed {
+			p.h.ShowError(ev.Err)
+		}
+	}
+}
+
+// Start shows the elapsed time of the running video, until the window closes.
+func (p *Page) Start() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.h.Context().Done():
+			return
+		case <-t.C:
+		}
+		p.h.RunOnUI(func() {
+			if p.jobID != 0 {
+				p.status.SetText(p.progressText(time.Since(p.started)))
+			}
+		})
+	}
+}
+
+// progressText sets the running video's elapsed time against what its model usually takes.
+func (p *Page) progressText(elapsed time.Duration) string {
+	t, ok := p.typical[p.running]
+	if !ok {
+		// Nothing in the library to go by: the service's published range.
+		return fmt.Sprintf("Generating… %s (videos usually take 0:30–2:10)", kit.Clock(elapsed))
+	}
+	s := fmt.Sprintf("Generating… %s of about %s (typical for %s, from your last %d)", kit.Clock(elapsed), kit.Clock(t.d), p.running, t.n)
+	if elapsed > t.d*3/2 {
+		s += ": slower than usual, still waiting"
+	}
+	return s
+}
+
+// loadTypical learns, off the UI goroutine, how long a model took for the videos in the library.
+func (p *Page) loadTypical(model string) {
+	if model == "" {
+		return
+	}
+	go func() {
+		page, err := p.h.Library().Search(p.h.Context(), lib.Query{Kinds: []lib.Kind{lib.KindVideo}, Limit: 200})
+		if err != nil {
+			return // the published range is shown instead
+		}
+		d, n, ok := jobs.TypicalTime(page.Items, model)
+		if !ok {
+			return
+		}
+		p.h.RunOnUI(func() { p.typical[model] = typicalTime{d, n} })
+	}()
+}
+
+// Content is the page's widgets.
+func (p *Page) Content() fyne.CanvasObject { return p.content }
+
+// Primary generates (Ctrl+Enter).
+func (p *Page) Primary() { p.generate() }
