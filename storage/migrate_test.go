@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // makeAt creates a library database at schema version k (running only the first k migrations)
@@ -62,7 +63,7 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			if p, err := l.Search(ctx, Query{Text: "marmalade"}); err != nil || len(p.Items) != 1 || p.Items[0].ID != 2 {
 				t.Fatalf("a chat message from version %d must be searchable: %v", k, err)
 			}
-			if jobs, err := l.RecoverJobs(ctx); err != nil || len(jobs) != 1 {
+			if jobs, err := l.OrphanJobs(ctx, time.Minute); err != nil || len(jobs) != 1 {
 				t.Fatalf("jobs: %v %v", jobs, err)
 			}
 			// And the new schema works: everything the app writes.
