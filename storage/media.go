@@ -83,7 +83,7 @@ func (l *Library) putMedia(ctx context.Context, r io.Reader, ext, want string, l
 	}
 	name := mediaName(sum, ext)
 	dst := l.MediaPath(name)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return "", fmt.Errorf("storage: storing media: %w", err)
 	}
 	if st, err := os.Stat(dst); err == nil && st.Size() == n {
@@ -294,6 +294,9 @@ func (l *Library) listMedia(ctx context.Context) (map[string]string, error) {
 			return nil, err
 		}
 		p := filepath.Join(root, d.Name())
+		if d.IsDir() {
+			_ = restrict(p, 0o700)
+		}
 		if !d.IsDir() {
 			if strings.HasPrefix(d.Name(), ".incoming-") {
 				if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > orphanAge {
@@ -309,6 +312,10 @@ func (l *Library) listMedia(ctx context.Context) (map[string]string, error) {
 		for _, f := range files {
 			if !f.IsDir() && hashRE.MatchString(f.Name()) {
 				out[f.Name()] = filepath.Join(p, f.Name())
+				// Media an older version left readable by other users becomes private.
+				if info, err := f.Info(); err == nil && info.Mode().Perm()&0o077 != 0 {
+					_ = os.Chmod(out[f.Name()], 0o600)
+				}
 			}
 		}
 	}
