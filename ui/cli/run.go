@@ -122,7 +122,7 @@ func copyMedia(lib *storage.Library, it *storage.Item, out string) error {
 	}
 	defer dst.Abort()
 	if _, err := io.Copy(dst, src); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
+		return &fileError{fmt.Errorf("writing %s: %w", out, err)}
 	}
 	return dst.Commit()
 }
