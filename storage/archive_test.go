@@ -284,3 +284,29 @@ func TestBatchedImportIsStillAllOrNothing(t *testing.T) {
 		t.Fatalf("search still finds %d", len(p.Items))
 	}
 }
+
+// BenchmarkImportSameTime imports 40 000 text items that share kind and creation time (a
+// script's output, an export of an export) into an empty library: each is checked against the
+// items already there, which must cost an index lookup, not a scan of the others.
+func BenchmarkImportSameTime(b *testing.B) {
+	ctx := context.Background()
+	at := time.Now().Truncate(time.Millisecond)
+	items := make([]exportedItem, 40_000)
+	for i := range items {
+		items[i] = exportedItem{Item: Item{Kind: KindText, Prompt: fmt.Sprintf("line %d", i), Text: "x", CreatedAt: at}}
+	}
+	zp := zipOf(b, entry{"manifest.json", manifestOf(b, items...)})
+	for b.Loop() {
+		b.StopTimer()
+		l, err := Open(ctx, b.TempDir())
+		check(b, err)
+		b.StartTimer()
+		rep, err := l.Import(ctx, zp)
+		b.StopTimer()
+		if err != nil || rep.Added != len(items) {
+			b.Fatalf("%+v %v", rep, err)
+		}
+		l.Close()
+		b.StartTimer()
+	}
+}
