@@ -134,5 +134,9 @@ func backupDB(ctx context.Context, db *sql.DB, path string, version int) (string
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
 		return "", err
 	}
+	// The copy holds the same prompts and chats as the library: as private as it.
+	if err := os.Chmod(dst, 0o600); err != nil {
+		return "", err
+	}
 	return dst, nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +76,9 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			backups, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("library.db.v%d-*.bak", migrations[k-1].version)))
 			if len(backups) != 1 {
 				t.Fatalf("a copy must be put aside before migrating: %v", backups)
+			}
+			if st, err := os.Stat(backups[0]); err != nil || (runtime.GOOS != "windows" && st.Mode().Perm() != 0o600) {
+				t.Fatalf("the copy must be private: %v %v", st.Mode(), err)
 			}
 			check(t, l.IntegrityCheck(ctx))
 		})
