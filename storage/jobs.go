@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -136,12 +137,36 @@ func (l *Library) Jobs(ctx context.Context, statuses ...Status) ([]Job, error) {
 	return out, rows.Err()
 }
 
-// NewOwner names this process for the job queue: its pid and a random id, so that a pid reused
-// after a restart is never taken for the process that left a job behind.
+// NewOwner names this process for the job queue: its host, its pid and a random id, so that a
+// pid reused after a restart is never taken for the process that left a job behind.
 func NewOwner() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("pid%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
+	return fmt.Sprintf("%s/pid%d-%s", hostName(), os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "localhost"
+	}
+	return strings.ReplaceAll(h, "/", "_")
+}
+
+// ownerGone says whether a job's owner is known to have ended: a process of this host whose pid
+// no longer runs (a crashed window restarted at once need not wait for the lease). Anything
+// else (another host, a pid still in use, even by another program) waits for the lease.
+func ownerGone(owner string) bool {
+	host, rest, ok := strings.Cut(owner, "/pid")
+	if !ok || host != hostName() {
+		return false
+	}
+	pidText, _, _ := strings.Cut(rest, "-")
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return !processAlive(pid)
 }
 
 // live is the SQL condition "the job is still to be run".
@@ -157,15 +182,12 @@ func (l *Library) ClaimJob(ctx context.Context, id int64, owner string, lease ti
 	}
 	now := time.Now()
 	err := l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET owner = ?, heartbeat = ?, status = 'running', started_at = ?, attempts = attempts + 1
-			WHERE id = ? AND `+live+` AND (owner = ? OR heartbeat < ?)`, owner, ms(now), ms(now), id, owner, ms(now.Add(-lease)))
-		if err != nil {
+		if err := mayTake(ctx, tx, id, owner, lease); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("job %d: %w", id, ErrJobTaken)
-		}
-		return nil
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET owner = ?, heartbeat = ?, status = 'running', started_at = ?, attempts = attempts + 1
+			WHERE id = ?`, owner, ms(now), ms(now), id)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: claiming a job: %w", err)
@@ -176,6 +198,29 @@ func (l *Library) ClaimJob(ctx context.Context, id int64, owner string, lease ti
 // ErrJobTaken means another process holds the job (its lease is alive) or it has ended.
 var ErrJobTaken = errors.New("the job is held by another process or has ended")
 
+// mayTake says, inside the write transaction that then takes the job, whether owner may: the
+// job is still to run, and it is owner's, or its owner's lease has run out, or its owner is
+// known to have ended.
+func mayTake(ctx context.Context, tx *sql.Tx, id int64, owner string, lease time.Duration) error {
+	var status Status
+	var holder string
+	var beat int64
+	err := tx.QueryRowContext(ctx, `SELECT status, owner, heartbeat FROM jobs WHERE id = ?`, id).Scan(&status, &holder, &beat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("job %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if status != StatusQueued && status != StatusRunning {
+		return fmt.Errorf("job %d: %w", id, ErrJobTaken)
+	}
+	if holder == owner || beat < ms(time.Now().Add(-lease)) || ownerGone(holder) {
+		return nil
+	}
+	return fmt.Errorf("job %d: %w", id, ErrJobTaken)
+}
+
 // AdoptJob takes over an orphan (a queued or running job whose owner's lease expired), leaving
 // it queued for owner to run. Only one process can adopt a given orphan.
 func (l *Library) AdoptJob(ctx context.Context, id int64, owner string, lease time.Duration) (*Job, error) {
@@ -184,15 +229,11 @@ func (l *Library) AdoptJob(ctx context.Context, id int64, owner string, lease ti
 	}
 	now := time.Now()
 	err := l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET owner = ?, heartbeat = ?, status = 'queued'
-			WHERE id = ? AND `+live+` AND (owner = ? OR heartbeat < ?)`, owner, ms(now), id, owner, ms(now.Add(-lease)))
-		if err != nil {
+		if err := mayTake(ctx, tx, id, owner, lease); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("job %d: %w", id, ErrJobTaken)
-		}
-		return nil
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET owner = ?, heartbeat = ?, status = 'queued' WHERE id = ?`, owner, ms(now), id)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: taking over a job: %w", err)
@@ -205,15 +246,11 @@ func (l *Library) AdoptJob(ctx context.Context, id int64, owner string, lease ti
 func (l *Library) DiscardJob(ctx context.Context, id int64, owner string, lease time.Duration) error {
 	now := time.Now()
 	err := l.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'canceled', finished_at = ?, owner = ?
-			WHERE id = ? AND `+live+` AND (owner = ? OR heartbeat < ?)`, ms(now), owner, id, owner, ms(now.Add(-lease)))
-		if err != nil {
+		if err := mayTake(ctx, tx, id, owner, lease); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("job %d: %w", id, ErrJobTaken)
-		}
-		return nil
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET status = 'canceled', finished_at = ?, owner = ? WHERE id = ?`, ms(now), owner, id)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("storage: discarding a job: %w", err)
@@ -224,19 +261,26 @@ func (l *Library) DiscardJob(ctx context.Context, id int64, owner string, lease 
 // OrphanJobs lists the jobs left queued or running by a process that is gone (its lease expired
 // or it released them), oldest first. Jobs of live processes are not listed.
 func (l *Library) OrphanJobs(ctx context.Context, lease time.Duration) ([]Job, error) {
-	rows, err := l.r.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE `+live+` AND heartbeat < ? ORDER BY id`,
-		ms(time.Now().Add(-lease)))
+	// The live jobs are few (a queue, not the history): each owner is looked at in Go.
+	rows, err := l.r.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE `+live+` ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: listing left-over jobs: %w", err)
 	}
 	defer rows.Close()
+	cutoff := time.Now().Add(-lease)
+	gone := map[string]bool{}
 	var out []Job
 	for rows.Next() {
 		j, err := scanJob(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *j)
+		if _, ok := gone[j.Owner]; !ok {
+			gone[j.Owner] = ownerGone(j.Owner)
+		}
+		if j.Heartbeat.Before(cutoff) || gone[j.Owner] {
+			out = append(out, *j)
+		}
 	}
 	return out, rows.Err()
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 )
@@ -105,5 +108,41 @@ func TestJobLeases(t *testing.T) {
 	check(t, l.UpdateOwnedJob(ctx, &Job{ID: j.ID, Status: StatusDone}, "b"))
 	if _, err := l.ClaimJob(ctx, j.ID, "b", 0); !errors.Is(err, ErrJobTaken) {
 		t.Fatalf("a finished job claimed: %v", err)
+	}
+}
+
+// A job whose owner was a process of this host that has ended is an orphan at once, without
+// waiting for its lease: a window restarted right after a crash offers its jobs again. A job
+// of a process that still runs is not, however fresh or old its pid.
+func TestJobOfAnEndedProcessIsAnOrphanAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	l := openTemp(t)
+	ctx := context.Background()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	check(t, cmd.Run())
+	deadPid := cmd.Process.Pid
+	dead := &Job{Kind: KindImage, Request: json.RawMessage(`{}`), Status: StatusRunning, Heartbeat: time.Now(),
+		Owner: fmt.Sprintf("%s/pid%d-0123", hostName(), deadPid)}
+	alive := &Job{Kind: KindImage, Request: json.RawMessage(`{}`), Status: StatusRunning, Heartbeat: time.Now(),
+		Owner: fmt.Sprintf("%s/pid%d-4567", hostName(), os.Getppid())}
+	elsewhere := &Job{Kind: KindImage, Request: json.RawMessage(`{}`), Status: StatusRunning, Heartbeat: time.Now(),
+		Owner: fmt.Sprintf("another-host/pid%d-89ab", deadPid)}
+	for _, j := range []*Job{dead, alive, elsewhere} {
+		must[int64](t)(l.EnqueueJob(ctx, j))
+	}
+	o := must[[]Job](t)(l.OrphanJobs(ctx, time.Hour))
+	if len(o) != 1 || o[0].ID != dead.ID {
+		t.Fatalf("orphans %+v", o)
+	}
+	if _, err := l.AdoptJob(ctx, alive.ID, "me", time.Hour); !errors.Is(err, ErrJobTaken) {
+		t.Fatalf("a live process's job adopted: %v", err)
+	}
+	if _, err := l.AdoptJob(ctx, elsewhere.ID, "me", time.Hour); !errors.Is(err, ErrJobTaken) {
+		t.Fatalf("another host's job adopted before its lease ran out: %v", err)
+	}
+	if j, err := l.AdoptJob(ctx, dead.ID, "me", time.Hour); err != nil || j.Owner != "me" {
+		t.Fatalf("the ended process's job: %+v %v", j, err)
 	}
 }

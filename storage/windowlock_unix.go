@@ -33,3 +33,9 @@ func unlockFile(f *os.File, _ string) error {
 	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	return f.Close()
 }
+
+// processAlive says whether pid names a running process (one we may not signal counts).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
