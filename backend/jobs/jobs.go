@@ -307,6 +307,13 @@ func (s *Service) Orphans(ctx context.Context) ([]storage.Job, error) {
 // Resume takes over an orphan and queues it here. It fails with storage.ErrJobTaken if
 // another process took it first or its owner is alive after all.
 func (s *Service) Resume(ctx context.Context, id int64) error {
+	s.mu.Lock()
+	e, ok := s.entries[id]
+	mine := ok && !isFinal(e.info.State)
+	s.mu.Unlock()
+	if mine {
+		return nil // queued or running here already
+	}
 	j, err := s.lib.AdoptJob(ctx, id, s.owner, s.lease())
 	if err != nil {
 		return fmt.Errorf("jobs: resuming job %d: %w", id, err)
@@ -317,11 +324,7 @@ func (s *Service) Resume(ctx context.Context, id int64) error {
 		return fmt.Errorf("jobs: job %d has an unreadable request: %w", id, err)
 	}
 	s.mu.Lock()
-	if e, ok := s.entries[id]; ok && !isFinal(e.info.State) {
-		s.mu.Unlock()
-		return nil // already queued here
-	}
-	e := s.newEntry(*j, req)
+	e = s.newEntry(*j, req)
 	s.queue = append(s.queue, id)
 	info := e.info
 	s.mu.Unlock()

@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"pollinations-studio/backend/sim"
+	"pollinations-studio/storage"
 )
 
 // imageRequests counts the generations the simulator answered (not the catalogue).
@@ -79,5 +85,43 @@ func TestTranscribeRefusesANonAudioFileBeforeCopying(t *testing.T) {
 	}
 	if n := len(h.sim.Requests()); n != 0 {
 		t.Fatalf("%d requests made", n)
+	}
+}
+
+// A generation interrupted by Ctrl-C ends canceled: it is not left as unfinished work for the
+// window to offer again (nor for anyone to run and bill).
+func TestInterruptedCommandCancelsItsJob(t *testing.T) {
+	h := newHarness(t)
+	h.sim.Inject(sim.Fault{PathPrefix: "/image/", Latency: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, []string{"image", "slow", "-o", h.path("x.jpg")}, Env{Stdout: io.Discard, Stderr: io.Discard,
+			Getenv: func(k string) string { return h.env[k] }})
+	}()
+	lib, err := storage.Open(context.Background(), h.env["POLLINATIONS_STUDIO_DATA"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if js, _ := lib.Jobs(context.Background(), storage.StatusRunning); len(js) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the job never ran")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != ExitCanceled {
+		t.Fatalf("exit %d, want %d", code, ExitCanceled)
+	}
+	js, err := lib.Jobs(context.Background())
+	if err != nil || len(js) != 1 || js[0].Status != storage.StatusCanceled {
+		t.Fatalf("jobs after Ctrl-C: %+v %v", js, err)
+	}
+	if o, _ := lib.OrphanJobs(context.Background(), 0); len(o) != 0 {
+		t.Fatalf("left for the window: %+v", o)
 	}
 }

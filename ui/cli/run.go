@@ -95,6 +95,11 @@ loop:
 		fmt.Fprintln(c.env.Stderr)
 	}
 	unsubscribe()
+	if c.ctx.Err() != nil {
+		// Interrupted (Ctrl-C): the user stopped this generation; it is not left for the window
+		// to offer as unfinished.
+		svc.Cancel(id)
+	}
 	svc.Close()
 	if werr != nil {
 		lib.Close()
