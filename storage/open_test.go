@@ -209,6 +209,15 @@ func TestItemTextIsCleaned(t *testing.T) {
 	if p := must[Page](t)(l.Search(ctx, Query{Text: "fox in snow"})); len(p.Items) != 1 {
 		t.Fatalf("search after cleaning: %d", len(p.Items))
 	}
+	chat := must[int64](t)(l.NewChat(ctx, "c\x00hat", "openai", ""))
+	mid := must[int64](t)(l.AddMessage(ctx, &Message{ChatID: chat, Role: "user", Content: "hel\x00lo", Model: "x\xff"}))
+	if ms := must[[]Message](t)(l.Messages(ctx, chat)); len(ms) != 1 || ms[0].Content != "hello" || ms[0].Model != "x\uFFFD" {
+		t.Fatalf("message %+v", ms)
+	}
+	check(t, l.UpdateMessage(ctx, &Message{ID: mid, Content: "again\x00", Status: StatusDone}))
+	if ms := must[[]Message](t)(l.Messages(ctx, chat)); ms[0].Content != "again" {
+		t.Fatalf("updated message %q", ms[0].Content)
+	}
 	j := &Job{Kind: KindText, Request: []byte(`{}`), Prompt: "p\x00", Model: "m\xff"}
 	must[int64](t)(l.EnqueueJob(ctx, j))
 	if gj := must[*Job](t)(l.Job(ctx, j.ID)); gj.Prompt != "p" || gj.Model != "m\uFFFD" {
