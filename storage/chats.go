@@ -68,6 +68,7 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *Message, touch bool) erro
 	if m.ChatID == 0 || m.Role == "" {
 		return errors.New("a message needs a chat and a role")
 	}
+	cleanMessage(m)
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = time.Now()
 	}
@@ -114,6 +115,7 @@ func insertMessage(ctx context.Context, tx *sql.Tx, m *Message, touch bool) erro
 
 // UpdateMessage rewrites a message's content and state (a streamed reply as it grows, an edit).
 func (l *Library) UpdateMessage(ctx context.Context, m *Message) error {
+	cleanMessage(m)
 	att, _ := json.Marshal(m.Attachments)
 	return l.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE messages SET content=?, reasoning=?, model=?, status=?, partial=?, cost=?, attachments=? WHERE id=?`,
@@ -362,4 +364,9 @@ func (l *Library) SiblingPositions(ctx context.Context, chatID int64) (map[int64
 		}
 	}
 	return out, rows.Err()
+}
+
+// cleanMessage cleans a message's text as cleanText does an item's.
+func cleanMessage(m *Message) {
+	m.Role, m.Content, m.Reasoning, m.Model = cleanText(m.Role), cleanText(m.Content), cleanText(m.Reasoning), cleanText(m.Model)
 }

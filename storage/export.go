@@ -81,9 +81,19 @@ func (l *Library) export(ctx context.Context, ids []int64, w io.Writer) error {
 		if it.MediaHash != "" && !it.Missing {
 			media[it.MediaHash] = true
 		}
-		for _, r := range it.References {
+		// Nothing of the user's disk leaves with the archive: reference files travel as the
+		// library's copies (References), not as the paths they were picked from.
+		e.Params = shareableParams(e.Params)
+		e.References = shareableRefs(e.References)
+		for _, r := range e.References {
 			if l.MediaPath(r) != "" {
 				media[r] = true
+			}
+		}
+		for i := range e.Messages {
+			e.Messages[i].Attachments = l.exportAttachments(e.Messages[i].Attachments)
+			for _, a := range e.Messages[i].Attachments {
+				media[a] = true
 			}
 		}
 		m.Items = append(m.Items, e)

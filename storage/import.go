@@ -19,9 +19,21 @@ type importLimits struct {
 	entries  int    // entries in the archive
 	total    uint64 // declared uncompressed bytes, all entries together
 	manifest int64  // bytes of manifest.json
+	file     uint64 // declared uncompressed bytes of one media file
+	// ratio bounds how much an entry larger than ratioFrom may unpack per packed byte: a
+	// library's media are already compressed, a bomb of zeros is not.
+	ratio     uint64
+	ratioFrom uint64
+	// free tells the bytes the disk under the library can still take (false: unknown).
+	free func(dir string) (uint64, bool)
 }
 
-var defaultImportLimits = importLimits{entries: 200_000, total: 64 << 30, manifest: 256 << 20}
+var defaultImportLimits = importLimits{entries: 200_000, total: 64 << 30, manifest: 256 << 20,
+	file: MaxMediaBytes, ratio: 200, ratioFrom: 1 << 20, free: freeSpace}
+
+// importBatch is how many items one write transaction of an import adds: the lock is let go
+// between batches, so a generation finishing meanwhile is saved, not told "database is locked".
+const importBatch = 300
 
 // ImportReport says what an import did.
 type ImportReport struct {
@@ -58,6 +70,9 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 		if err := checkEntryName(name); err != nil {
 			return rep, fmt.Errorf("storage: importing: %w: %v", ErrBadArchive, err)
 		}
+		if err := lim.checkEntry(f); err != nil {
+			return rep, fmt.Errorf("storage: importing: %w: %v", ErrBadArchive, err)
+		}
 		total += f.UncompressedSize64
 		if total > lim.total || f.UncompressedSize64 > lim.total {
 			return rep, fmt.Errorf("storage: importing: %w: it unpacks to more than %d bytes", ErrBadArchive, lim.total)
@@ -75,6 +90,12 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 	if manifestFile == nil {
 		return rep, fmt.Errorf("storage: importing: %w: no manifest.json", ErrBadArchive)
 	}
+	if lim.free != nil {
+		// Everything is written beside the library; leave the disk room to work after.
+		if free, ok := lim.free(l.dir); ok && total > free-min(free, 64<<20) {
+			return rep, fmt.Errorf("storage: importing: %w: it unpacks to %d MB and the disk has %d MB free", ErrNoSpace, total>>20, free>>20)
+		}
+	}
 	raw, err := readEntry(manifestFile, lim.manifest)
 	if err != nil {
 		return rep, fmt.Errorf("storage: importing: %w", err)
@@ -86,9 +107,43 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 	if m.Version > manifestVersion {
 		return rep, fmt.Errorf("storage: importing: %w: made by a newer version (format %d)", ErrBadArchive, m.Version)
 	}
-	for i, e := range m.Items {
+	// What each media file is for: an item of which kind, or a reference image. A file no item
+	// points at is not kept; one whose content is not what its item may hold refuses the archive.
+	use := map[string]Kind{}
+	for i := range m.Items {
+		e := &m.Items[i]
 		if !knownKinds[e.Kind] || (e.MediaHash != "" && l.MediaPath(e.MediaHash) == "") || !json.Valid(orEmptyObject(e.Params)) {
 			return rep, fmt.Errorf("storage: importing: %w: item %d of the manifest is malformed", ErrBadArchive, i+1)
+		}
+		if e.MediaHash != "" && !allowedExt[strings.ToLower(path.Ext(e.MediaHash))] {
+			return rep, fmt.Errorf("storage: importing: %w: item %d has media of a kind the library does not keep (%s)", ErrBadArchive, i+1, path.Ext(e.MediaHash))
+		}
+		shareable(e)
+		if e.MediaHash != "" {
+			use[e.MediaHash] = e.Kind
+		}
+		for _, r := range e.References {
+			if _, ok := use[r]; !ok && hashRE.MatchString(r) {
+				use[r] = KindImage
+			}
+		}
+		for _, msg := range e.Messages {
+			for _, a := range msg.Attachments {
+				if _, ok := use[a]; !ok {
+					use[a] = KindChat
+				}
+			}
+		}
+	}
+	// Every media file's first bytes are checked before any is written.
+	for name, f := range mediaFiles {
+		kind, ok := use[name]
+		if !ok {
+			delete(mediaFiles, name)
+			continue
+		}
+		if err := checkEntryMedia(f, name, kind); err != nil {
+			return rep, fmt.Errorf("storage: importing: %w", err)
 		}
 	}
 	// Media first, each checked against its name (the hash) while it streams to a temporary
@@ -101,66 +156,167 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 		stored[name] = true
 		rep.Media++
 	}
-	// All the rows in one transaction: an import that fails half-way adds nothing (the media it
+	// The rows in batches of a few hundred per transaction, so that the writer lock is free
+	// between them; an import that fails half-way takes back the items it added (the media it
 	// stored are collected by a later reconcile).
-	err = l.tx(ctx, func(tx *sql.Tx) error {
-		idMap := map[int64]int64{}
-		for _, e := range m.Items {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			exists, err := alreadyHave(ctx, tx, e.Item)
-			if err != nil {
-				return err
-			}
-			if exists {
-				rep.Skipped++
-				continue
-			}
-			it := e.Item
-			oldID := it.ID
-			it.ID, it.TrashedAt, it.Missing = 0, nil, false
-			if it.MediaHash != "" && !stored[it.MediaHash] && !fileExists(l.MediaPath(it.MediaHash)) {
-				it.Missing = true // exported without its media
-			}
-			it.ParentID = remap(idMap, it.ParentID)
-			params, err := l.checkNewItem(&it)
-			if err != nil {
-				return fmt.Errorf("%w: item %q: %v", ErrBadArchive, it.Prompt, err)
-			}
-			if err := l.insertItem(ctx, tx, &it, params); err != nil {
-				return err
-			}
-			idMap[oldID] = it.ID
-			if len(e.Segments) > 0 {
-				if err := l.writeSegments(ctx, tx, it.ID, e.Segments); err != nil {
-					return fmt.Errorf("%w: %v", ErrBadArchive, err)
+	idMap := map[int64]int64{}
+	var added []int64
+	for start := 0; start < len(m.Items); start += importBatch {
+		batch := m.Items[start:min(len(m.Items), start+importBatch)]
+		var ids []int64
+		var skipped int
+		newIDs := map[int64]int64{}
+		err := l.tx(ctx, func(tx *sql.Tx) error {
+			for _, e := range batch {
+				if err := ctx.Err(); err != nil {
+					return err
 				}
-			}
-			msgMap := map[int64]int64{}
-			for _, msg := range e.Messages {
-				old := msg.ID
-				msg.ID, msg.ChatID, msg.ParentID = 0, it.ID, remap(msgMap, msg.ParentID)
-				if err := insertMessage(ctx, tx, &msg, false); err != nil {
-					return fmt.Errorf("%w: %v", ErrBadArchive, err)
+				exists, err := alreadyHave(ctx, tx, e.Item)
+				if err != nil {
+					return err
 				}
-				msgMap[old] = msg.ID
-			}
-			for _, old := range e.Selected {
-				if id, ok := msgMap[old]; ok {
-					if err := selectSibling(ctx, tx, id); err != nil {
-						return err
+				if exists {
+					skipped++
+					continue
+				}
+				it := e.Item
+				oldID := it.ID
+				it.ID, it.TrashedAt, it.Missing = 0, nil, false
+				if it.MediaHash != "" && !stored[it.MediaHash] && !fileExists(l.MediaPath(it.MediaHash)) {
+					it.Missing = true // exported without its media
+				}
+				it.ParentID = remap(idMap, it.ParentID)
+				if it.ParentID == nil {
+					it.ParentID = remap(newIDs, e.ParentID)
+				}
+				params, err := l.checkNewItem(&it)
+				if err != nil {
+					return fmt.Errorf("%w: item %q: %v", ErrBadArchive, it.Prompt, err)
+				}
+				if err := l.insertItem(ctx, tx, &it, params); err != nil {
+					return err
+				}
+				newIDs[oldID] = it.ID
+				ids = append(ids, it.ID)
+				if len(e.Segments) > 0 {
+					if err := l.writeSegments(ctx, tx, it.ID, e.Segments); err != nil {
+						return fmt.Errorf("%w: %v", ErrBadArchive, err)
+					}
+				}
+				msgMap := map[int64]int64{}
+				for _, msg := range e.Messages {
+					old := msg.ID
+					msg.ID, msg.ChatID, msg.ParentID = 0, it.ID, remap(msgMap, msg.ParentID)
+					msg.Attachments = l.importAttachments(msg.Attachments)
+					if err := insertMessage(ctx, tx, &msg, false); err != nil {
+						return fmt.Errorf("%w: %v", ErrBadArchive, err)
+					}
+					msgMap[old] = msg.ID
+				}
+				for _, old := range e.Selected {
+					if id, ok := msgMap[old]; ok {
+						if err := selectSibling(ctx, tx, id); err != nil {
+							return err
+						}
 					}
 				}
 			}
-			rep.Added++
+			return nil
+		})
+		if err == nil && l.afterImportBatch != nil {
+			l.afterImportBatch(len(added) + len(ids))
 		}
-		return nil
-	})
-	if err != nil {
-		return ImportReport{Media: rep.Media}, fmt.Errorf("storage: importing (nothing was added): %w", err)
+		if err != nil {
+			if perr := l.purgeItems(context.WithoutCancel(ctx), added); perr != nil {
+				return ImportReport{Media: rep.Media}, fmt.Errorf("storage: importing failed (%w), and taking back the %d items it added failed too: %v", err, len(added), perr)
+			}
+			return ImportReport{Media: rep.Media}, fmt.Errorf("storage: importing (nothing was added): %w", err)
+		}
+		for k, v := range newIDs {
+			idMap[k] = v
+		}
+		added = append(added, ids...)
+		rep.Added += len(ids)
+		rep.Skipped += skipped
 	}
 	return rep, nil
+}
+
+// ErrNoSpace means the disk cannot take what an import would write.
+var ErrNoSpace = errors.New("not enough free disk space")
+
+// checkEntry refuses, from its headers alone, an entry larger than one media file may be, or
+// one that unpacks too much per packed byte (a zip bomb).
+func (lim importLimits) checkEntry(f *zip.File) error {
+	if lim.file > 0 && f.UncompressedSize64 > lim.file {
+		return fmt.Errorf("%s unpacks to %d MB, more than a media file may be (%d MB)", f.Name, f.UncompressedSize64>>20, lim.file>>20)
+	}
+	if lim.ratio > 0 && f.UncompressedSize64 > lim.ratioFrom && f.UncompressedSize64/max(1, f.CompressedSize64) > lim.ratio {
+		return fmt.Errorf("%s unpacks %d times its packed size: refused as a zip bomb", f.Name, f.UncompressedSize64/max(1, f.CompressedSize64))
+	}
+	return nil
+}
+
+// checkEntryMedia reads the first bytes of a media entry and refuses content that is not media
+// of the kind it is for, or that does not match its extension.
+func checkEntryMedia(f *zip.File, name string, kind Kind) error {
+	if !allowedExt[strings.ToLower(path.Ext(name))] {
+		return fmt.Errorf("%w: %s is not a kind of media the library keeps", ErrBadArchive, name)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadArchive, name, err)
+	}
+	defer rc.Close()
+	head, _, err := headOf(rc)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadArchive, name, err)
+	}
+	if err := checkMedia(head, path.Ext(name), kind); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadArchive, name, err)
+	}
+	return nil
+}
+
+// shareable keeps of an archive's item only what a generation of its kind can contain: no
+// paths of another disk in its parameters, references as media names or http(s) links,
+// attachments as media names.
+func shareable(e *exportedItem) {
+	e.Params = shareableParams(e.Params)
+	e.References = shareableRefs(e.References)
+	for i := range e.Messages {
+		var keep []string
+		for _, a := range e.Messages[i].Attachments {
+			if hashRE.MatchString(a) && allowedExt[strings.ToLower(path.Ext(a))] {
+				keep = append(keep, a)
+			}
+		}
+		e.Messages[i].Attachments = keep
+	}
+}
+
+// purgeItems deletes items an import added, with everything that hangs off them.
+func (l *Library) purgeItems(ctx context.Context, ids []int64) error {
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(len(ids), start+500)]
+		in, args := idArgs(part)
+		err := l.tx(ctx, func(tx *sql.Tx) error {
+			for _, q := range []string{
+				`DELETE FROM items_fts WHERE rowid IN (` + in + `)`,
+				`DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE chat_id IN (` + in + `))`,
+				`DELETE FROM items WHERE id IN (` + in + `)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // remap maps an id of the archive to its new id (nil when it was not imported).

@@ -59,7 +59,11 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 	l.limits = importLimits{entries: 10, total: 1 << 20, manifest: 1 << 16}
 	ctx := context.Background()
 	manifest := `{"format":"pollinations-studio-library","version":1,"items":[]}`
-	good := "real media"
+	good := pngSig + "real media"
+	// A manifest whose one image item points at the media file name.
+	with := func(name string) string {
+		return `{"format":"pollinations-studio-library","version":1,"items":[{"Kind":"image","MediaHash":"` + name + `"}]}`
+	}
 	many := []entry{{"manifest.json", manifest}}
 	for i := 0; i < 11; i++ {
 		many = append(many, entry{fmt.Sprintf("media/%s", hashName(fmt.Sprint(i), ".bin")), fmt.Sprint(i)})
@@ -71,7 +75,7 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 		"drive letter":      writeZip(t, []entry{{"manifest.json", manifest}, {"C:/evil", "x"}}),
 		"backslash":         writeZip(t, []entry{{"manifest.json", manifest}, {`..\..\evil`, "x"}}),
 		"stranger":          writeZip(t, []entry{{"manifest.json", manifest}, {"media/evil.sh", "x"}}),
-		"bad hash":          writeZip(t, []entry{{"manifest.json", manifest}, {"media/" + hashName("other", ".png"), "not matching"}}),
+		"bad hash":          writeZip(t, []entry{{"manifest.json", with(hashName("other", ".png"))}, {"media/" + hashName("other", ".png"), pngSig + "not matching"}}),
 		"no manifest":       writeZip(t, []entry{{"readme.txt", "x"}}),
 		"not a manifest":    writeZip(t, []entry{{"manifest.json", `{"format":"something else"}`}}),
 		"newer version":     writeZip(t, []entry{{"manifest.json", `{"format":"pollinations-studio-library","version":99}`}}),
@@ -81,8 +85,8 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 		"too many entries":  writeZip(t, many),
 		"too large":         writeZip(t, []entry{{"manifest.json", manifest}, {"media/" + hashName(strings.Repeat("x", 1<<20), ""), strings.Repeat("x", 1<<20)}}),
 		"manifest lies":     lie(t, writeZip(t, []entry{{"manifest.json", manifest}}), 5),
-		"media claims less": lie(t, writeZip(t, []entry{{"manifest.json", manifest}, {"media/" + hashName(good, ".bin"), good}}), 4),
-		"media claims more": lie(t, writeZip(t, []entry{{"manifest.json", manifest}, {"media/" + hashName(good, ".bin"), good}}), 1000),
+		"media claims less": lie(t, writeZip(t, []entry{{"manifest.json", with(hashName(good, ".png"))}, {"media/" + hashName(good, ".png"), good}}), 12),
+		"media claims more": lie(t, writeZip(t, []entry{{"manifest.json", with(hashName(good, ".png"))}, {"media/" + hashName(good, ".png"), good}}), 1000),
 		"not a zip": func() string {
 			p := filepath.Join(t.TempDir(), "x.zip")
 			os.WriteFile(p, []byte("hello"), 0o644)
@@ -107,7 +111,7 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 	// Nothing but the (verified) media of a refused archive is left, and no partial file.
 	listed := must[map[string]string](t)(l.listMedia(ctx))
 	for name := range listed {
-		if name != hashName(good, ".bin") && !strings.HasPrefix(name, hashName("0", "")) {
+		if name != hashName(good, ".png") && !strings.HasPrefix(name, hashName("0", "")) {
 			t.Errorf("unexpected media file %s", name)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind is what an item is.
@@ -137,6 +138,9 @@ func paramsText(p json.RawMessage) (string, error) {
 	}
 	// Compact, so that the same parameters read back the same after an export and import.
 	var b bytes.Buffer
+	if !utf8.Valid(p) {
+		p = bytes.ToValidUTF8(p, []byte("\uFFFD"))
+	}
 	if err := json.Compact(&b, p); err != nil {
 		return "", fmt.Errorf("storage: the parameters are not valid JSON: %w", err)
 	}
@@ -163,6 +167,7 @@ func (l *Library) checkNewItem(it *Item) (params string, err error) {
 	if it.Status == "" {
 		it.Status = StatusDone
 	}
+	cleanItemText(it)
 	if it.CreatedAt.IsZero() {
 		it.CreatedAt = time.Now()
 	}
@@ -182,6 +187,32 @@ func (l *Library) checkNewItem(it *Item) (params string, err error) {
 		it.MediaPath = p
 	}
 	return params, nil
+}
+
+// cleanText makes text fit to keep: NUL bytes (which cut C strings short in other tools, and
+// arrive in pasted prompts) are removed, and invalid UTF-8 (a model name read from a header) is
+// replaced by U+FFFD, so that what is saved reads back, searches and exports the same.
+func cleanText(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "")
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return s
+}
+
+// cleanItemText cleans every text field of an item about to be saved.
+func cleanItemText(it *Item) {
+	for _, p := range []*string{&it.Error, &it.Prompt, &it.NegativePrompt, &it.ModelRequested, &it.ModelUsed,
+		&it.ContentType, &it.Text, &it.Relation} {
+		*p = cleanText(*p)
+	}
+	for _, l := range [][]string{it.Tags, it.Collections, it.References} {
+		for i := range l {
+			l[i] = cleanText(l[i])
+		}
+	}
 }
 
 // insertItem writes a checked item inside a write transaction and sets it.ID.
@@ -250,6 +281,7 @@ func (l *Library) UpdateItem(ctx context.Context, it *Item) error {
 	if it.Kind == "" {
 		return errors.New("storage: an item needs a kind")
 	}
+	cleanItemText(it)
 	params, err := paramsText(it.Params)
 	if err != nil {
 		return err

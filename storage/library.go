@@ -17,12 +17,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 )
@@ -42,6 +44,9 @@ type Library struct {
 
 	bg     sync.WaitGroup
 	cancel context.CancelFunc
+
+	// afterImportBatch, in tests, is called after each committed batch of an import.
+	afterImportBatch func(added int)
 
 	recDone chan struct{} // closed when the reconcile started by Open has finished
 	recRep  ReconcileReport
@@ -111,18 +116,16 @@ func open(ctx context.Context, dir string, migs []migration) (*Library, error) {
 	if dir == "" {
 		return nil, errors.New("storage: no library folder given")
 	}
-	for _, d := range []string{dir, filepath.Join(dir, "media"), filepath.Join(dir, "thumbs")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, fmt.Errorf("storage: creating %s: %w", d, err)
-		}
-	}
 	path := filepath.Join(dir, "library.db")
+	if err := makePrivate(dir, path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite3", dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("storage: opening %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingBusy(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("storage: opening %s: %w", path, err)
 	}
@@ -146,6 +149,74 @@ func open(ctx context.Context, dir string, migs []migration) (*Library, error) {
 	}
 	l.thumbs = newThumbnailer(l, max(2, runtime.NumCPU()))
 	return l, nil
+}
+
+// pingBusy opens the first connection. Turning a brand-new database to WAL takes a lock that
+// SQLite does not wait for (its busy handler is skipped there), so when several processes
+// open a new library at once, the losers are told "database is locked" at once: they retry
+// for a while (with a little jitter), as the busy timeout would have.
+func pingBusy(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyWait)
+	for {
+		err := db.PingContext(ctx)
+		// Matched by its text: the driver's error type exists only in cgo builds.
+		if err == nil || !strings.Contains(err.Error(), "database is locked") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(5+rand.IntN(20)) * time.Millisecond):
+		}
+	}
+}
+
+// busyWait is how long opening waits for another process's lock, as _busy_timeout does.
+const busyWait = 5 * time.Second
+
+// makePrivate creates the library's folders and database file readable by the user alone
+// (prompts, chats and media are private), and takes back what an older version left readable
+// by others: the folders 0700, the database and its -wal and -shm files 0600. SQLite gives the
+// -wal and -shm files the mode of the database, so creating that one 0600 first is enough for
+// new libraries. On Windows the modes mean little; the user's profile folder is private there.
+func makePrivate(dir, dbPath string) error {
+	for _, d := range []string{dir, filepath.Join(dir, "media"), filepath.Join(dir, "thumbs")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("storage: creating %s: %w", d, err)
+		}
+		if err := restrict(d, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(dbPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("storage: opening %s: %w", dbPath, err)
+	}
+	f.Close()
+	for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm"} {
+		if err := restrict(p, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restrict takes group and other permissions off p (if it exists).
+func restrict(p string, mode os.FileMode) error {
+	st, err := os.Stat(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	if st.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		return fmt.Errorf("storage: making %s private: %w", p, err)
+	}
+	return nil
 }
 
 // startReconcile runs Reconcile once in the background; Close cancels and waits for it.

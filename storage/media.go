@@ -83,7 +83,7 @@ func (l *Library) putMedia(ctx context.Context, r io.Reader, ext, want string, l
 	}
 	name := mediaName(sum, ext)
 	dst := l.MediaPath(name)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return "", fmt.Errorf("storage: storing media: %w", err)
 	}
 	if st, err := os.Stat(dst); err == nil && st.Size() == n {
@@ -206,6 +206,13 @@ func (l *Library) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			return rep, fmt.Errorf("storage: reconciling: %w", err)
 		}
 	}
+	// A job still running (here or in another process) may have stored its input long ago (a
+	// transcription copies its audio first, then waits for the service for many minutes): a
+	// file written since the oldest such job started is kept, however old.
+	since, err := l.liveJobsSince(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("storage: reconciling: %w", err)
+	}
 	for name, path := range onDisk {
 		if referenced[name] != nil {
 			continue
@@ -214,8 +221,8 @@ func (l *Library) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			return rep, err
 		}
 		info, err := os.Stat(path)
-		if err != nil || time.Since(info.ModTime()) < orphanAge {
-			continue // young: it may belong to a write in progress in another process
+		if err != nil || time.Since(info.ModTime()) < orphanAge || (!since.IsZero() && !info.ModTime().Before(since)) {
+			continue // young, or maybe the input of a job in progress
 		}
 		// Asked again, by index: a row may have come since the first query.
 		if used, err := l.mediaUsed(ctx, name); err != nil || used {
@@ -227,6 +234,23 @@ func (l *Library) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// jobLease is how long a job outlives its owner's last heartbeat, for the reconcile's sake: a
+// job beating more recently than this is in progress somewhere. The job service's own lease is
+// shorter, so this errs on the side of keeping files.
+const jobLease = 10 * time.Minute
+
+// liveJobsSince is when the oldest job still in progress (its owner beating) was created, with
+// a minute's margin; zero when there is none.
+func (l *Library) liveJobsSince(ctx context.Context) (time.Time, error) {
+	var oldest sql.NullInt64
+	err := l.r.QueryRowContext(ctx, `SELECT MIN(created_at) FROM jobs WHERE `+live+` AND heartbeat >= ?`,
+		ms(time.Now().Add(-jobLease))).Scan(&oldest)
+	if err != nil || !oldest.Valid {
+		return time.Time{}, err
+	}
+	return fromMS(oldest.Int64).Add(-time.Minute), nil
 }
 
 // referencedMedia is every media name a row points at: item media (true), and reference images
@@ -294,6 +318,9 @@ func (l *Library) listMedia(ctx context.Context) (map[string]string, error) {
 			return nil, err
 		}
 		p := filepath.Join(root, d.Name())
+		if d.IsDir() {
+			_ = restrict(p, 0o700)
+		}
 		if !d.IsDir() {
 			if strings.HasPrefix(d.Name(), ".incoming-") {
 				if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > orphanAge {
@@ -309,6 +336,10 @@ func (l *Library) listMedia(ctx context.Context) (map[string]string, error) {
 		for _, f := range files {
 			if !f.IsDir() && hashRE.MatchString(f.Name()) {
 				out[f.Name()] = filepath.Join(p, f.Name())
+				// Media an older version left readable by other users becomes private.
+				if info, err := f.Info(); err == nil && info.Mode().Perm()&0o077 != 0 {
+					_ = os.Chmod(out[f.Name()], 0o600)
+				}
 			}
 		}
 	}

@@ -142,3 +142,26 @@ func TestDedupTouchesTheFile(t *testing.T) {
 		t.Fatal("a young file was collected")
 	}
 }
+
+// A media file no row points at is removed once it is old, unless a job still in progress may
+// have written it (a transcription stores its audio before waiting long for the service): a
+// non-audio file refused by the service leaves nothing behind for good.
+func TestReconcileSparesTheInputOfAJobInProgress(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	started := time.Now().Add(-2 * time.Hour)
+	j := &Job{Kind: KindTranscript, Request: json.RawMessage(`{}`), Status: StatusRunning, CreatedAt: started,
+		StartedAt: started, Owner: "someone", Heartbeat: time.Now()}
+	must[int64](t)(l.EnqueueJob(ctx, j))
+	input := must[string](t)(l.PutMedia(ctx, strings.NewReader("the audio being transcribed"), ".wav"))
+	age(t, l.MediaPath(input)) // written an hour ago, after the job started
+	if rep := must[ReconcileReport](t)(l.Reconcile(ctx)); rep.Orphans != 0 || !fileExists(l.MediaPath(input)) {
+		t.Fatalf("the input of a running job was removed: %+v", rep)
+	}
+	// The job failed (the service refused the file): nothing points at it, it goes.
+	j.Status, j.FinishedAt = StatusFailed, time.Now()
+	check(t, l.UpdateJob(ctx, j))
+	if rep := must[ReconcileReport](t)(l.Reconcile(ctx)); rep.Orphans != 1 || fileExists(l.MediaPath(input)) {
+		t.Fatalf("an orphan was kept: %+v", rep)
+	}
+}

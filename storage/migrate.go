@@ -47,20 +47,26 @@ func SchemaVersion() int { return migrations[len(migrations)-1].version }
 // migrate brings the database to the newest schema. The pending steps run in one transaction
 // that also sets user_version, after a copy of the database has been put aside: a failure
 // leaves the library exactly as it was, and the error says so and where the copy is.
+//
+// The version that decides what to run is read again inside that write transaction (BEGIN
+// IMMEDIATE on the writer), so that several processes opening a new library at once migrate it
+// once: the others wait for the lock, then find it done.
 func migrate(ctx context.Context, db *sql.DB, path string, migs []migration) error {
-	var v int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return fmt.Errorf("storage: reading the schema version: %w", err)
+	v, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
 	}
 	latest := migs[len(migs)-1].version
-	if v > latest {
-		return fmt.Errorf("storage: the library was written by a newer Pollinations Studio (schema %d, this one knows %d); update the app", v, latest)
+	if err := tooNew(v, latest); err != nil {
+		return err
 	}
 	if v == latest {
 		return nil
 	}
 	backup := ""
 	if v > 0 {
+		// VACUUM INTO cannot run inside a transaction: the copy is made first, of the version
+		// seen then (if another process upgrades meanwhile, the copy is still from before).
 		b, err := backupDB(ctx, db, path, v)
 		if err != nil {
 			return fmt.Errorf("storage: copying the library aside before upgrading it (nothing was changed): %w", err)
@@ -79,6 +85,12 @@ func migrate(ctx context.Context, db *sql.DB, path string, migs []migration) err
 		return fail(migs[0], err)
 	}
 	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fail(migs[0], err)
+	}
+	if err := tooNew(v, latest); err != nil {
+		return err
+	}
 	for _, m := range migs {
 		if m.version <= v {
 			continue
@@ -97,6 +109,21 @@ func migrate(ctx context.Context, db *sql.DB, path string, migs []migration) err
 	return nil
 }
 
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("storage: reading the schema version: %w", err)
+	}
+	return v, nil
+}
+
+func tooNew(v, latest int) error {
+	if v > latest {
+		return fmt.Errorf("storage: the library was written by a newer Pollinations Studio (schema %d, this one knows %d); update the app", v, latest)
+	}
+	return nil
+}
+
 // backupDB writes a consistent copy of the database beside it (VACUUM INTO reads one snapshot,
 // WAL included) and returns its path.
 func backupDB(ctx context.Context, db *sql.DB, path string, version int) (string, error) {
@@ -105,6 +132,10 @@ func backupDB(ctx context.Context, db *sql.DB, path string, version int) (string
 		return "", fmt.Errorf("%s already exists", dst)
 	}
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
+		return "", err
+	}
+	// The copy holds the same prompts and chats as the library: as private as it.
+	if err := os.Chmod(dst, 0o600); err != nil {
 		return "", err
 	}
 	return dst, nil

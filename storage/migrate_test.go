@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // makeAt creates a library database at schema version k (running only the first k migrations)
@@ -62,7 +65,7 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			if p, err := l.Search(ctx, Query{Text: "marmalade"}); err != nil || len(p.Items) != 1 || p.Items[0].ID != 2 {
 				t.Fatalf("a chat message from version %d must be searchable: %v", k, err)
 			}
-			if jobs, err := l.RecoverJobs(ctx); err != nil || len(jobs) != 1 {
+			if jobs, err := l.OrphanJobs(ctx, time.Minute); err != nil || len(jobs) != 1 {
 				t.Fatalf("jobs: %v %v", jobs, err)
 			}
 			// And the new schema works: everything the app writes.
@@ -73,6 +76,9 @@ func TestMigrationsFromEveryVersion(t *testing.T) {
 			backups, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("library.db.v%d-*.bak", migrations[k-1].version)))
 			if len(backups) != 1 {
 				t.Fatalf("a copy must be put aside before migrating: %v", backups)
+			}
+			if st, err := os.Stat(backups[0]); err != nil || (runtime.GOOS != "windows" && st.Mode().Perm() != 0o600) {
+				t.Fatalf("the copy must be private: %v %v", st.Mode(), err)
 			}
 			check(t, l.IntegrityCheck(ctx))
 		})

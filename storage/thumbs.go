@@ -148,7 +148,7 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 			img = placeholder("broken", size)
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 		return "", fmt.Errorf("storage: thumbnail: %w", err)
 	}
 	if err := writePNG(out, img); err != nil {

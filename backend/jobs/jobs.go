@@ -53,7 +53,17 @@ type Config struct {
 	MaxUploadBytes int64
 	// TempDir holds the parts of a job while it runs; "" means os.TempDir().
 	TempDir string
+	// Heartbeat is how often the service renews its lease on its jobs; 0 means
+	// DefaultHeartbeat. A job whose owner missed about three beats is an orphan (see Orphans).
+	Heartbeat time.Duration
 }
+
+// DefaultHeartbeat is how often a service says it is alive to the library.
+const DefaultHeartbeat = 5 * time.Second
+
+// leaseBeats is how many heartbeats a lease outlives: a process stalled for one or two beats
+// (a slow disk, a suspended laptop waking) keeps its jobs.
+const leaseBeats = 4
 
 // Request is one generation; exactly one of the pointers is set.
 type Request struct {
@@ -166,6 +176,8 @@ type Service struct {
 	maxConc   int
 	maxUpload int64
 	tempDir   string
+	owner     string        // this process, as the library's job leases name it
+	beat      time.Duration // how often the lease is renewed
 
 	mu      sync.Mutex
 	client  *api.Client
@@ -206,8 +218,13 @@ func New(cfg Config) *Service {
 	if tmp == "" {
 		tmp = os.TempDir()
 	}
+	beat := cfg.Heartbeat
+	if beat <= 0 {
+		beat = DefaultHeartbeat
+	}
 	return &Service{
 		lib: cfg.Library, client: cfg.Client, maxConc: n, maxUpload: up, tempDir: tmp,
+		owner: storage.NewOwner(), beat: beat,
 		entries: map[int64]*entry{}, subs: map[int]*subscriber{},
 		wake: make(chan struct{}, 1),
 	}
@@ -237,7 +254,8 @@ func (s *Service) limit() int {
 	return s.maxConc
 }
 
-// Start recovers the jobs left queued or running by an earlier run and starts the scheduler.
+// Start starts the scheduler. It runs only the jobs submitted to (or resumed by) this service:
+// jobs another process left behind are offered by Orphans, and run again only on Resume.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	if s.started {
@@ -247,29 +265,84 @@ func (s *Service) Start(ctx context.Context) error {
 	s.started = true
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.mu.Unlock()
-
-	recovered, err := s.lib.RecoverJobs(ctx)
-	if err != nil {
-		return fmt.Errorf("jobs: recovering the queue: %w", err)
-	}
-	s.mu.Lock()
-	for _, j := range recovered {
-		var req Request
-		if err := json.Unmarshal(j.Request, &req); err != nil {
-			continue // an unreadable request stays in the library for the user to see
-		}
-		e := s.newEntry(j, req)
-		s.queue = append(s.queue, e.info.ID)
-	}
-	s.mu.Unlock()
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.schedule()
+	go s.heartbeat()
 	s.poke()
 	return nil
 }
 
-// Close stops the scheduler and the running jobs; they stay queued in the library and resume
-// at the next Start.
+// lease is how long a job outlives its owner's last heartbeat.
+func (s *Service) lease() time.Duration { return leaseBeats * s.beat }
+
+// heartbeat renews this service's lease on its jobs until Close.
+func (s *Service) heartbeat() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.beat)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(s.ctx, s.beat)
+			_ = s.lib.BeatJobs(ctx, s.owner) // a missed beat is retried at the next tick
+			cancel()
+		}
+	}
+}
+
+// Orphans lists the jobs left queued or running by a process that has ended (a window that
+// quit or crashed, a command that was killed), oldest first. They are not run until Resume;
+// Discard drops one. Jobs of a process still running (another command, this service) are
+// never listed.
+func (s *Service) Orphans(ctx context.Context) ([]storage.Job, error) {
+	js, err := s.lib.OrphanJobs(ctx, s.lease())
+	if err != nil {
+		return nil, fmt.Errorf("jobs: listing left-over jobs: %w", err)
+	}
+	return js, nil
+}
+
+// Resume takes over an orphan and queues it here. It fails with storage.ErrJobTaken if
+// another process took it first or its owner is alive after all.
+func (s *Service) Resume(ctx context.Context, id int64) error {
+	s.mu.Lock()
+	e, ok := s.entries[id]
+	mine := ok && !isFinal(e.info.State)
+	s.mu.Unlock()
+	if mine {
+		return nil // queued or running here already
+	}
+	j, err := s.lib.AdoptJob(ctx, id, s.owner, s.lease())
+	if err != nil {
+		return fmt.Errorf("jobs: resuming job %d: %w", id, err)
+	}
+	var req Request
+	if err := json.Unmarshal(j.Request, &req); err != nil {
+		_ = s.lib.DiscardJob(ctx, id, s.owner, s.lease())
+		return fmt.Errorf("jobs: job %d has an unreadable request: %w", id, err)
+	}
+	s.mu.Lock()
+	e = s.newEntry(*j, req)
+	s.queue = append(s.queue, id)
+	info := e.info
+	s.mu.Unlock()
+	s.emit(Event{Info: info})
+	s.poke()
+	return nil
+}
+
+// Discard cancels an orphan for good; its prompt and request stay in the library for a retry.
+func (s *Service) Discard(ctx context.Context, id int64) error {
+	if err := s.lib.DiscardJob(ctx, id, s.owner, s.lease()); err != nil {
+		return fmt.Errorf("jobs: discarding job %d: %w", id, err)
+	}
+	return nil
+}
+
+// Close stops the scheduler and the running jobs. The jobs it had not finished stay queued in
+// the library, released at once, so the next window offers them (Orphans) to resume.
 func (s *Service) Close() {
 	s.mu.Lock()
 	cancel := s.cancel
@@ -278,6 +351,11 @@ func (s *Service) Close() {
 		cancel()
 	}
 	s.wg.Wait()
+	if cancel != nil {
+		ctx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = s.lib.ReleaseJobs(ctx, s.owner)
+		done()
+	}
 	s.mu.Lock()
 	for id, sub := range s.subs {
 		sub.close()
@@ -307,7 +385,10 @@ func (s *Service) Submit(ctx context.Context, r Request) (int64, error) {
 		return 0, fmt.Errorf("jobs: encoding the request: %w", err)
 	}
 	prompt, model := r.promptAndModel()
-	j := storage.Job{Kind: kind, Status: Queued, Request: body, Prompt: prompt, Model: model, CreatedAt: time.Now()}
+	now := time.Now()
+	// Owned by this process from the start: no other process may run it while we are alive.
+	j := storage.Job{Kind: kind, Status: Queued, Request: body, Prompt: prompt, Model: model, CreatedAt: now,
+		Owner: s.owner, Heartbeat: now}
 	id, err := s.lib.EnqueueJob(ctx, &j)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: saving the job: %w", err)
@@ -481,19 +562,30 @@ func (s *Service) schedule() {
 
 func (s *Service) run(ctx context.Context, e *entry, client *api.Client) {
 	defer s.wg.Done()
+	// The claim is one transaction: if another process holds the job, it is not run here.
+	claimCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	_, claimErr := s.lib.ClaimJob(claimCtx, e.info.ID, s.owner, s.lease())
+	cancel()
 	s.mu.Lock()
 	info := e.info
 	s.mu.Unlock()
-	s.persist(info, nil)
-	s.emit(Event{Info: info})
+	if claimErr == nil {
+		s.emit(Event{Info: info})
+	}
 
-	r := &runner{s: s, e: e, client: client}
-	item, err := r.execute(ctx)
+	var item *storage.Item
+	var err error
+	if claimErr != nil {
+		err = fmt.Errorf("jobs: not run: %w", claimErr)
+	} else {
+		r := &runner{s: s, e: e, client: client}
+		item, err = r.execute(ctx)
+	}
 
 	s.mu.Lock()
 	e.cancel = nil
 	s.running--
-	shutdown := s.ctx.Err() != nil && !e.canceled
+	shutdown := s.ctx.Err() != nil && !e.canceled && claimErr == nil
 	switch {
 	case shutdown:
 		// The app is quitting: the job stays queued for the next start.
@@ -517,8 +609,11 @@ func (s *Service) run(ctx context.Context, e *entry, client *api.Client) {
 	}
 	info = withElapsed(e.info, time.Now())
 	s.mu.Unlock()
-	// Recorded before Wait returns: whoever waits finds the library up to date.
-	s.persist(info, err)
+	// Recorded before Wait returns: whoever waits finds the library up to date. A job that
+	// was not ours to run is left as its owner has it.
+	if claimErr == nil {
+		s.persist(info, err)
+	}
 	close(e.done)
 	s.emit(Event{Info: info})
 	s.poke()
@@ -537,11 +632,10 @@ func (s *Service) persist(info Info, runErr error) {
 	j.StartedAt = info.Started
 	j.FinishedAt = info.Finished
 	j.ItemID = info.ItemID
-	if info.State == Running {
-		j.Attempts++
-	}
+	j.Heartbeat = time.Now()
 	if runErr != nil {
 		j.Error = api.Redact(runErr.Error())
 	}
-	_ = s.lib.UpdateJob(ctx, j)
+	// Only while the job is still ours: a job taken over by another process is its to record.
+	_ = s.lib.UpdateOwnedJob(ctx, j, s.owner)
 }

@@ -297,7 +297,18 @@ func TestQueuedJobsResumeAfterRestart(t *testing.T) {
 	}
 	first.Close()
 
+	// The next window finds them left over (their owner released them on Close), and runs
+	// them once it is told to resume them: Start alone runs nothing it did not submit.
 	second := f.service(t, "secret", true)
+	orphans, err := second.Orphans(ctx)
+	if err != nil || len(orphans) != len(ids) {
+		t.Fatalf("orphans: %v %v", orphans, err)
+	}
+	for _, id := range ids {
+		if err := second.Resume(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, id := range ids {
 		it, err := second.Wait(ctx, id)
 		if err != nil {

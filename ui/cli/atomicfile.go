@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,27 +16,58 @@ type atomicFile struct {
 }
 
 func createAtomic(target string) (*atomicFile, error) {
+	if err := checkOutput(target); err != nil {
+		return nil, err
+	}
 	dir := filepath.Dir(target)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.part")
 	if err != nil {
-		return nil, fmt.Errorf("creating %s: %w", target, err)
+		return nil, &fileError{fmt.Errorf("creating %s: %w", target, err)}
 	}
 	return &atomicFile{File: f, target: target}, nil
+}
+
+// checkOutput tells, before anything is generated (and paid for), whether target can be
+// written: its folder exists and takes a new file, and target is not a folder.
+func checkOutput(target string) error {
+	if target == "" {
+		return &fileError{errors.New("no output file given")}
+	}
+	if st, err := os.Stat(target); err == nil && st.IsDir() {
+		return &fileError{fmt.Errorf("%s is a folder: give a file name", target)}
+	}
+	dir := filepath.Dir(target)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return &fileError{fmt.Errorf("cannot write %s: the folder %s does not exist", target, dir)}
+	case err != nil:
+		return &fileError{fmt.Errorf("cannot write %s: %w", target, err)}
+	case !st.IsDir():
+		return &fileError{fmt.Errorf("cannot write %s: %s is not a folder", target, dir)}
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.check")
+	if err != nil {
+		return &fileError{fmt.Errorf("cannot write %s: %w", target, err)}
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 // Commit syncs and renames the file into place.
 func (a *atomicFile) Commit() error {
 	if err := a.Sync(); err != nil {
 		a.Abort()
-		return fmt.Errorf("writing %s: %w", a.target, err)
+		return &fileError{fmt.Errorf("writing %s: %w", a.target, err)}
 	}
 	if err := a.Close(); err != nil {
 		a.Abort()
-		return fmt.Errorf("writing %s: %w", a.target, err)
+		return &fileError{fmt.Errorf("writing %s: %w", a.target, err)}
 	}
 	if err := os.Rename(a.Name(), a.target); err != nil {
 		a.Abort()
-		return fmt.Errorf("saving %s: %w", a.target, err)
+		return &fileError{fmt.Errorf("saving %s: %w", a.target, err)}
 	}
 	a.done = true
 	return nil

@@ -9,9 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"strings"
+	"syscall"
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/keychain"
@@ -57,6 +60,30 @@ type incompleteError struct{ err error }
 
 func (e *incompleteError) Error() string { return e.err.Error() }
 func (e *incompleteError) Unwrap() error { return e.err }
+
+// fileError is a failure to read or write one of the user's files: exit 1, never taken for a
+// network failure.
+type fileError struct{ err error }
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+// isNetError says whether err came from the network. A bare syscall.Errno also satisfies
+// net.Error (it has Timeout and Temporary), so a disk error must not count: only errors that
+// the network stack or the HTTP client made do.
+func isNetError(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	var ue *url.Error
+	if errors.As(err, &op) || errors.As(err, &dns) || errors.As(err, &ue) {
+		return true
+	}
+	var ne net.Error
+	var errno syscall.Errno
+	var pe *fs.PathError
+	var le *os.LinkError
+	return errors.As(err, &ne) && !errors.As(err, &errno) && !errors.As(err, &pe) && !errors.As(err, &le)
+}
 
 // globals are the flags that come before the subcommand.
 type globals struct {
@@ -132,7 +159,7 @@ func printRemedies(w io.Writer, err error) {
 func exitCode(ctx context.Context, err error) int {
 	var ue *usageError
 	var ie *incompleteError
-	var ne net.Error
+	var fe *fileError
 	switch {
 	case errors.As(err, &ue):
 		return ExitUsage
@@ -140,7 +167,9 @@ func exitCode(ctx context.Context, err error) int {
 		return ExitIncomplete
 	case ctx.Err() != nil, api.IsKind(err, api.KindCanceled):
 		return ExitCanceled
-	case api.IsKind(err, api.KindNetwork), api.IsKind(err, api.KindTimeout), errors.As(err, &ne):
+	case errors.As(err, &fe):
+		return ExitFailure
+	case api.IsKind(err, api.KindNetwork), api.IsKind(err, api.KindTimeout), isNetError(err):
 		return ExitNetwork
 	}
 	if _, ok := api.AsError(err); ok {

@@ -41,6 +41,9 @@ func (c *command) image(args []string) error {
 	if *out == "" {
 		return usagef("image: -o FILE is required")
 	}
+	if err := checkOutput(*out); err != nil {
+		return err
+	}
 	req := api.ImageRequest{Prompt: prompt, Model: *model, Width: *width, Height: *height,
 		Quality: *quality, Transparent: *transparent, NoCache: *noCache}
 	if *seed != -2 {
@@ -159,6 +162,11 @@ func (c *command) speak(args []string) error {
 	if *out == "" && !*play {
 		return usagef("speak: -o FILE or --play is required")
 	}
+	if *out != "" {
+		if err := checkOutput(*out); err != nil {
+			return err
+		}
+	}
 	if *format == "" {
 		*format = "mp3"
 		if ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), "."); ext == "wav" || ext == "pcm" {
@@ -223,6 +231,11 @@ func (c *command) transcribe(args []string) error {
 	if err := jobs.CheckTranscribable(file); err != nil { // a big WAV goes in parts
 		return usagef("transcribe: %v", err)
 	}
+	// By its content, before it is copied into the library: a file that is not audio would be
+	// kept there with no item pointing at it once the service refused it.
+	if err := storage.CheckMediaFile(file, storage.KindTranscript); err != nil {
+		return usagef("transcribe: %v", err)
+	}
 	c.progress("transcribing %s…", file)
 	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: sent, SpeakersExpected: *speakers}}, jobHooks{})
 	if err != nil {
@@ -269,6 +282,9 @@ func (c *command) video(args []string) error {
 	}
 	if *out == "" {
 		return usagef("video: -o FILE is required")
+	}
+	if err := checkOutput(*out); err != nil {
+		return err
 	}
 	for _, f := range []string{*start, *end} {
 		if f != "" && !strings.HasPrefix(f, "http://") && !strings.HasPrefix(f, "https://") {

@@ -95,6 +95,11 @@ loop:
 		fmt.Fprintln(c.env.Stderr)
 	}
 	unsubscribe()
+	if c.ctx.Err() != nil {
+		// Interrupted (Ctrl-C): the user stopped this generation; it is not left for the window
+		// to offer as unfinished.
+		svc.Cancel(id)
+	}
 	svc.Close()
 	if werr != nil {
 		lib.Close()
@@ -122,7 +127,7 @@ func copyMedia(lib *storage.Library, it *storage.Item, out string) error {
 	}
 	defer dst.Abort()
 	if _, err := io.Copy(dst, src); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
+		return &fileError{fmt.Errorf("writing %s: %w", out, err)}
 	}
 	return dst.Commit()
 }
