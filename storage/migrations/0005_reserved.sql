@@ -1,2 +1,0 @@
--- Placeholder for the items column another change adds as 0005; replaced by it on merge.
-SELECT 1;
