@@ -1,0 +1,116 @@
+package jobs
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"testing"
+)
+
+// An endless speech body with nothing playing it (the reader offered in the job's event is
+// never read) is held only up to tapHead, with the real bounds; the heap says the same.
+func TestTapWithNoListenerStaysBounded(t *testing.T) {
+	b := newTapBuffer()
+	_ = b.NewReader() // offered to the window and the command line, never read
+	chunk := bytes.Repeat([]byte{0xAA}, 32<<10)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	peak, maxHeld := uint64(0), 0
+	const total = 8 * tapHead // 128 MB through the buffer
+	for written := 0; written < total; written += len(chunk) {
+		b.Write(chunk)
+		maxHeld = max(maxHeld, b.size())
+		if written%(32<<20) == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	b.CloseWithError(nil)
+	if maxHeld > tapHead+len(chunk) {
+		t.Fatalf("held %d bytes, bound %d", maxHeld, tapHead+len(chunk))
+	}
+	// The heap, sampled, allowing for the garbage of arrays let go and not yet collected.
+	if grew := int64(peak) - int64(before); grew > 4*tapHead {
+		t.Fatalf("heap grew by %d MB while %d MB went through", grew>>20, total>>20)
+	}
+	t.Logf("bound %d MB; held at most %d MB; heap grew by at most %d MB for %d MB written",
+		tapHead>>20, maxHeld>>20, (int64(peak)-int64(before))>>20, total>>20)
+}
+
+func TestTapLateReader(t *testing.T) {
+	b := newTapBuffer()
+	b.head, b.lag = 100, 400
+	early := b.NewReader()
+	b.Write(bytes.Repeat([]byte("a"), 80))
+	// Within the head, a reader attaching now still starts at the first byte.
+	late := b.NewReader()
+	got := make([]byte, 80)
+	if _, err := io.ReadFull(late, got); err != nil || !bytes.Equal(got, bytes.Repeat([]byte("a"), 80)) {
+		t.Fatalf("reader within the head: %q, %v", got, err)
+	}
+	b.Write(bytes.Repeat([]byte("b"), 80)) // past the head: the start is let go
+	if _, err := early.Read(make([]byte, 10)); !errors.Is(err, ErrLiveTooLate) {
+		t.Fatalf("reader that never started: %v, want ErrLiveTooLate", err)
+	}
+	if _, err := b.NewReader().Read(make([]byte, 10)); !errors.Is(err, ErrLiveTooLate) {
+		t.Fatalf("reader made after the head went: %v, want ErrLiveTooLate", err)
+	}
+	// The reader that started keeps its place and gets the rest.
+	b.CloseWithError(nil)
+	rest, err := io.ReadAll(late)
+	if err != nil || !bytes.Equal(rest, bytes.Repeat([]byte("b"), 80)) {
+		t.Fatalf("started reader: %q, %v", rest, err)
+	}
+}
+
+func TestTapSlowReaderKeepsItsPlaceWithinTheLag(t *testing.T) {
+	b := newTapBuffer()
+	b.head, b.lag = 64, 256
+	r := b.NewReader()
+	var want, got bytes.Buffer
+	p := make([]byte, 7)
+	for i := range 200 {
+		chunk := bytes.Repeat([]byte{byte(i)}, 10)
+		b.Write(chunk)
+		want.Write(chunk)
+		n, err := r.Read(p) // reads 7 for every 10 written: falls behind, within the lag
+		if err != nil {
+			if !errors.Is(err, ErrLiveTooFarBehind) {
+				t.Fatal(err)
+			}
+			// It fell more than the lag behind: the buffer held no more than the lag.
+			if b.size() > b.lag+10 {
+				t.Fatalf("held %d bytes, lag %d", b.size(), b.lag)
+			}
+			if !bytes.HasPrefix(want.Bytes(), got.Bytes()) {
+				t.Fatal("bytes out of order before the reader was dropped")
+			}
+			return
+		}
+		got.Write(p[:n])
+	}
+	t.Fatal("a reader falling ever further behind was never dropped")
+}
+
+func TestTapReaderGetsEveryByte(t *testing.T) {
+	b := newTapBuffer() // the real bounds cover the reader however late its goroutine starts
+	r := b.NewReader()
+	done := make(chan []byte)
+	go func() {
+		got, _ := io.ReadAll(r)
+		done <- got
+	}()
+	var want bytes.Buffer
+	for i := range 500 {
+		chunk := []byte{byte(i), byte(i >> 8), 1, 2, 3}
+		b.Write(chunk)
+		want.Write(chunk)
+	}
+	b.CloseWithError(nil)
+	if got := <-done; !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("got %d bytes, want %d", len(got), want.Len())
+	}
+}
