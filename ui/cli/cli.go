@@ -108,7 +108,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
-	fmt.Fprintln(env.Stderr, "pollinations-studio:", api.Redact(err.Error()))
+	fmt.Fprintln(env.Stderr, "pollinations-studio:", termMessage(api.Redact(err.Error())))
 	return exitCode(ctx, err)
 }
 
