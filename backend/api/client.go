@@ -375,9 +375,9 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 	}
 	c.log.Debug("response", "method", r.method, "path", logPath(req.URL), "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		cb := &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx, actx: actx, total: r.attemptTimeout, idle: r.idle}
-		if r.idle > 0 && r.buffer == 0 {
-			cb.timer = time.AfterFunc(r.idle, func() { cb.idleFired.Store(true); cancel() })
+		cb := &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx, actx: actx, total: r.attemptTimeout}
+		if r.buffer == 0 {
+			cb.idle = r.idle
 		}
 		resp.Body = cb
 		if r.buffer > 0 {
@@ -437,16 +437,36 @@ type cancelBody struct {
 	once      sync.Once
 	// total is the attempt's whole limit (0: none of its own), for the message.
 	total time.Duration
-	// idle, when timer is set: the timer ends the attempt after idle without a byte.
+	// idle (0: none) ends the attempt when a Read waits that long for a byte. Only the time
+	// spent waiting inside Read counts: a caller that pauses between reads is not the server
+	// going silent.
 	idle      time.Duration
+	tmu       sync.Mutex // timer: Close may come from another goroutine than Read
 	timer     *time.Timer
 	idleFired atomic.Bool
 }
 
-func (b *cancelBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if n > 0 && b.timer != nil && !b.idleFired.Load() {
+// watch arms the idle timer for one Read (on) or disarms it (off).
+func (b *cancelBody) watch(on bool) {
+	b.tmu.Lock()
+	defer b.tmu.Unlock()
+	switch {
+	case on && b.timer == nil:
+		b.timer = time.AfterFunc(b.idle, func() { b.idleFired.Store(true); b.cancel() })
+	case on:
 		b.timer.Reset(b.idle)
+	case b.timer != nil:
+		b.timer.Stop()
+	}
+}
+
+func (b *cancelBody) Read(p []byte) (int, error) {
+	if b.idle > 0 {
+		b.watch(true)
+	}
+	n, err := b.ReadCloser.Read(p)
+	if b.idle > 0 {
+		b.watch(false)
 	}
 	if err != nil && err != io.EOF {
 		switch {
@@ -478,8 +498,8 @@ func isConnCut(err error) bool {
 }
 
 func (b *cancelBody) Close() error {
-	if b.timer != nil {
-		b.timer.Stop()
+	if b.idle > 0 {
+		b.watch(false)
 	}
 	err := b.ReadCloser.Close()
 	b.once.Do(b.cancel)

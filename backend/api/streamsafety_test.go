@@ -309,3 +309,28 @@ func TestMetaHeadersAreCleaned(t *testing.T) {
 		t.Errorf("request id kept %d characters", n)
 	}
 }
+
+// Only time spent waiting for the server counts as idle: a caller that pauses between reads
+// (a player that is paused) does not end a stream that has its bytes ready.
+func TestIdleCountsOnlyTheWaitForTheServer(t *testing.T) {
+	body := "ID3" + strings.Repeat("\x00", 4000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/mpeg")
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	cl, err := New(Options{BaseURL: srv.URL, Key: testKey, MaxRetries: -1, SpeechIdle: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := cl.Speech(context.Background(), SpeechRequest{Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Body.Close()
+	time.Sleep(100 * time.Millisecond) // the pause itself is what is tested, not a wait for an event
+	got, err := io.ReadAll(ms.Body)
+	if err != nil || len(got) != len(body) {
+		t.Fatalf("after a pause: %d of %d bytes, %v", len(got), len(body), err)
+	}
+}
