@@ -14,7 +14,8 @@ import (
 //     tapLag bytes behind the newest byte.
 //
 // So an endless body with nothing playing it holds at most tapHead bytes, and one with a
-// stalled player at most tapLag (plus one write in both cases).
+// stalled player at most tapLag (plus one write in both cases); the array holding them is at
+// most half as large again.
 const (
 	tapHead = 16 << 20
 	tapLag  = 64 << 20
@@ -49,6 +50,14 @@ func newTapBuffer() *tapBuffer {
 
 func (b *tapBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
+	if need := len(b.data) + len(p); need > cap(b.data) {
+		// Grown by hand, by half again what is needed: the front of the array is let go as
+		// readers move on, which append's own growth (from the capacity left) would turn into
+		// copying the whole window every few writes.
+		grown := make([]byte, len(b.data), need+need/2)
+		copy(grown, b.data)
+		b.data = grown
+	}
 	b.data = append(b.data, p...)
 	b.trim()
 	b.mu.Unlock()
