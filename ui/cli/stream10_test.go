@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -36,17 +37,26 @@ func (w *gatedWriter) Write(p []byte) (int, error) {
 
 // floodServer answers chat completions with a stream of many tiny pieces and passes every other
 // request to the simulator. sent is closed once the whole stream is written.
-func floodServer(t *testing.T, simURL string, pieces int) (srv *httptest.Server, want string, sent chan struct{}) {
+func floodServer(t *testing.T, simURL string, n int) (srv *httptest.Server, want string, sent chan struct{}) {
+	t.Helper()
+	pieces := make([]string, n)
+	for i := range pieces {
+		pieces[i] = fmt.Sprintf("w%d ", i)
+		if i%997 == 0 {
+			pieces[i] = "\n"
+		}
+	}
+	return replyServer(t, simURL, pieces)
+}
+
+// replyServer streams the given pieces as the chat reply.
+func replyServer(t *testing.T, simURL string, pieces []string) (srv *httptest.Server, want string, sent chan struct{}) {
 	t.Helper()
 	target, _ := url.Parse(simURL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	var b strings.Builder
 	var body bytes.Buffer
-	for i := range pieces {
-		piece := fmt.Sprintf("w%d ", i)
-		if i%997 == 0 {
-			piece = "\n"
-		}
+	for _, piece := range pieces {
 		b.WriteString(piece)
 		chunk, _ := json.Marshal(map[string]any{"id": "c", "object": "chat.completion.chunk", "model": "openai",
 			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": piece}, "finish_reason": nil}}})
@@ -218,5 +228,35 @@ func TestLibraryOutputIsTerminalSafe(t *testing.T) {
 		if strings.ContainsAny(stdout, "\x1b\x07\u202e") {
 			t.Fatalf("%v: control characters reached the terminal: %q", args, stdout)
 		}
+	}
+}
+
+// Written to a pipe, the reply is the library's text byte for byte, escape sequences and all
+// (it is filtered only for a terminal).
+func TestTextToAPipeIsByteForByte(t *testing.T) {
+	h := newHarness(t)
+	srv, want, _ := replyServer(t, h.sim.URL(), []string{"Plain ", "\x1b[31mred\x1b[0m", " and\r\n", "tab\there ", "é\u202e", " end"})
+	h.env["POLLINATIONS_BASE_URL"] = srv.URL
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(pr)
+		got <- b
+	}()
+	var errb bytes.Buffer
+	code := Run(context.Background(), []string{"text", "colours", "--model", "openai"}, Env{
+		Stdin: strings.NewReader(""), Stdout: pw, Stderr: &errb,
+		Getenv: func(k string) string { return h.env[k] }, Keychain: h.keys,
+	})
+	pw.Close()
+	out := <-got
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if string(out) != want {
+		t.Fatalf("piped output %q, want %q", out, want)
 	}
 }
