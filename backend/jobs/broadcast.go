@@ -40,6 +40,8 @@ type tapBuffer struct {
 	err     error
 	// head and lag are tapHead and tapLag (fields so that tests can use small ones).
 	head, lag int
+	// peak is the most it has held, for tests and figures.
+	peak int
 }
 
 func newTapBuffer() *tapBuffer {
@@ -59,6 +61,7 @@ func (b *tapBuffer) Write(p []byte) (int, error) {
 		b.data = grown
 	}
 	b.data = append(b.data, p...)
+	b.peak = max(b.peak, len(b.data))
 	b.trim()
 	b.mu.Unlock()
 	b.cond.Broadcast()

@@ -2,10 +2,17 @@ package jobs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"runtime"
 	"testing"
+
+	"pollinations-studio/backend/api"
 )
 
 // An endless speech body with nothing playing it (the reader offered in the job's event is
@@ -140,4 +147,71 @@ func TestTapReaderGetsEveryByte(t *testing.T) {
 	if got := <-done; !bytes.Equal(got, want.Bytes()) {
 		t.Fatalf("got %d bytes, want %d", len(got), want.Len())
 	}
+}
+
+// Through the whole job: a speech body three times the head, with the live stream offered and
+// never read, is saved whole while the buffer never holds more than the head.
+func TestLongSpeechWithNoPlayerHoldsOnlyTheHead(t *testing.T) {
+	f := newFixture(t)
+	const size = 3 * tapHead
+	target, _ := url.Parse(f.sim.URL())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/audio/speech" {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "audio/mpeg")
+		w.Write([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"))
+		block := bytes.Repeat([]byte{0xFF, 0xFB, 0x90, 0x00}, 16<<10)
+		for sent := 10; sent < size; sent += len(block) {
+			if _, err := w.Write(block); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, err := api.New(api.Options{BaseURL: srv.URL, EnterURL: f.sim.URL(), Key: f.sim.Key("secret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := New(Config{Library: f.lib, Client: c, MaxConcurrent: 1})
+	svc.SetPaid(true)
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	events, stop := svc.Subscribe()
+	defer stop()
+	ctx := context.Background()
+	id, err := svc.Submit(ctx, Request{Speech: &api.SpeechRequest{Text: "A long one.", Format: "mp3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tap *tapBuffer
+	for ev := range events {
+		if ev.ID == id && ev.Audio != nil {
+			tap = ev.Audio.(*tapReader).b // offered, never read
+		}
+		if ev.ID == id && (ev.State == Done || ev.State == Failed) {
+			break
+		}
+	}
+	it, err := svc.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.MediaSize < size {
+		t.Fatalf("saved %d bytes of %d", it.MediaSize, size)
+	}
+	if tap == nil {
+		t.Fatal("no live stream offered")
+	}
+	tap.mu.Lock()
+	peak := tap.peak
+	tap.mu.Unlock()
+	if peak > tapHead+64<<10 {
+		t.Fatalf("the live buffer held %d MB of a %d MB body; bound %d MB", peak>>20, size>>20, tapHead>>20)
+	}
+	t.Logf("%d MB saved; the live buffer held at most %d MB", it.MediaSize>>20, peak>>20)
 }
