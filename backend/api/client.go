@@ -22,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"pollinations-studio/backend/textutil"
 )
 
 // Default hosts.
@@ -55,13 +57,27 @@ type Options struct {
 	MaxRetryWait time.Duration
 	// Logger receives one debug line per attempt; every line is redacted.
 	Logger *slog.Logger
+	// TextIdle, SpeechIdle and VideoIdle end a streamed answer that sends no byte for that
+	// long (defaults 60 s, 60 s and 5 min). They are distinct from the limits on the whole
+	// call, and the error says which one ran out ("no data for 60s" against "took longer
+	// than 10m").
+	TextIdle, SpeechIdle, VideoIdle time.Duration
 }
+
+// Default idle limits: a text or speech stream that is alive sends something (a keep-alive
+// comment at least) every few seconds; a video is sent once it is made, then quickly.
+const (
+	DefaultTextIdle   = 60 * time.Second
+	DefaultSpeechIdle = 60 * time.Second
+	DefaultVideoIdle  = 5 * time.Minute
+)
 
 // Client talks to the API. It is safe for concurrent use.
 type Client struct {
 	opts        Options
 	base, enter *url.URL
 	hc          *http.Client
+	rawHC       *http.Client // as given (or made) before keyOnItsOrigin, for copies
 	key         string
 	log         *slog.Logger
 
@@ -103,6 +119,14 @@ func New(opts Options) (*Client, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = "pollinations-studio/0.1"
 	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opts.TextIdle, DefaultTextIdle}, {&opts.SpeechIdle, DefaultSpeechIdle}, {&opts.VideoIdle, DefaultVideoIdle}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		// No global timeout: every call has its own (a video takes minutes, a stream longer).
@@ -116,12 +140,14 @@ func New(opts Options) (*Client, error) {
 			ExpectContinueTimeout: time.Second,
 		}}
 	}
+	rawHC := hc
+	hc = keyOnItsOrigin(hc)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = newRedactLogger(log, key)
-	return &Client{opts: opts, base: base, enter: enter, hc: hc, key: key, log: log, tm: defaultTimeouts, pricing: map[string]Pricing{}}, nil
+	return &Client{opts: opts, base: base, enter: enter, hc: hc, rawHC: rawHC, key: key, log: log, tm: defaultTimeouts, pricing: map[string]Pricing{}}, nil
 }
 
 func parseBase(s string) (*url.URL, error) {
@@ -142,7 +168,7 @@ func parseBase(s string) (*url.URL, error) {
 func (c *Client) WithKey(key string) (*Client, error) {
 	o := c.opts
 	o.Key = key
-	o.HTTPClient = c.hc
+	o.HTTPClient = c.rawHC
 	n, err := New(o)
 	if err != nil {
 		return nil, err
@@ -161,7 +187,7 @@ func (c *Client) WithBaseURL(base string) (*Client, error) {
 	o := c.opts
 	o.BaseURL = base
 	o.Key = c.key
-	o.HTTPClient = c.hc
+	o.HTTPClient = c.rawHC
 	n, err := New(o)
 	if err != nil {
 		return nil, err
@@ -213,6 +239,26 @@ type request struct {
 	buffer int64
 	// noRetry disables retries (a streamed upload whose body cannot be made twice).
 	noRetry bool
+	// idle ends a streamed (unbuffered) body that sends nothing for that long; send fills it
+	// from the Options by route when it is 0.
+	idle time.Duration
+}
+
+// idleFor is the idle limit of a streamed answer, by route: the routes that stream are chat,
+// speech and video.
+func (c *Client) idleFor(rawURL string) time.Duration {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return c.opts.TextIdle
+	}
+	p := strings.TrimPrefix(u.Path, strings.TrimRight(c.base.Path, "/"))
+	switch {
+	case strings.HasPrefix(p, "/video/"):
+		return c.opts.VideoIdle
+	case strings.HasPrefix(p, "/audio/"), strings.HasPrefix(p, "/v1/audio/speech"):
+		return c.opts.SpeechIdle
+	}
+	return c.opts.TextIdle
 }
 
 // send runs a request with the retry rules and returns a 2xx response whose body the caller
@@ -220,6 +266,9 @@ type request struct {
 func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 	if r.auth && c.key == "" {
 		return nil, &Error{Kind: KindUnauthorized, Message: ErrNoKey.Error(), Err: ErrNoKey}
+	}
+	if r.idle == 0 && r.buffer == 0 {
+		r.idle = c.idleFor(r.url)
 	}
 	for attempt := 0; ; attempt++ {
 		resp, err := c.attempt(ctx, r)
@@ -316,7 +365,7 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 			return nil, ctxError(ctx, ctx.Err())
 		}
 		if attemptExpired {
-			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", limit), Err: err}
+			return nil, &Error{Kind: KindTimeout, Message: fmt.Sprintf("no answer within %s", shortDuration(limit)), Err: err}
 		}
 		var pre *Error
 		if errors.As(err, &pre) {
@@ -326,7 +375,11 @@ func (c *Client) attempt(ctx context.Context, r request) (*http.Response, error)
 	}
 	c.log.Debug("response", "method", r.method, "path", logPath(req.URL), "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx, actx: actx}
+		cb := &cancelBody{ReadCloser: resp.Body, cancel: cancel, ctx: ctx, actx: actx, total: r.attemptTimeout}
+		if r.buffer == 0 {
+			cb.idle = r.idle
+		}
+		resp.Body = cb
 		if r.buffer > 0 {
 			data, err := readAll(resp, r.buffer)
 			if err != nil {
@@ -360,6 +413,9 @@ func ctxError(ctx context.Context, err error) *Error {
 }
 
 func netError(err error) *Error {
+	if errors.Is(err, ErrInsecureRedirect) {
+		return &Error{Kind: KindUpstream, Message: ErrInsecureRedirect.Error(), Err: err}
+	}
 	var ue *url.Error
 	inner := err
 	if errors.As(err, &ue) {
@@ -372,23 +428,58 @@ func netError(err error) *Error {
 	return &Error{Kind: KindNetwork, Message: Redact(inner.Error()), Err: err}
 }
 
-// cancelBody ends the attempt's context when the body is closed, and reports a cut body as
-// KindIncomplete rather than a silent end.
+// cancelBody ends the attempt's context when the body is closed, ends it too when no byte
+// comes for the idle limit, and reports a cut body as KindIncomplete rather than a silent end.
 type cancelBody struct {
 	io.ReadCloser
 	cancel    context.CancelFunc
 	ctx, actx context.Context
 	once      sync.Once
+	// total is the attempt's whole limit (0: none of its own), for the message.
+	total time.Duration
+	// idle (0: none) ends the attempt when a Read waits that long for a byte. Only the time
+	// spent waiting inside Read counts: a caller that pauses between reads is not the server
+	// going silent.
+	idle      time.Duration
+	tmu       sync.Mutex // timer: Close may come from another goroutine than Read
+	timer     *time.Timer
+	idleFired atomic.Bool
+}
+
+// watch arms the idle timer for one Read (on) or disarms it (off).
+func (b *cancelBody) watch(on bool) {
+	b.tmu.Lock()
+	defer b.tmu.Unlock()
+	switch {
+	case on && b.timer == nil:
+		b.timer = time.AfterFunc(b.idle, func() { b.idleFired.Store(true); b.cancel() })
+	case on:
+		b.timer.Reset(b.idle)
+	case b.timer != nil:
+		b.timer.Stop()
+	}
 }
 
 func (b *cancelBody) Read(p []byte) (int, error) {
+	if b.idle > 0 {
+		b.watch(true)
+	}
 	n, err := b.ReadCloser.Read(p)
+	if b.idle > 0 {
+		b.watch(false)
+	}
 	if err != nil && err != io.EOF {
 		switch {
 		case b.ctx.Err() != nil:
 			err = ctxError(b.ctx, b.ctx.Err())
+		case b.idleFired.Load():
+			err = &Error{Kind: KindTimeout, Message: fmt.Sprintf("no data for %s", shortDuration(b.idle)), Err: err}
 		case b.actx.Err() != nil:
-			err = &Error{Kind: KindTimeout, Message: "the download took too long", Err: err}
+			msg := "the download took too long"
+			if b.total > 0 {
+				msg = fmt.Sprintf("took longer than %s", shortDuration(b.total))
+			}
+			err = &Error{Kind: KindTimeout, Message: msg, Err: err}
 		case errors.Is(err, io.ErrUnexpectedEOF), isConnCut(err):
 			err = &Error{Kind: KindIncomplete, Message: "the connection closed before the end of the answer", Err: err}
 		default:
@@ -407,6 +498,9 @@ func isConnCut(err error) bool {
 }
 
 func (b *cancelBody) Close() error {
+	if b.idle > 0 {
+		b.watch(false)
+	}
 	err := b.ReadCloser.Close()
 	b.once.Do(b.cancel)
 	return err
@@ -450,8 +544,9 @@ func readAll(resp *http.Response, limit int64) ([]byte, error) {
 // metaFrom reads what a response tells about the generation.
 func (c *Client) metaFrom(resp *http.Response, requested string, head []byte) Meta {
 	h := resp.Header
-	m := Meta{ModelUsed: h.Get("x-model-used"), Fallback: h.Get("x-fallback-target"), Header: h.Clone(),
-		RequestID: h.Get("x-request-id"), Cached: strings.EqualFold(h.Get("x-cache"), "HIT")}
+	// Header values are the server's words and reach the library and the screen: cleaned here.
+	m := Meta{ModelUsed: cleanHeader(h.Get("x-model-used")), Fallback: cleanHeader(h.Get("x-fallback-target")), Header: h.Clone(),
+		RequestID: cleanHeader(h.Get("x-request-id")), Cached: strings.EqualFold(h.Get("x-cache"), "HIT")}
 	if m.ModelUsed == "" {
 		m.ModelUsed = requested
 	}
@@ -499,4 +594,66 @@ type Meta struct {
 	// SeedIgnored: the request's seed could not be fixed (multipart image edits take none).
 	SeedIgnored bool        `json:",omitempty"`
 	Header      http.Header `json:"-"`
+}
+
+// ErrInsecureRedirect is the error of a request that the server redirected from https to
+// plain http: it is not followed, so that neither the key nor the prompt travels in clear.
+var ErrInsecureRedirect = errors.New("the server redirected from https to plain http; the redirect was not followed")
+
+// keyOnItsOrigin returns a copy of hc whose redirects keep the key on the exact origin (scheme,
+// host and port) it was sent to, and never go from https to http. (net/http drops the
+// Authorization header for another host, but keeps it for another port of the same host and
+// for a subdomain.)
+func keyOnItsOrigin(hc *http.Client) *http.Client {
+	c := *hc
+	next := hc.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		for _, v := range via {
+			if v.URL.Scheme == "https" && req.URL.Scheme != "https" {
+				return ErrInsecureRedirect
+			}
+		}
+		if !sameOrigin(req.URL, via[0].URL) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &c
+}
+
+// sameOrigin compares scheme, host and port (a missing port is the scheme's default).
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+// shortDuration writes a limit the way people say it: "60s", "10m", "1m30s".
+func shortDuration(d time.Duration) string {
+	switch {
+	case d >= time.Second && d%time.Second == 0 && d < 2*time.Minute:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// cleanHeader makes a header value safe to keep and show: valid UTF-8, no control or
+// direction-changing characters, at most 200 bytes.
+func cleanHeader(s string) string {
+	return textutil.Truncate(textutil.StripControls(s, false), 200)
 }

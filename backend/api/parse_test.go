@@ -348,7 +348,7 @@ func TestSSELongLines(t *testing.T) {
 		t.Fatalf("a long last line without newline is cut: %v", err)
 	}
 	r = newSSEReader(io.MultiReader(strings.NewReader("data: "), strings.NewReader(strings.Repeat("y", maxSSELine+10)+"\n\n")))
-	if _, err := r.Next(); !errors.Is(err, errSSELineTooLong) {
+	if _, err := r.Next(); !errors.Is(err, ErrSSELineTooLong) {
 		t.Fatalf("over-long line: %v", err)
 	}
 }

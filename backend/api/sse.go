@@ -4,11 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
-// maxSSELine bounds one SSE line (a chunk with a large tool call or an image data URI).
-const maxSSELine = 8 << 20
+// maxSSELine bounds one SSE line (a chunk with a large tool call or an image data URI);
+// maxSSEEvent bounds one event, all its data lines together: a server that never sends the
+// blank line that ends an event must not grow it without end.
+const (
+	maxSSELine  = 8 << 20
+	maxSSEEvent = 16 << 20
+)
 
 // sseReader reads Server-Sent Events: "data:" lines joined into events, comments (keep-alives)
 // and other fields skipped.
@@ -18,8 +24,16 @@ type sseReader struct {
 
 func newSSEReader(r io.Reader) *sseReader { return &sseReader{r: bufio.NewReaderSize(r, 64<<10)} }
 
-// errSSELineTooLong reports a line over maxSSELine.
-var errSSELineTooLong = errors.New("an event line is too long")
+// ErrSSELineTooLong and ErrSSEEventTooLarge are wrapped in a KindTooLarge *Error when a line
+// or an event of a stream passes its bound.
+var (
+	ErrSSELineTooLong   = errors.New("an event line is too long")
+	ErrSSEEventTooLarge = errors.New("an event is too large")
+)
+
+func sseTooLarge(err error, limit int) *Error {
+	return &Error{Kind: KindTooLarge, Message: fmt.Sprintf("the stream sent %s (over %d MB)", err, limit>>20), Err: err}
+}
 
 // Next returns the data of the next event, or io.EOF when the stream ends cleanly between
 // events. An event cut in the middle gives io.ErrUnexpectedEOF.
@@ -60,6 +74,9 @@ func (s *sseReader) Next() ([]byte, error) {
 		if string(field) != "data" {
 			continue // event:, id:, retry:
 		}
+		if len(data)+1+len(value) > maxSSEEvent {
+			return nil, sseTooLarge(ErrSSEEventTooLarge, maxSSEEvent)
+		}
 		if have {
 			data = append(data, '\n')
 		}
@@ -82,7 +99,7 @@ func (s *sseReader) readLine() ([]byte, error) {
 		line = append(line, frag...)
 	}
 	if len(line) > maxSSELine {
-		return nil, errSSELineTooLong
+		return nil, sseTooLarge(ErrSSELineTooLong, maxSSELine)
 	}
 	if err != nil {
 		if err == io.EOF && len(line) > 0 {

@@ -1,14 +1,26 @@
 package jobs
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
-// maxPendingDeltas bounds what a slow subscriber may fall behind by in streamed text; state
-// changes are always kept.
-const maxPendingDeltas = 4096
+// maxPendingProgress bounds how many progress-only events (byte counts, with no change of
+// state) a slow subscriber may fall behind by; beyond it they are dropped, as the next one
+// says the same thing newer. Streamed text is never dropped: it is coalesced (see push), so a
+// subscriber's backlog is at most the text of the replies it has not read yet.
+const maxPendingProgress = 4096
+
+// pendingEvent is one queued event; a text entry (text != nil) collects the deltas of one job
+// that arrive while it waits.
+type pendingEvent struct {
+	ev              Event
+	text, reasoning *strings.Builder
+}
 
 type subscriber struct {
 	mu      sync.Mutex
-	pending []Event
+	pending []pendingEvent
 	notify  chan struct{}
 	out     chan Event
 	quit    chan struct{}
@@ -23,15 +35,48 @@ func newSubscriber() *subscriber {
 
 func (sub *subscriber) push(ev Event) {
 	sub.mu.Lock()
-	isDelta := ev.TextDelta != "" || ev.ReasoningDelta != ""
-	if !isDelta || len(sub.pending) < maxPendingDeltas {
-		sub.pending = append(sub.pending, ev)
+	isDelta := (ev.TextDelta != "" || ev.ReasoningDelta != "") && ev.Audio == nil
+	switch {
+	case isDelta:
+		if n := len(sub.pending); n > 0 {
+			last := &sub.pending[n-1]
+			// Appended to the waiting text of the same job, unless that would put reasoning
+			// after content within one event (readers take an event's reasoning first).
+			if last.text != nil && last.ev.ID == ev.ID && (ev.ReasoningDelta == "" || last.text.Len() == 0) {
+				last.ev.Info = ev.Info
+				last.text.WriteString(ev.TextDelta)
+				last.reasoning.WriteString(ev.ReasoningDelta)
+				break
+			}
+		}
+		p := pendingEvent{ev: ev, text: &strings.Builder{}, reasoning: &strings.Builder{}}
+		p.text.WriteString(ev.TextDelta)
+		p.reasoning.WriteString(ev.ReasoningDelta)
+		sub.pending = append(sub.pending, p)
+	case len(sub.pending) >= maxPendingProgress && sub.isProgress(ev):
+		// dropped: a newer progress event follows
+	default:
+		sub.pending = append(sub.pending, pendingEvent{ev: ev})
 	}
 	sub.mu.Unlock()
 	select {
 	case sub.notify <- struct{}{}:
 	default:
 	}
+}
+
+// isProgress reports an event that only updates figures: the job's last queued event has the
+// same state. Called with mu held, only when the backlog is long.
+func (sub *subscriber) isProgress(ev Event) bool {
+	if ev.Audio != nil || ev.Err != nil || ev.ItemID != nil {
+		return false
+	}
+	for i := len(sub.pending) - 1; i >= 0; i-- {
+		if p := sub.pending[i].ev; p.ID == ev.ID {
+			return p.State == ev.State && p.Part == ev.Part
+		}
+	}
+	return false
 }
 
 // pump hands pending events to the channel in order without ever blocking the job that
@@ -43,7 +88,12 @@ func (sub *subscriber) pump() {
 		batch := sub.pending
 		sub.pending = nil
 		sub.mu.Unlock()
-		for _, ev := range batch {
+		for _, p := range batch {
+			ev := p.ev
+			if p.text != nil {
+				// Taken out of pending under mu: no push writes to these builders any more.
+				ev.TextDelta, ev.ReasoningDelta = p.text.String(), p.reasoning.String()
+			}
 			select {
 			case sub.out <- ev:
 			case <-sub.quit:
@@ -61,7 +111,8 @@ func (sub *subscriber) pump() {
 func (sub *subscriber) close() { sub.once.Do(func() { close(sub.quit) }) }
 
 // Subscribe returns a channel of every job event from now on, and a function that ends the
-// subscription. Events arrive in order.
+// subscription. Events arrive in order. Streamed text arrives whole and in order, though
+// deltas that queued up while the subscriber was busy come joined into one event.
 func (s *Service) Subscribe() (<-chan Event, func()) {
 	sub := newSubscriber()
 	s.mu.Lock()

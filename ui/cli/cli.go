@@ -135,7 +135,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
-	fmt.Fprintln(env.Stderr, "pollinations-studio:", api.Redact(err.Error()))
+	fmt.Fprintln(env.Stderr, "pollinations-studio:", termMessage(api.Redact(err.Error())))
 	printRemedies(env.Stderr, err)
 	return exitCode(ctx, err)
 }
@@ -149,9 +149,9 @@ func printRemedies(w io.Writer, err error) {
 	}
 	for _, r := range e.Remedies {
 		if r.URL != "" {
-			fmt.Fprintf(w, "To fix: %s: %s\n", r.Label, api.Redact(r.URL))
+			fmt.Fprintf(w, "To fix: %s: %s\n", r.Label, termMessage(api.Redact(r.URL)))
 		} else {
-			fmt.Fprintf(w, "To fix: %s\n", r.Label)
+			fmt.Fprintf(w, "To fix: %s\n", termMessage(r.Label))
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	"pollinations-studio/backend/textutil"
 	"pollinations-studio/storage"
 )
 
@@ -97,7 +98,25 @@ func (c *command) text(args []string) error {
 		msgs = append(msgs, api.Message{Role: "system", Content: *system})
 	}
 	msgs = append(msgs, api.Message{Role: "user", Content: prompt})
+	// Piped or redirected, stdout gets the library's text byte for byte, and nothing else. On
+	// a terminal the content is cleaned of escape sequences and controls (a reply could
+	// otherwise drive the terminal), and the line is ended.
+	toTerm := isTerminal(c.env.Stdout)
+	var filter termText
 	inReasoning, wrote := false, false
+	var printed int
+	var writeErr error
+	emit := func(s string) {
+		if writeErr != nil || s == "" {
+			return
+		}
+		n, err := io.WriteString(c.env.Stdout, s)
+		printed += n
+		if err != nil {
+			writeErr = fmt.Errorf("writing the reply: %w", err)
+		}
+		wrote = true
+	}
 	onText := func(content, reasoning string) {
 		if *jsonOut {
 			return
@@ -108,20 +127,25 @@ func (c *command) text(args []string) error {
 				fmt.Fprint(c.env.Stderr, "[thinking] ")
 				inReasoning = true
 			}
-			fmt.Fprint(c.env.Stderr, reasoning)
+			fmt.Fprint(c.env.Stderr, textutil.StripControls(reasoning, true))
 		}
 		if content != "" {
 			if inReasoning {
 				fmt.Fprintln(c.env.Stderr)
 				inReasoning = false
 			}
-			fmt.Fprint(c.env.Stdout, content)
-			wrote = true
+			if toTerm {
+				content = filter.filter(content)
+			}
+			emit(content)
 		}
 	}
 	it, lib, err := c.runJob(jobs.Request{Text: &api.ChatRequest{Model: *model, Messages: msgs}}, jobHooks{onText: onText})
+	if toTerm {
+		emit(filter.flush())
+	}
 	if err != nil {
-		if wrote {
+		if wrote && toTerm {
 			fmt.Fprintln(c.env.Stdout)
 		}
 		if api.IsKind(err, api.KindIncomplete) {
@@ -134,10 +158,17 @@ func (c *command) text(args []string) error {
 		return writeJSON(c.env.Stdout, map[string]any{"content": it.Text, "model": it.ModelUsed, "cost": it.Cost,
 			"cost_known": it.CostKnown, "item": it.ID})
 	}
-	if !strings.HasSuffix(it.Text, "\n") {
+	if writeErr != nil {
+		return writeErr
+	}
+	if !toTerm && printed != len(it.Text) {
+		// Never a success with a reply that is not the one kept.
+		return fmt.Errorf("printed %d bytes of a %d-byte reply (item %d has it whole)", printed, len(it.Text), it.ID)
+	}
+	if toTerm && !strings.HasSuffix(it.Text, "\n") {
 		fmt.Fprintln(c.env.Stdout)
 	}
-	c.progress("model %s%s; saved to the library as item %d", it.ModelUsed, itemCost(it), it.ID)
+	c.progress("model %s%s; saved to the library as item %d", termCell(it.ModelUsed), itemCost(it), it.ID)
 	return nil
 }
 

@@ -88,7 +88,7 @@ func (c *command) library(args []string) error {
 		tw := tabwriter.NewWriter(c.env.Stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tKIND\tMODEL\tCREATED\tCOST\tPROMPT")
 		for _, it := range page.Items {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, it.Kind, it.ModelUsed,
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, termCell(string(it.Kind)), termCell(it.ModelUsed),
 				it.CreatedAt.Local().Format("2006-01-02 15:04"), costCell(it), oneLine(it.Prompt, 60))
 		}
 		return tw.Flush()
@@ -201,7 +201,7 @@ func costCell(it storage.Item) string {
 }
 
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(termCell(s)), " ")
 	if r := []rune(s); len(r) > max {
 		return string(r[:max-1]) + "…"
 	}
@@ -212,7 +212,9 @@ func showItem(c *command, it *storage.Item) {
 	tw := tabwriter.NewWriter(c.env.Stdout, 2, 4, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+			// Library text came from a server or a file: shown without what could drive the
+			// terminal, and not longer than a message.
+			fmt.Fprintf(tw, "%s\t%s\n", k, termMessage(v))
 		}
 	}
 	row("ID", strconv.FormatInt(it.ID, 10))

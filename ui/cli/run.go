@@ -52,12 +52,15 @@ func (c *command) runJob(req jobs.Request, h jobHooks) (*storage.Item, *storage.
 	}()
 	audioDone := make(chan struct{})
 	audioStarted := false
-loop:
-	for {
+	// The job's last event (its final state) comes after all its text: reading up to it, and
+	// not just until the job is over, is what makes the printed reply whole.
+	waitCh, ended, lastSeen := (<-chan struct{})(waited), false, false
+	for !(ended && lastSeen) {
 		select {
 		case ev, ok := <-events:
 			if !ok {
-				break loop
+				lastSeen = true
+				continue
 			}
 			if ev.ID != id {
 				continue
@@ -72,20 +75,14 @@ loop:
 			if h.showBytes && ev.Bytes > 0 {
 				fmt.Fprintf(c.env.Stderr, "\r%d KB received", ev.Bytes>>10)
 			}
-		case <-waited:
-			// Drain what is left of this job's events (the last text deltas).
-			for {
-				select {
-				case ev := <-events:
-					if ev.ID == id && h.onText != nil && (ev.TextDelta != "" || ev.ReasoningDelta != "") {
-						h.onText(ev.TextDelta, ev.ReasoningDelta)
-					}
-					continue
-				default:
-				}
-				break
+			if ev.State == jobs.Done || ev.State == jobs.Failed || ev.State == jobs.Canceled {
+				lastSeen = true
 			}
-			break loop
+		case <-waitCh:
+			ended, waitCh = true, nil
+			if c.ctx.Err() != nil {
+				lastSeen = true // stopping: the service may end without a last event
+			}
 		}
 	}
 	if audioStarted {
