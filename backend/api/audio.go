@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -206,46 +204,14 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 		return nil, &Error{Kind: KindBadRequest, Message: "the number of speakers goes only with the diarized_json format, and is at least 1"}
 	}
 	const boundary = "pollinations-studio-audio-boundary-41d2"
-	build := func() (io.ReadCloser, error) {
-		f, err := os.Open(r.File)
-		if err != nil {
-			return nil, &Error{Kind: KindBadRequest, Message: "cannot read the audio file: " + err.Error(), Err: err}
-		}
-		pr, pw := io.Pipe()
-		go func() {
-			defer f.Close()
-			mw := multipart.NewWriter(pw)
-			mw.SetBoundary(boundary)
-			err := func() error {
-				for _, kv := range [][2]string{{"model", r.Model}, {"language", r.Language}, {"prompt", r.Prompt}, {"response_format", format}} {
-					if kv[1] != "" {
-						if err := mw.WriteField(kv[0], kv[1]); err != nil {
-							return err
-						}
-					}
-				}
-				if r.SpeakersExpected > 0 {
-					mw.WriteField("speakers_expected", strconv.Itoa(r.SpeakersExpected))
-				}
-				if r.Temperature != nil {
-					mw.WriteField("temperature", strconv.FormatFloat(*r.Temperature, 'f', -1, 64))
-				}
-				h := make(textproto.MIMEHeader)
-				h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filepath.Base(r.File)))
-				h.Set("Content-Type", ContentTypeOf(r.File))
-				w, err := mw.CreatePart(h)
-				if err != nil {
-					return err
-				}
-				if _, err := io.Copy(w, f); err != nil {
-					return err
-				}
-				return mw.Close()
-			}()
-			pw.CloseWithError(err)
-		}()
-		return pr, nil
+	fields := [][2]string{{"model", r.Model}, {"language", r.Language}, {"prompt", r.Prompt}, {"response_format", format}}
+	if r.SpeakersExpected > 0 {
+		fields = append(fields, [2]string{"speakers_expected", strconv.Itoa(r.SpeakersExpected)})
 	}
+	if r.Temperature != nil {
+		fields = append(fields, [2]string{"temperature", strconv.FormatFloat(*r.Temperature, 'f', -1, 64)})
+	}
+	build := fileForm(boundary, fields, "file", r.File)
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/audio/transcriptions", nil),
 		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.text, buffer: 32 << 20})
 	if err != nil {
