@@ -77,7 +77,11 @@ func (s *Server) readVoiceUpload(w http.ResponseWriter, r *http.Request) (fields
 				return nil, nil, false
 			}
 			if len(data) > limit {
-				writeError(w, 413, fmt.Sprintf("File too large: the maximum is %d MB", limit>>20), nil)
+				max := fmt.Sprintf("%d MB", limit>>20)
+				if limit%(1<<20) != 0 { // a test's small limit
+					max = fmt.Sprintf("%d bytes", limit)
+				}
+				writeError(w, 413, "File too large: the maximum is "+max, nil)
 				return nil, nil, false
 			}
 			continue
