@@ -136,6 +136,9 @@ type TranscribeRequest struct {
 	Temperature *float64 `json:"temperature,omitempty"`
 	// SpeakersExpected hints how many people speak; sent only with diarized_json.
 	SpeakersExpected int `json:"speakers_expected,omitempty"`
+	// IsolateFirst runs the voice isolator first and transcribes the voice alone (noisy
+	// recordings, speech over music); the file may then be a video too.
+	IsolateFirst bool `json:"isolate_first,omitempty"`
 }
 
 // Segment is a timed piece of a transcript.
@@ -188,6 +191,9 @@ func CheckTranscribable(path string) error {
 
 // Transcribe sends an audio file; the file is streamed from disk, never read whole.
 func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcript, error) {
+	if r.IsolateFirst {
+		return c.transcribeIsolated(ctx, r)
+	}
 	if err := CheckTranscribable(r.File); err != nil {
 		return nil, err
 	}

@@ -490,3 +490,42 @@ func RemoveStems(stems []Stem) {
 		os.RemoveAll(filepath.Dir(stems[0].Path))
 	}
 }
+
+// transcribeIsolated is Transcribe with IsolateFirst: the voice is isolated into a temporary
+// MP3, which is transcribed; the transcript's cost includes the isolation's.
+func (c *Client) transcribeIsolated(ctx context.Context, r TranscribeRequest) (*Transcript, error) {
+	ms, err := c.IsolateVoice(ctx, r.File)
+	if err != nil {
+		return nil, err
+	}
+	defer ms.Body.Close()
+	dir, err := os.MkdirTemp("", "isolated-")
+	if err != nil {
+		return nil, fmt.Errorf("keeping the isolated voice: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	name := strings.TrimSuffix(filepath.Base(r.File), filepath.Ext(r.File)) + ".mp3"
+	voice := filepath.Join(dir, name)
+	f, err := os.Create(voice)
+	if err != nil {
+		return nil, fmt.Errorf("keeping the isolated voice: %w", err)
+	}
+	_, err = io.Copy(f, ms.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if e, ok := AsError(err); ok {
+			return nil, e
+		}
+		return nil, fmt.Errorf("keeping the isolated voice: %w", err)
+	}
+	r.File, r.IsolateFirst = voice, false
+	t, err := c.Transcribe(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	t.Meta.Cost += ms.Meta.Cost
+	t.Meta.CostKnown = t.Meta.CostKnown && ms.Meta.CostKnown
+	return t, nil
+}

@@ -281,6 +281,30 @@ func TestVoiceToolsAgainstSim(t *testing.T) {
 			t.Error("flac accepted")
 		}
 	})
+	t.Run("isolate then transcribe", func(t *testing.T) {
+		e.sim.ResetRequests()
+		tr, err := c.Transcribe(ctx, api.TranscribeRequest{File: five, IsolateFirst: true, Format: "verbose_json"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, r := range e.sim.Requests() {
+			paths = append(paths, r.Path)
+		}
+		if strings.Join(paths, " ") != "/v1/audio/voice-isolator /v1/audio/transcriptions" {
+			t.Errorf("requests %v", paths)
+		}
+		if tr.Text == "" || !tr.Meta.CostKnown || tr.Meta.Cost <= 0.12*5/60 {
+			t.Errorf("transcript %q, cost %v %v: the isolation is not counted", tr.Text, tr.Meta.Cost, tr.Meta.CostKnown)
+		}
+		e.sim.ResetRequests()
+		if _, err := c.Transcribe(ctx, api.TranscribeRequest{File: writeWAV(t, dir, "short.wav", 2), IsolateFirst: true}); !errors.Is(err, api.ErrAudioTooShort) {
+			t.Errorf("short file: %v", err)
+		}
+		if n := len(e.sim.Requests()); n != 0 {
+			t.Errorf("%d requests for a refused file", n)
+		}
+	})
 	for _, two := range []bool{false, true} {
 		t.Run("stems", func(t *testing.T) {
 			stems, meta, err := c.SeparateStems(ctx, five, two)
