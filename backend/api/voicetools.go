@@ -84,14 +84,18 @@ type VoiceInput struct {
 // video included, are checked for size only and the service refuses what is too short.
 func CheckVoiceToolFile(p string, minSeconds float64) (VoiceInput, error) {
 	base := filepath.Base(p)
+	ext := strings.ToLower(filepath.Ext(p))
+	notAudio := &Error{Kind: KindBadRequest, Err: ErrNotAudio,
+		Message: base + " is not an audio or video file (mp3, wav, m4a, aac, ogg, opus, flac, webm, mp4 or mov)"}
+	if !containsStr(VoiceToolExtensions, ext) {
+		return VoiceInput{}, notAudio
+	}
 	st, err := os.Stat(p)
 	if err != nil {
 		return VoiceInput{}, &Error{Kind: KindBadRequest, Message: "cannot read the file: " + err.Error(), Err: err}
 	}
-	ext := strings.ToLower(filepath.Ext(p))
-	if st.IsDir() || !containsStr(VoiceToolExtensions, ext) {
-		return VoiceInput{}, &Error{Kind: KindBadRequest, Err: ErrNotAudio,
-			Message: base + " is not an audio or video file (mp3, wav, m4a, aac, ogg, opus, flac, webm, mp4 or mov)"}
+	if st.IsDir() {
+		return VoiceInput{}, notAudio
 	}
 	in := VoiceInput{Size: st.Size(), Video: ext == ".mp4" || ext == ".mov"}
 	if st.Size() == 0 {

@@ -43,6 +43,8 @@ func (r *runner) execute(ctx context.Context) (*storage.Item, error) {
 		return r.text(ctx, *req.Text)
 	case req.Chat != nil:
 		return r.chat(ctx, *req.Chat)
+	case req.Voice != nil:
+		return r.voiceTool(ctx, *req.Voice)
 	}
 	return nil, errors.New("jobs: empty request")
 }
