@@ -193,7 +193,7 @@ func (r *runner) transcribe(ctx context.Context, req api.TranscribeRequest) (*st
 	}
 	var t *api.Transcript
 	var params any = req
-	if r.needsParts(req.File) {
+	if !req.IsolateFirst && r.needsParts(req.File) { // the isolator takes the whole file (50 MB)
 		var n int
 		t, n, err = r.transcribeParts(ctx, req)
 		params = struct {

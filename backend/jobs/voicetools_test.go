@@ -177,3 +177,23 @@ func TestEstimateVoiceTools(t *testing.T) {
 		t.Error("a text file passed the check")
 	}
 }
+
+// A WAV over the transcription limit is isolated whole (the isolator takes 50 MB), not cut
+// into parts that might each be too short to isolate.
+func TestIsolateFirstIsNotSentInParts(t *testing.T) {
+	f := newFixture(t)
+	svc := New(Config{Library: f.lib, Client: f.client(t, "secret"), MaxConcurrent: 1, MaxUploadBytes: 30 << 10})
+	svc.SetPaid(true)
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	five := secondsWAV(t, f.dir, "talk.wav", 5) // 80 KB: three parts of under 2 s
+	it, err := runVoice(t, svc, Request{Transcribe: &api.TranscribeRequest{File: five, IsolateFirst: true, Format: "verbose_json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countPath(f.sim.Requests(), "/v1/audio/voice-isolator"); n != 1 || it.Text == "" {
+		t.Errorf("%d isolator requests, text %q", n, it.Text)
+	}
+}

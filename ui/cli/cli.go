@@ -74,7 +74,7 @@ Commands:
   image PROMPT -o FILE [--model M] [--width W] [--height H] [--seed S] [--quality Q] [--transparent] [--ref FILE|URL]...
   text PROMPT [--model M] [--system S]              stream the reply to stdout
   speak TEXT -o FILE [--model M] [--voice V] [--format mp3|wav] [--play]
-  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json]
+  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json] [--isolate]
   isolate FILE -o OUT                                the voice alone (audio or video, at least 4.6 s)
   revoice FILE --voice V -o OUT [--model M] [--format mp3|opus|aac|wav|pcm]
   stems FILE -o DIR [--two]                          DIR/<stem>.mp3 for each stem

@@ -171,3 +171,25 @@ func TestVoiceToolsRefuseBeforeUploading(t *testing.T) {
 		t.Error("the stems folder was created for a refused input")
 	}
 }
+
+func TestTranscribeIsolateFirst(t *testing.T) {
+	h := newHarness(t)
+	code, stdout, stderr := h.run("transcribe", h.voiceWAV("talk.wav", 5), "--isolate")
+	if code != ExitOK || strings.TrimSpace(stdout) == "" {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var paths []string
+	for _, r := range h.sim.Requests() {
+		paths = append(paths, r.Path)
+	}
+	if strings.Join(paths, " ") != "/v1/audio/voice-isolator /v1/audio/transcriptions" {
+		t.Errorf("requests %v", paths)
+	}
+	h.sim.ResetRequests()
+	if code, _, stderr := h.run("transcribe", h.voiceWAV("short.wav", 3), "--isolate"); code != ExitUsage || !strings.Contains(stderr, "at least 4.6 s") {
+		t.Errorf("short: exit %d: %s", code, stderr)
+	}
+	if n := len(h.sim.Requests()); n != 0 {
+		t.Errorf("%d requests for a refused file", n)
+	}
+}
