@@ -191,23 +191,15 @@ func CheckTranscribable(path string) error {
 
 // Transcribe sends an audio file; the file is streamed from disk, never read whole.
 func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcript, error) {
+	format, err := transcriptFormat(r)
+	if err != nil {
+		return nil, err
+	}
 	if r.IsolateFirst {
 		return c.transcribeIsolated(ctx, r)
 	}
 	if err := CheckTranscribable(r.File); err != nil {
 		return nil, err
-	}
-	format := r.Format
-	if format == "" {
-		format = "json"
-	}
-	switch format {
-	case "json", "text", "srt", "vtt", "verbose_json", "diarized_json":
-	default:
-		return nil, &Error{Kind: KindBadRequest, Message: "unknown transcript format " + format}
-	}
-	if r.SpeakersExpected < 0 || (r.SpeakersExpected > 0 && format != "diarized_json") {
-		return nil, &Error{Kind: KindBadRequest, Message: "the number of speakers goes only with the diarized_json format, and is at least 1"}
 	}
 	const boundary = "pollinations-studio-audio-boundary-41d2"
 	fields := [][2]string{{"model", r.Model}, {"language", r.Language}, {"prompt", r.Prompt}, {"response_format", format}}
@@ -232,6 +224,23 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the transcript could not be read: " + err.Error(), Err: err}
 	}
 	return t, nil
+}
+
+// transcriptFormat is the format to ask for, or why the options do not go together.
+func transcriptFormat(r TranscribeRequest) (string, error) {
+	format := r.Format
+	if format == "" {
+		format = "json"
+	}
+	switch format {
+	case "json", "text", "srt", "vtt", "verbose_json", "diarized_json":
+	default:
+		return "", &Error{Kind: KindBadRequest, Message: "unknown transcript format " + format}
+	}
+	if r.SpeakersExpected < 0 || (r.SpeakersExpected > 0 && format != "diarized_json") {
+		return "", &Error{Kind: KindBadRequest, Message: "the number of speakers goes only with the diarized_json format, and is at least 1"}
+	}
+	return format, nil
 }
 
 func (t *Transcript) parse(data []byte) error {

@@ -301,8 +301,11 @@ func TestVoiceToolsAgainstSim(t *testing.T) {
 		if _, err := c.Transcribe(ctx, api.TranscribeRequest{File: writeWAV(t, dir, "short.wav", 2), IsolateFirst: true}); !errors.Is(err, api.ErrAudioTooShort) {
 			t.Errorf("short file: %v", err)
 		}
+		if _, err := c.Transcribe(ctx, api.TranscribeRequest{File: five, IsolateFirst: true, Format: "srt", SpeakersExpected: 2}); err == nil {
+			t.Error("speakers without diarized_json accepted")
+		}
 		if n := len(e.sim.Requests()); n != 0 {
-			t.Errorf("%d requests for a refused file", n)
+			t.Errorf("%d requests for refused requests (nothing may be isolated and paid for first)", n)
 		}
 	})
 	for _, two := range []bool{false, true} {

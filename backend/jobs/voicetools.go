@@ -149,6 +149,7 @@ func (r *runner) stems(ctx context.Context, v VoiceTool, p voiceParams, link fun
 		p.Variant = api.StemsTwo
 	}
 	meta.ContentType = "audio/mpeg"
+	meta.HostedURL = "" // the service's copy is the whole archive, not this stem
 	meta.Cost /= float64(len(stems))
 	var first *storage.Item
 	for _, s := range stems {

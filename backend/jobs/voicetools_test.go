@@ -80,7 +80,7 @@ func TestVoiceToolJobs(t *testing.T) {
 			json.Unmarshal(s.Params, &p)
 			names = append(names, p.Stem)
 			total += s.Cost
-			if s.Relation != RelationStem || p.Source != "talk.wav" || p.SourceItem != song || p.Variant != api.StemsSix || s.MediaSize == 0 {
+			if s.Relation != RelationStem || p.Source != "talk.wav" || p.SourceItem != song || p.Variant != api.StemsSix || s.MediaSize == 0 || s.HostedURL != "" {
 				t.Errorf("stem %+v %+v", s, p)
 			}
 		}
