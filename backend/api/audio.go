@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -138,6 +136,9 @@ type TranscribeRequest struct {
 	Temperature *float64 `json:"temperature,omitempty"`
 	// SpeakersExpected hints how many people speak; sent only with diarized_json.
 	SpeakersExpected int `json:"speakers_expected,omitempty"`
+	// IsolateFirst runs the voice isolator first and transcribes the voice alone (noisy
+	// recordings, speech over music); the file may then be a video too.
+	IsolateFirst bool `json:"isolate_first,omitempty"`
 }
 
 // Segment is a timed piece of a transcript.
@@ -190,62 +191,25 @@ func CheckTranscribable(path string) error {
 
 // Transcribe sends an audio file; the file is streamed from disk, never read whole.
 func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcript, error) {
+	format, err := transcriptFormat(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.IsolateFirst {
+		return c.transcribeIsolated(ctx, r)
+	}
 	if err := CheckTranscribable(r.File); err != nil {
 		return nil, err
 	}
-	format := r.Format
-	if format == "" {
-		format = "json"
-	}
-	switch format {
-	case "json", "text", "srt", "vtt", "verbose_json", "diarized_json":
-	default:
-		return nil, &Error{Kind: KindBadRequest, Message: "unknown transcript format " + format}
-	}
-	if r.SpeakersExpected < 0 || (r.SpeakersExpected > 0 && format != "diarized_json") {
-		return nil, &Error{Kind: KindBadRequest, Message: "the number of speakers goes only with the diarized_json format, and is at least 1"}
-	}
 	const boundary = "pollinations-studio-audio-boundary-41d2"
-	build := func() (io.ReadCloser, error) {
-		f, err := os.Open(r.File)
-		if err != nil {
-			return nil, &Error{Kind: KindBadRequest, Message: "cannot read the audio file: " + err.Error(), Err: err}
-		}
-		pr, pw := io.Pipe()
-		go func() {
-			defer f.Close()
-			mw := multipart.NewWriter(pw)
-			mw.SetBoundary(boundary)
-			err := func() error {
-				for _, kv := range [][2]string{{"model", r.Model}, {"language", r.Language}, {"prompt", r.Prompt}, {"response_format", format}} {
-					if kv[1] != "" {
-						if err := mw.WriteField(kv[0], kv[1]); err != nil {
-							return err
-						}
-					}
-				}
-				if r.SpeakersExpected > 0 {
-					mw.WriteField("speakers_expected", strconv.Itoa(r.SpeakersExpected))
-				}
-				if r.Temperature != nil {
-					mw.WriteField("temperature", strconv.FormatFloat(*r.Temperature, 'f', -1, 64))
-				}
-				h := make(textproto.MIMEHeader)
-				h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filepath.Base(r.File)))
-				h.Set("Content-Type", ContentTypeOf(r.File))
-				w, err := mw.CreatePart(h)
-				if err != nil {
-					return err
-				}
-				if _, err := io.Copy(w, f); err != nil {
-					return err
-				}
-				return mw.Close()
-			}()
-			pw.CloseWithError(err)
-		}()
-		return pr, nil
+	fields := [][2]string{{"model", r.Model}, {"language", r.Language}, {"prompt", r.Prompt}, {"response_format", format}}
+	if r.SpeakersExpected > 0 {
+		fields = append(fields, [2]string{"speakers_expected", strconv.Itoa(r.SpeakersExpected)})
 	}
+	if r.Temperature != nil {
+		fields = append(fields, [2]string{"temperature", strconv.FormatFloat(*r.Temperature, 'f', -1, 64)})
+	}
+	build := fileForm(boundary, fields, "file", r.File)
 	resp, err := c.send(ctx, request{method: http.MethodPost, url: endpoint(c.base, "/v1/audio/transcriptions", nil),
 		body: build, contentType: "multipart/form-data; boundary=" + boundary, auth: true, attemptTimeout: c.tm.text, buffer: 32 << 20})
 	if err != nil {
@@ -260,6 +224,23 @@ func (c *Client) Transcribe(ctx context.Context, r TranscribeRequest) (*Transcri
 		return nil, &Error{Kind: KindUpstream, Status: resp.StatusCode, Message: "the transcript could not be read: " + err.Error(), Err: err}
 	}
 	return t, nil
+}
+
+// transcriptFormat is the format to ask for, or why the options do not go together.
+func transcriptFormat(r TranscribeRequest) (string, error) {
+	format := r.Format
+	if format == "" {
+		format = "json"
+	}
+	switch format {
+	case "json", "text", "srt", "vtt", "verbose_json", "diarized_json":
+	default:
+		return "", &Error{Kind: KindBadRequest, Message: "unknown transcript format " + format}
+	}
+	if r.SpeakersExpected < 0 || (r.SpeakersExpected > 0 && format != "diarized_json") {
+		return "", &Error{Kind: KindBadRequest, Message: "the number of speakers goes only with the diarized_json format, and is at least 1"}
+	}
+	return format, nil
 }
 
 func (t *Transcript) parse(data []byte) error {

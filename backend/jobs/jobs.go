@@ -73,6 +73,7 @@ type Request struct {
 	Transcribe *api.TranscribeRequest `json:"transcribe,omitempty"`
 	Text       *api.ChatRequest       `json:"text,omitempty"`
 	Chat       *ChatTurn              `json:"chat,omitempty"`
+	Voice      *VoiceTool             `json:"voice,omitempty"` // isolate, revoice, stems
 	ParentID   *int64                 `json:"parent_id,omitempty"`
 	Relation   string                 `json:"relation,omitempty"`
 }
@@ -94,6 +95,7 @@ func (r Request) Kind() (storage.Kind, error) {
 	}{
 		{r.Image != nil, KindImage}, {r.Video != nil, KindVideo}, {r.Speech != nil, KindSpeech},
 		{r.Transcribe != nil, KindTranscript}, {r.Text != nil, KindText}, {r.Chat != nil, KindChat},
+		{r.Voice != nil, KindVoiceResult},
 	} {
 		if c.set {
 			n++
@@ -120,6 +122,8 @@ func (r Request) promptAndModel() (prompt, model string) {
 		return lastUserText(r.Text.Messages), r.Text.Model
 	case r.Chat != nil:
 		return lastUserText(r.Chat.Request.Messages), r.Chat.Request.Model
+	case r.Voice != nil:
+		return r.Voice.Tool + " " + r.Voice.File, r.Voice.model()
 	}
 	return "", ""
 }

@@ -43,6 +43,8 @@ func (r *runner) execute(ctx context.Context) (*storage.Item, error) {
 		return r.text(ctx, *req.Text)
 	case req.Chat != nil:
 		return r.chat(ctx, *req.Chat)
+	case req.Voice != nil:
+		return r.voiceTool(ctx, *req.Voice)
 	}
 	return nil, errors.New("jobs: empty request")
 }
@@ -191,7 +193,7 @@ func (r *runner) transcribe(ctx context.Context, req api.TranscribeRequest) (*st
 	}
 	var t *api.Transcript
 	var params any = req
-	if r.needsParts(req.File) {
+	if !req.IsolateFirst && r.needsParts(req.File) { // the isolator takes the whole file (50 MB)
 		var n int
 		t, n, err = r.transcribeParts(ctx, req)
 		params = struct {

@@ -140,6 +140,19 @@ func Estimate(m api.Model, p EstimateParams, history []float64) CostEstimate {
 			break
 		}
 		return done(per*p.Seconds, "second", pollen(per*60)+" per minute of audio")
+	case api.KindAudioTool:
+		// Voice isolator, voice changer and stems are billed per minute of the input; Resolution
+		// names the stem variation. The registry's prices win over the catalogue's unit.
+		per, ok := api.VoiceToolPerMinute(m.Name, p.Resolution)
+		if !ok {
+			var s float64
+			s, ok = price("promptAudioSeconds")
+			per = s * 60
+		}
+		if !ok || p.Seconds <= 0 {
+			break
+		}
+		return done(per*p.Seconds/60, "second", pollen(per)+" per minute of input")
 	case "3d":
 		if v, ok := m.PricingVariants[p.Resolution]; ok && p.Resolution != "" {
 			for _, x := range v {

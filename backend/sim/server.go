@@ -57,6 +57,9 @@ type Options struct {
 	// DeviceRelativeURIs makes the device flow send relative verification URIs ("/device") and
 	// eight-character codes without a dash, as some versions of the service do.
 	DeviceRelativeURIs bool
+	// VoiceToolMaxBytes is the largest file the voice tools take (0 → 50 MB, the service's
+	// limit); tests set a small one.
+	VoiceToolMaxBytes int64
 	// Logf, when set, receives one line per request. Keys are never printed.
 	Logf func(format string, args ...any)
 }
@@ -195,9 +198,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 // maxRequestLog bounds the request log; past it the older half is forgotten.
 const maxRequestLog = 50000
 
-// maxBody bounds what the simulator reads of a request: the 25 MB transcription limit plus
-// multipart overhead (the real chat limit is 20 MB).
-const maxBody = 30 << 20
+// maxBody bounds what the simulator reads of a request: the 50 MB voice tool limit plus
+// multipart overhead (transcription takes 25 MB, the real chat limit is 20 MB).
+const maxBody = 52 << 20
 
 type bodyKey struct{}
 
@@ -322,6 +325,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.handleSpeechPOST(w, r)
 	case post && p == "/v1/audio/transcriptions":
 		s.handleTranscription(w, r)
+	case post && p == "/v1/audio/voice-isolator":
+		s.handleVoiceIsolator(w, r)
+	case post && p == "/v1/audio/voice-changer":
+		s.handleVoiceChanger(w, r)
+	case post && p == "/alpha/audio/stem-separation":
+		s.handleStemSeparation(w, r)
 
 	case get && p == "/account/key":
 		s.handleAccountKey(w, r)

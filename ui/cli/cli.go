@@ -101,7 +101,10 @@ Commands:
   image PROMPT -o FILE [--model M] [--width W] [--height H] [--seed S] [--quality Q] [--transparent] [--ref FILE|URL]...
   text PROMPT [--model M] [--system S]              stream the reply to stdout
   speak TEXT -o FILE [--model M] [--voice V] [--format mp3|wav] [--play]
-  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json]
+  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json] [--isolate]
+  isolate FILE -o OUT                                the voice alone (audio or video, at least 4.6 s)
+  revoice FILE --voice V -o OUT [--model M] [--format mp3|opus|aac|wav|pcm]
+  stems FILE -o DIR [--two]                          DIR/<stem>.mp3 for each stem
   video PROMPT -o FILE [--model M] [--duration N] [--aspect 16:9] [--audio] [--start-frame F] [--end-frame F]
   models [--type image|text|audio|video] [--json]
   account [--json]                                   key type, expiry, scope, balance
@@ -227,6 +230,12 @@ func run(ctx context.Context, args []string, env Env) error {
 		return c.transcribe(cargs)
 	case "video":
 		return c.video(cargs)
+	case "isolate":
+		return c.isolate(cargs)
+	case "revoice":
+		return c.revoice(cargs)
+	case "stems":
+		return c.stems(cargs)
 	case "models":
 		return c.models(cargs)
 	case "account":

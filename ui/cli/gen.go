@@ -235,6 +235,7 @@ func (c *command) transcribe(args []string) error {
 	prompt := fs.String("prompt", "", "hint text for the model")
 	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json|diarized_json")
 	speakers := fs.Int("speakers", 0, "how many people speak (with --format diarized_json)")
+	isolate := fs.Bool("isolate", false, "isolate the voice first (noise, music; audio or video, at least 4.6 s)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -259,7 +260,11 @@ func (c *command) transcribe(args []string) error {
 	if _, err := os.Stat(file); err != nil {
 		return usagef("transcribe: %v", err)
 	}
-	if err := jobs.CheckTranscribable(file); err != nil { // a big WAV goes in parts
+	if *isolate {
+		if _, err := api.CheckVoiceToolFile(file, api.MinIsolatorSeconds); err != nil {
+			return usagef("transcribe: %v", err)
+		}
+	} else if err := jobs.CheckTranscribable(file); err != nil { // a big WAV goes in parts
 		return usagef("transcribe: %v", err)
 	}
 	// By its content, before it is copied into the library: a file that is not audio would be
@@ -268,7 +273,7 @@ func (c *command) transcribe(args []string) error {
 		return usagef("transcribe: %v", err)
 	}
 	c.progress("transcribing %s…", file)
-	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: sent, SpeakersExpected: *speakers}}, jobHooks{})
+	it, lib, err := c.runJob(jobs.Request{Transcribe: &api.TranscribeRequest{File: file, Model: *model, Language: *lang, Prompt: *prompt, Format: sent, SpeakersExpected: *speakers, IsolateFirst: *isolate}}, jobHooks{})
 	if err != nil {
 		return err
 	}
