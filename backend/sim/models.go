@@ -205,6 +205,7 @@ func catalogue() []*model {
 		stt("elevenlabs/scribe-v2", "ElevenLabs Scribe v2", "ElevenLabs", 0.0001, true, "scribe", "scribe-v2"),
 		trellis, embed,
 	}
+	list = append(list, musicModels()...)
 	for _, m := range list {
 		if m.Source == "" {
 			m.Source = "official"
