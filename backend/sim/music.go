@@ -112,18 +112,14 @@ func (s *Server) handleMusic(w http.ResponseWriter, r *http.Request, a *account,
 	fam := musicFamily(m.Name)
 	switch fam {
 	case "eleven-music", "sound":
-		lo, hi := 3.0, 300.0
-		if fam == "sound" {
-			lo, hi = 0.5, 30
-		}
-		if !between(w, "duration", b.Duration, lo, hi) {
+		if !between(w, "duration", b.Duration, m.MinDuration, m.MaxDuration) {
 			return
 		}
 		if b.Duration != nil {
 			secs = *b.Duration
 		}
 	case "stable":
-		if !between(w, "seconds", b.Seconds, 1, 380) {
+		if !between(w, "seconds", b.Seconds, m.MinDuration, m.MaxDuration) {
 			return
 		}
 		if b.Seconds != nil {
