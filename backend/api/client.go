@@ -55,6 +55,9 @@ type Options struct {
 	MaxRetryWait time.Duration
 	// Logger receives one debug line per attempt; every line is redacted.
 	Logger *slog.Logger
+	// MediaURL is the media storage host uploads go to, and the only other host the key is
+	// sent to (default DefaultMediaURL).
+	MediaURL string
 }
 
 // Client talks to the API. It is safe for concurrent use.
