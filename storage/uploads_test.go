@@ -1,0 +1,34 @@
+package storage
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestUploadsRememberedByHash(t *testing.T) {
+	l := openTemp(t)
+	ctx := context.Background()
+	const h = "ab12cd"
+	if _, _, ok := l.UploadedURL(ctx, h); ok {
+		t.Fatal("an unknown hash is found")
+	}
+	before := time.Now().Add(-time.Second)
+	check(t, l.RememberUpload(ctx, h, "https://media.pollinations.ai/one"))
+	url, at, ok := l.UploadedURL(ctx, h+".mp3") // a media name finds its hash
+	if !ok || url != "https://media.pollinations.ai/one" || at.Before(before) {
+		t.Fatalf("%q %v %v", url, at, ok)
+	}
+	check(t, l.RememberUpload(ctx, "AB12CD", "https://media.pollinations.ai/two"))
+	if url, _, _ := l.UploadedURL(ctx, h); url != "https://media.pollinations.ai/two" {
+		t.Fatalf("a newer upload must replace the address: %q", url)
+	}
+	if err := l.RememberUpload(ctx, "", "https://x"); err == nil {
+		t.Fatal("an empty hash is accepted")
+	}
+	var n int
+	check(t, l.r.QueryRow(`SELECT COUNT(*) FROM uploads`).Scan(&n))
+	if n != 1 {
+		t.Fatalf("%d rows, want 1", n)
+	}
+}
