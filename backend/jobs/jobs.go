@@ -63,6 +63,7 @@ type Request struct {
 	Transcribe *api.TranscribeRequest `json:"transcribe,omitempty"`
 	Text       *api.ChatRequest       `json:"text,omitempty"`
 	Chat       *ChatTurn              `json:"chat,omitempty"`
+	Music      *api.MusicRequest      `json:"music,omitempty"` // music or a sound effect (music.go)
 	ParentID   *int64                 `json:"parent_id,omitempty"`
 	Relation   string                 `json:"relation,omitempty"`
 }
@@ -84,6 +85,7 @@ func (r Request) Kind() (storage.Kind, error) {
 	}{
 		{r.Image != nil, KindImage}, {r.Video != nil, KindVideo}, {r.Speech != nil, KindSpeech},
 		{r.Transcribe != nil, KindTranscript}, {r.Text != nil, KindText}, {r.Chat != nil, KindChat},
+		{r.Music != nil, musicKind(r.Music)},
 	} {
 		if c.set {
 			n++
@@ -110,6 +112,8 @@ func (r Request) promptAndModel() (prompt, model string) {
 		return lastUserText(r.Text.Messages), r.Text.Model
 	case r.Chat != nil:
 		return lastUserText(r.Chat.Request.Messages), r.Chat.Request.Model
+	case r.Music != nil:
+		return r.Music.Prompt, r.Music.Model
 	}
 	return "", ""
 }

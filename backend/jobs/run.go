@@ -43,6 +43,8 @@ func (r *runner) execute(ctx context.Context) (*storage.Item, error) {
 		return r.text(ctx, *req.Text)
 	case req.Chat != nil:
 		return r.chat(ctx, *req.Chat)
+	case req.Music != nil:
+		return r.music(ctx, *req.Music)
 	}
 	return nil, errors.New("jobs: empty request")
 }
