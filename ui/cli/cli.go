@@ -74,6 +74,8 @@ Commands:
   image PROMPT -o FILE [--model M] [--width W] [--height H] [--seed S] [--quality Q] [--transparent] [--ref FILE|URL]...
   text PROMPT [--model M] [--system S]              stream the reply to stdout
   speak TEXT -o FILE [--model M] [--voice V] [--format mp3|wav] [--play]
+  music PROMPT -o FILE [--model M] [--duration S] [--instrumental] [--play]
+  sound PROMPT -o FILE [--duration S] [--loop] [--play]
   transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json]
   video PROMPT -o FILE [--model M] [--duration N] [--aspect 16:9] [--audio] [--start-frame F] [--end-frame F]
   models [--type image|text|audio|video] [--json]
@@ -188,6 +190,10 @@ func run(ctx context.Context, args []string, env Env) error {
 		return c.text(cargs)
 	case "speak":
 		return c.speak(cargs)
+	case "music":
+		return c.music(cargs)
+	case "sound":
+		return c.sound(cargs)
 	case "transcribe":
 		return c.transcribe(cargs)
 	case "video":
