@@ -2,6 +2,10 @@ package storage
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,5 +34,30 @@ func TestUploadsRememberedByHash(t *testing.T) {
 	check(t, l.r.QueryRow(`SELECT COUNT(*) FROM uploads`).Scan(&n))
 	if n != 1 {
 		t.Fatalf("%d rows, want 1", n)
+	}
+}
+
+// TestImportKeepsMusicSoundAnd3D: an export holding the newer kinds imports whole.
+func TestImportKeepsMusicSoundAnd3D(t *testing.T) {
+	src := openTemp(t)
+	ctx := context.Background()
+	var ids []int64
+	for i, k := range []Kind{KindMusic, KindSound, Kind3D} {
+		hash, err := src.PutMedia(ctx, strings.NewReader(fmt.Sprintf("media %d", i)), ".bin")
+		check(t, err)
+		it := &Item{Kind: k, Status: StatusDone, Prompt: "a " + string(k), MediaHash: hash, CreatedAt: time.Now()}
+		_, err = src.AddItem(ctx, it)
+		check(t, err)
+		ids = append(ids, it.ID)
+	}
+	zipPath := filepath.Join(t.TempDir(), "export.zip")
+	f, err := os.Create(zipPath)
+	check(t, err)
+	check(t, src.Export(ctx, ids, f))
+	check(t, f.Close())
+	dst := openTemp(t)
+	rep, err := dst.Import(ctx, zipPath)
+	if err != nil || rep.Added != 3 || rep.Skipped != 0 {
+		t.Fatalf("%+v %v", rep, err)
 	}
 }
