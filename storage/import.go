@@ -45,7 +45,7 @@ type ImportReport struct {
 var ErrBadArchive = errors.New("not a valid Pollinations Studio export")
 
 var knownKinds = map[Kind]bool{KindImage: true, KindVideo: true, KindSpeech: true, KindRecording: true,
-	KindTranscript: true, KindChat: true, KindText: true}
+	KindTranscript: true, KindChat: true, KindText: true, KindMusic: true, KindSound: true, Kind3D: true}
 
 // Import merges an export zip into the library. Items already present (same media, or same
 // kind, time and prompt) are skipped; nothing is overwritten. Entries that would escape the

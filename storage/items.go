@@ -24,6 +24,9 @@ const (
 	KindTranscript Kind = "transcript"
 	KindChat       Kind = "chat"
 	KindText       Kind = "text"
+	KindMusic      Kind = "music"
+	KindSound      Kind = "sound"
+	Kind3D         Kind = "3d"
 )
 
 // Status is where a generation is.

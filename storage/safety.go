@@ -70,12 +70,12 @@ func (l *Library) RemixReferences(it *Item) (files, urls []string) {
 	return files, urls
 }
 
-// allowedExt are the extensions a media file of the library may carry: images, audio, video.
+// allowedExt are the extensions a media file of the library may carry: images, audio, video, 3D.
 var allowedExt = map[string]bool{
 	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true,
 	".wav": true, ".mp3": true, ".mpga": true, ".mpeg": true, ".ogg": true, ".oga": true, ".opus": true,
 	".flac": true, ".m4a": true, ".weba": true, ".mp4": true, ".m4v": true, ".mov": true, ".webm": true,
-	".mkv": true, ".ts": true,
+	".mkv": true, ".ts": true, ".glb": true, ".ply": true,
 }
 
 func isWebURL(s string) bool {

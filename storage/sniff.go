@@ -47,6 +47,10 @@ func sniff(head []byte) (mediaType, bool) {
 		return mediaType{"video", []string{".mp4", ".m4v", ".mov", ".m4a"}}, true
 	case has(0, "\x1a\x45\xdf\xa3"):
 		return mediaType{"video", []string{".webm", ".mkv", ".weba"}}, true
+	case has(0, "glTF"):
+		return mediaType{"model", []string{".glb"}}, true
+	case has(0, "ply\n"), has(0, "ply\r\n"):
+		return mediaType{"model", []string{".ply"}}, true
 	case len(head) > 188 && head[0] == 0x47 && head[188] == 0x47:
 		return mediaType{"video", []string{".ts"}}, true
 	}
@@ -63,6 +67,9 @@ var classesFor = map[Kind][]string{
 	KindTranscript: {"audio", "video"},
 	KindChat:       {"image"},
 	KindText:       {"image"},
+	KindMusic:      {"audio"},
+	KindSound:      {"audio"},
+	Kind3D:         {"model"},
 }
 
 // ErrNotMedia means a file is not the kind of media it is meant to be.
@@ -73,7 +80,7 @@ var ErrNotMedia = errors.New("not a media file of the expected kind")
 func checkMedia(head []byte, ext string, kind Kind) error {
 	mt, ok := sniff(head)
 	if !ok {
-		return fmt.Errorf("%w: its content is not an image, audio or video file", ErrNotMedia)
+		return fmt.Errorf("%w: its content is not an image, audio, video or 3D file", ErrNotMedia)
 	}
 	allowed := false
 	for _, c := range classesFor[kind] {

@@ -91,8 +91,13 @@ func TestModelsByNewKinds(t *testing.T) {
 	anon, _ := api.New(api.Options{BaseURL: e.sim.URL()})
 	for kind, want := range map[string]string{"3d": "microsoft/trellis-2", "embedding": "openai/text-embedding-3-small", api.KindMusic: "elevenlabs/music-v2"} {
 		ms, err := anon.Models(context.Background(), kind)
-		if err != nil || len(ms) == 0 || ms[0].Name != want {
+		if _, ok := api.FindModel(ms, want); err != nil || !ok {
 			t.Errorf("%s: %+v %v", kind, ms, err)
+		}
+		for _, m := range ms {
+			if m.Kind != kind {
+				t.Errorf("%s: %s is a %s model", kind, m.Name, m.Kind)
+			}
 		}
 	}
 }

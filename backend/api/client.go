@@ -62,6 +62,9 @@ type Options struct {
 	// call, and the error says which one ran out ("no data for 60s" against "took longer
 	// than 10m").
 	TextIdle, SpeechIdle, VideoIdle time.Duration
+	// MediaURL is the media storage host uploads go to, and the only other host the key is
+	// sent to (default DefaultMediaURL).
+	MediaURL string
 }
 
 // Default idle limits: a text or speech stream that is alive sends something (a keep-alive

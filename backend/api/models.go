@@ -168,6 +168,9 @@ func (m Model) EstimateCost(units float64) (float64, bool) {
 	if m.TokenPriced() || (m.Kind == "image" && m.PriceUnit == "megapixel") {
 		return 0, false
 	}
+	if m.Kind == KindMusic {
+		return MusicCost(m, units) // units: seconds of output; a flat-rate model's clip price
+	}
 	keys := map[string][]string{
 		"image": {"completionImageTokens"}, "video": {"completionVideoSeconds", "completionVideoTokens"},
 		"audio": {"completionAudioTokens", "completionAudioSeconds"}, "text": {"completionTextTokens"},

@@ -28,6 +28,9 @@ func TestEstimate(t *testing.T) {
 	flux2 := parse(`{"name":"black-forest-labs/flux.2-pro","category":"image","flat_rate":true,"pricing":{"completionImageTokens":"0.03"}}`)
 	veo := parse(`{"name":"google/veo-3.1-fast","category":"video","pricing":{"completionVideoSeconds":"0.08","completionAudioSeconds":"0.02"}}`)
 	music := parse(`{"name":"elevenlabs/music-v2","category":"audio","output_modalities":["audio"],"pricing":{"completionAudioSeconds":"0.0025"}}`)
+	lyria := parse(`{"name":"google/lyria-3-clip-preview","category":"audio","flat_rate":true,"output_modalities":["audio"],"pricing":{"completionAudioTokens":"0.04"}}`)
+	stable := parse(`{"name":"stability-ai/stable-audio-3","category":"audio","output_modalities":["audio"],"pricing":{"completionAudioTokens":"0.26"}}`)
+	sound := parse(`{"name":"elevenlabs/eleven-text-to-sound-v2","category":"audio","output_modalities":["audio"],"pricing":{"completionAudioSeconds":"0.002"}}`)
 	tts := parse(`{"name":"openai/tts-1","category":"audio","output_modalities":["audio"],"pricing":{"completionAudioTokens":"0.000015"}}`)
 	trellis := parse(`{"name":"microsoft/trellis-2","category":"3d","pricing":{"completion3dModels":"0.24"},"pricing_variants":{"high":"0.35"}}`)
 	for _, tc := range []struct {
@@ -52,6 +55,9 @@ func TestEstimate(t *testing.T) {
 		{"per second", veo, EstimateParams{Seconds: 6}, nil, 0.48, "second", true, "0.08 per second"},
 		{"per second with sound", veo, EstimateParams{Seconds: 4, Audio: true}, nil, 0.4, "second", true, "0.1 per second"},
 		{"music per second", music, EstimateParams{Seconds: 30}, nil, 0.075, "second", true, "per second"},
+		{"sound per second", sound, EstimateParams{Seconds: 10}, nil, 0.02, "second", true, "0.002 per second"},
+		{"lyria flat per clip, whatever the length", lyria, EstimateParams{Seconds: 30}, nil, 0.04, "clip", true, "0.04 per clip"},
+		{"stable audio flat per clip (by its id, no flat_rate sent)", stable, EstimateParams{Seconds: 200}, nil, 0.26, "clip", true, "per clip"},
 		{"speech per 1k characters", tts, EstimateParams{Chars: 2000}, nil, 0.03, "1k characters", true, "0.015 per 1000 characters"},
 		{"3d per model", trellis, EstimateParams{}, nil, 0.24, "model", true, "per model"},
 		{"3d variant", trellis, EstimateParams{Resolution: "high"}, nil, 0.35, "model", true, "0.35 per model"},
@@ -97,7 +103,7 @@ func TestEstimateFromLibrary(t *testing.T) {
 		name string
 		cost float64
 	}{{"gptimage", 0.04}, {"openai/gpt-image-1-mini", 0.01}, {"gpt-image", 0.02}} {
-		it := &storage.Item{Kind: KindImage, ModelRequested: c.name, ModelUsed: c.name, Cost: c.cost, CostKnown: true,
+		it := &storage.Item{Kind: storage.KindImage, ModelRequested: c.name, ModelUsed: c.name, Cost: c.cost, CostKnown: true,
 			CreatedAt: time.Date(2026, 1, 1, 0, i, 0, 0, time.UTC)}
 		if _, err := f.lib.AddItem(ctx, it); err != nil {
 			t.Fatal(err)

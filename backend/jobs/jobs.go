@@ -21,15 +21,8 @@ import (
 	"pollinations-studio/storage"
 )
 
-// Kinds and states as the library names them.
+// States as the library names them.
 const (
-	KindImage      storage.Kind = "image"
-	KindVideo      storage.Kind = "video"
-	KindSpeech     storage.Kind = "speech"
-	KindTranscript storage.Kind = "transcript"
-	KindText       storage.Kind = "text"
-	KindChat       storage.Kind = "chat"
-
 	Queued   storage.Status = "queued"
 	Running  storage.Status = "running"
 	Done     storage.Status = "done"
@@ -74,6 +67,7 @@ type Request struct {
 	Text       *api.ChatRequest       `json:"text,omitempty"`
 	Chat       *ChatTurn              `json:"chat,omitempty"`
 	Voice      *VoiceTool             `json:"voice,omitempty"` // isolate, revoice, stems
+	Music      *api.MusicRequest      `json:"music,omitempty"` // music or a sound effect (music.go)
 	ParentID   *int64                 `json:"parent_id,omitempty"`
 	Relation   string                 `json:"relation,omitempty"`
 }
@@ -93,9 +87,10 @@ func (r Request) Kind() (storage.Kind, error) {
 		set  bool
 		kind storage.Kind
 	}{
-		{r.Image != nil, KindImage}, {r.Video != nil, KindVideo}, {r.Speech != nil, KindSpeech},
-		{r.Transcribe != nil, KindTranscript}, {r.Text != nil, KindText}, {r.Chat != nil, KindChat},
+		{r.Image != nil, storage.KindImage}, {r.Video != nil, storage.KindVideo}, {r.Speech != nil, storage.KindSpeech},
+		{r.Transcribe != nil, storage.KindTranscript}, {r.Text != nil, storage.KindText}, {r.Chat != nil, storage.KindChat},
 		{r.Voice != nil, KindVoiceResult},
+		{r.Music != nil, musicKind(r.Music)},
 	} {
 		if c.set {
 			n++
@@ -124,6 +119,8 @@ func (r Request) promptAndModel() (prompt, model string) {
 		return lastUserText(r.Chat.Request.Messages), r.Chat.Request.Model
 	case r.Voice != nil:
 		return r.Voice.Tool + " " + r.Voice.File, r.Voice.model()
+	case r.Music != nil:
+		return r.Music.Prompt, r.Music.Model
 	}
 	return "", ""
 }

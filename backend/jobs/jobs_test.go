@@ -124,23 +124,23 @@ func TestFiftyMixedJobsLandWithMetadata(t *testing.T) {
 			t.Errorf("job %d: item lacks metadata: %+v", id, got)
 		}
 		switch got.Kind {
-		case KindImage:
+		case storage.KindImage:
 			if got.Width != 256 || got.Height != 256 || got.Seed == nil || got.MediaHash == "" {
 				t.Errorf("image item incomplete: %+v", got)
 			}
 			if !got.CostKnown || got.Cost <= 0 {
 				t.Errorf("image cost not recorded: %+v", got)
 			}
-		case KindSpeech:
+		case storage.KindSpeech:
 			if got.MediaHash == "" {
 				t.Errorf("speech without media: %+v", got)
 			}
-		case KindTranscript:
+		case storage.KindTranscript:
 			segs, err := f.lib.Segments(ctx, got.ID)
 			if err != nil || len(segs) == 0 {
 				t.Errorf("transcript without segments: %v", err)
 			}
-		case KindText:
+		case storage.KindText:
 			if got.Text == "" {
 				t.Errorf("text item without text")
 			}

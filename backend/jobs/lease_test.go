@@ -44,7 +44,7 @@ func leftBehind(t *testing.T, lib *storage.Library, prompt string) int64 {
 	t.Helper()
 	body, _ := json.Marshal(Request{Image: &api.ImageRequest{Prompt: prompt, Model: "flux", Width: 64, Height: 64}})
 	old := time.Now().Add(-time.Hour)
-	id, err := lib.EnqueueJob(context.Background(), &storage.Job{Kind: KindImage, Status: Running, Request: body,
+	id, err := lib.EnqueueJob(context.Background(), &storage.Job{Kind: storage.KindImage, Status: Running, Request: body,
 		Prompt: prompt, CreatedAt: old, StartedAt: old, Owner: "pid1-dead", Heartbeat: old})
 	if err != nil {
 		t.Fatal(err)

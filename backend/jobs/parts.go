@@ -155,7 +155,7 @@ func (r *runner) longSpeech(ctx context.Context, req api.SpeechRequest, parts []
 	if err != nil {
 		return nil, fmt.Errorf("jobs: storing the speech: %w", err)
 	}
-	it, err := r.base(KindSpeech, req.Text, req.Model, struct {
+	it, err := r.base(storage.KindSpeech, req.Text, req.Model, struct {
 		api.SpeechRequest
 		Parts int `json:"parts"`
 	}{req, len(parts)}, meta)

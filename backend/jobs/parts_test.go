@@ -122,7 +122,7 @@ func TestLongSpeechIsOneClipOfAllParts(t *testing.T) {
 	if n := countPath(f.sim.Requests(), "/v1/audio/speech"); n != 3 {
 		t.Fatalf("%d speech requests, want 3", n)
 	}
-	page, err := f.lib.Search(context.Background(), storage.Query{Kinds: []storage.Kind{KindSpeech}})
+	page, err := f.lib.Search(context.Background(), storage.Query{Kinds: []storage.Kind{storage.KindSpeech}})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("want one speech item, got %d (%v)", len(page.Items), err)
 	}
@@ -242,7 +242,7 @@ func TestCancelStopsTheRemainingSpeechParts(t *testing.T) {
 	if n := countPath(f.sim.Requests(), "/v1/audio/speech"); n != 1 {
 		t.Fatalf("%d speech requests after a cancel in the first part, want 1", n)
 	}
-	page, _ := f.lib.Search(ctx, storage.Query{Kinds: []storage.Kind{KindSpeech}})
+	page, _ := f.lib.Search(ctx, storage.Query{Kinds: []storage.Kind{storage.KindSpeech}})
 	if len(page.Items) != 0 {
 		t.Fatalf("a cancelled speech left %d items", len(page.Items))
 	}
@@ -359,7 +359,7 @@ func TestBigWAVIsOneTranscript(t *testing.T) {
 	if n := countPath(f.sim.Requests(), "/v1/audio/transcriptions"); n != 4 {
 		t.Fatalf("%d transcription requests, want 4", n)
 	}
-	page, _ := f.lib.Search(ctx, storage.Query{Kinds: []storage.Kind{KindTranscript}})
+	page, _ := f.lib.Search(ctx, storage.Query{Kinds: []storage.Kind{storage.KindTranscript}})
 	if len(page.Items) != 1 {
 		t.Fatalf("want one transcript, got %d", len(page.Items))
 	}

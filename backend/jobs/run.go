@@ -45,6 +45,8 @@ func (r *runner) execute(ctx context.Context) (*storage.Item, error) {
 		return r.chat(ctx, *req.Chat)
 	case req.Voice != nil:
 		return r.voiceTool(ctx, *req.Voice)
+	case req.Music != nil:
+		return r.music(ctx, *req.Music)
 	}
 	return nil, errors.New("jobs: empty request")
 }
@@ -91,7 +93,7 @@ func (r *runner) image(ctx context.Context, req api.ImageRequest) (*storage.Item
 		// The edit went up as multipart, which takes no seed: the item must not claim one.
 		params = imageParams{req, true}
 	}
-	it, err := r.base(KindImage, req.Prompt, req.Model, params, res.Meta)
+	it, err := r.base(storage.KindImage, req.Prompt, req.Model, params, res.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +149,7 @@ func (r *runner) video(ctx context.Context, req api.VideoRequest) (*storage.Item
 	if err != nil {
 		return nil, err
 	}
-	it, err := r.base(KindVideo, req.Prompt, req.Model, req, ms.Meta)
+	it, err := r.base(storage.KindVideo, req.Prompt, req.Model, req, ms.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +179,7 @@ func (r *runner) speech(ctx context.Context, req api.SpeechRequest) (*storage.It
 	if err != nil {
 		return nil, err
 	}
-	it, err := r.base(KindSpeech, req.Text, req.Model, req, ms.Meta)
+	it, err := r.base(storage.KindSpeech, req.Text, req.Model, req, ms.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +208,7 @@ func (r *runner) transcribe(ctx context.Context, req api.TranscribeRequest) (*st
 	if err != nil {
 		return nil, err
 	}
-	it, err := r.base(KindTranscript, filepath.Base(req.File), req.Model, params, t.Meta)
+	it, err := r.base(storage.KindTranscript, filepath.Base(req.File), req.Model, params, t.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +262,7 @@ func (r *runner) text(ctx context.Context, req api.ChatRequest) (*storage.Item, 
 	if err != nil {
 		return nil, err
 	}
-	it, err := r.base(KindText, lastUserText(req.Messages), req.Model, req, res.Meta)
+	it, err := r.base(storage.KindText, lastUserText(req.Messages), req.Model, req, res.Meta)
 	if err != nil {
 		return nil, err
 	}

@@ -123,6 +123,13 @@ func Estimate(m api.Model, p EstimateParams, history []float64) CostEstimate {
 		}
 		return done(per*p.Seconds, "second", pollen(per)+" per second")
 	case api.KindMusic:
+		if !api.MusicSpecFor(m.Name, &m).PerSecond {
+			// Lyria and Stable Audio: a flat price per clip, whatever its length.
+			if v, ok := api.MusicCost(m, 0); ok {
+				return done(v*count, "clip", pollen(v)+" per clip")
+			}
+			break
+		}
 		per, ok := price("completionAudioSeconds")
 		if !ok || p.Seconds <= 0 {
 			break

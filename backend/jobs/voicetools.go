@@ -19,9 +19,8 @@ const (
 	ToolStems   = "stems"
 )
 
-// KindVoiceResult is the library kind of what the voice tools make: the library's kind for
-// generated audio. Stems would be "music" once the library has that kind.
-const KindVoiceResult = KindSpeech
+// KindVoiceResult is the library kind of an isolated or changed voice; stems are music.
+const KindVoiceResult = storage.KindSpeech
 
 // Relations of a voice tool's results to their source item.
 const (
@@ -163,7 +162,7 @@ func (r *runner) stems(ctx context.Context, v VoiceTool, p voiceParams, link fun
 		if err != nil {
 			return first, fmt.Errorf("jobs: storing the stem %s: %w", s.Name, err)
 		}
-		it, err := r.base(KindVoiceResult, s.Name+" of "+p.Source, v.model(), p, meta)
+		it, err := r.base(storage.KindMusic, s.Name+" of "+p.Source, v.model(), p, meta)
 		if err != nil {
 			return first, err
 		}
@@ -191,7 +190,7 @@ func (r *runner) voiceSource(ctx context.Context, v VoiceTool, in api.VoiceInput
 	}
 	kind := storage.KindRecording
 	if in.Video {
-		kind = KindVideo
+		kind = storage.KindVideo
 	}
 	it := &storage.Item{Kind: kind, Status: Done, Prompt: filepath.Base(v.File), ContentType: api.ContentTypeOf(v.File),
 		MediaHash: hash, MediaSize: in.Size, CostKnown: true, CreatedAt: r.e.info.Created, FinishedAt: r.e.info.Created}

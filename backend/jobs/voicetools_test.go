@@ -135,7 +135,7 @@ func TestVoiceToolJobs(t *testing.T) {
 		if countPath(f.sim.Requests(), "/v1/audio/voice-isolator") != 1 || countPath(f.sim.Requests(), "/v1/audio/transcriptions") != 1 {
 			t.Errorf("requests %v", f.sim.Requests())
 		}
-		if it.Kind != KindTranscript || it.Prompt != "talk.wav" || it.Cost <= 0.01 {
+		if it.Kind != storage.KindTranscript || it.Prompt != "talk.wav" || it.Cost <= 0.01 {
 			t.Errorf("transcript %+v", it)
 		}
 		var p api.TranscribeRequest

@@ -55,6 +55,11 @@ func (s *Server) handleSpeechPOST(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "input", "String must contain between 1 and 10000 character(s)")
 		return
 	}
+	// Music and sound models read their own fields (music.go).
+	if m := s.findModel(body.Model); m != nil && m.kind == "music" {
+		s.handleMusic(w, r, a, m)
+		return
+	}
 	// Not cache-backed (idempotency.md lists only the GET routes, chat and image generations):
 	// it runs with its request, and a retry bills again.
 	s.speech(w, r, a, body.Input, body.Model, body.Voice, body.ResponseFormat, "")

@@ -77,7 +77,7 @@ func TestModel3DOtherModels(t *testing.T) {
 		t.Errorf("rodin: %d %s %s %.200s", r.status, r.header.Get("x-model-used"), r.header.Get("x-pollen-cost"), r.body)
 	}
 	r = do(t, s, "GET", "/3d/chest?model=hyper3d/rodin-2.5", s.Key("tier"), nil)
-	if r.status != 402 || !strings.Contains(string(r.body), "PAID_ONLY") {
+	if r.status != 402 || !strings.Contains(string(r.body), "INSUFFICIENT_BALANCE") || !strings.Contains(string(r.body), "paid balance") {
 		t.Errorf("rodin on tier pollen: %d %.300s", r.status, r.body)
 	}
 	if r := do(t, s, "GET", "/3d/chest?image=https://a/b.png", "", nil); r.status != 401 {
@@ -188,7 +188,7 @@ func TestModel3DModels(t *testing.T) {
 		}
 		var out []string
 		for _, m := range list {
-			if m.Category != "3d" || len(m.Out) != 1 || m.Out[0] != "3d" || m.Pricing["completionImageTokens"] == "" {
+			if m.Category != "3d" || len(m.Out) != 1 || m.Out[0] != "3d" || m.Pricing["completion3dModels"] == "" {
 				t.Errorf("entry %+v", m)
 			}
 			out = append(out, m.Name)

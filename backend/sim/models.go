@@ -200,6 +200,7 @@ func catalogue() []*model {
 		embed,
 	}
 	list = append(list, models3D()...)
+	list = append(list, musicModels()...)
 	for _, m := range list {
 		if m.Source == "" {
 			m.Source = "official"

@@ -33,8 +33,8 @@ func TestModelLists(t *testing.T) {
 		{"/image/models", "", "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext black-forest-labs/flux.2-pro bytedance/seedance-1-pro-fast bytedance/seedream-4.0 community/pixelsmith/pixel-art google/gemini-2.5-flash-image google/veo-3.1-fast openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
 		{"/video/models", "", "alibaba/wan-2.2-fast bytedance/seedance-1-pro-fast google/veo-3.1-fast"},
 		{"/text/models", "", "anthropic/claude-sonnet-4.6 deepseek/deepseek-v3.2 google/gemini-2.5-flash openai/gpt-5-nano openai/gpt-5.4-nano openai/gpt-audio-mini qwen/qwen3-coder"},
-		{"/audio/models", "", "elevenlabs/eleven-flash-v2.5 elevenlabs/eleven-v3 elevenlabs/music-v2 elevenlabs/scribe-v2 openai/tts-1 openai/tts-1-hd openai/whisper-large-v3 qwen/qwen3-tts-flash"},
-		{"/3d/models", "", "microsoft/trellis-2"},
+		{"/audio/models", "", "elevenlabs/eleven-flash-v2.5 elevenlabs/eleven-text-to-sound-v2 elevenlabs/eleven-v3 elevenlabs/music-v2 elevenlabs/scribe-v2 google/lyria-3-clip-preview openai/tts-1 openai/tts-1-hd openai/whisper-large-v3 qwen/qwen3-tts-flash stability-ai/stable-audio-3 stability-ai/stable-audio-3-medium"},
+		{"/3d/models", "", "hyper3d/rodin-2.5 microsoft/trellis-2 nvidia/asset-harvester"},
 		{"/embeddings/models", "", "openai/text-embedding-3-small"},
 		// With a key: the allow-list, and no paid-only models without paid pollen (every
 		// ElevenLabs model is paid-only; the free voices are openai/tts-1 and tts-1-hd).

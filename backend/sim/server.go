@@ -62,6 +62,9 @@ type Options struct {
 	VoiceToolMaxBytes int64
 	// Logf, when set, receives one line per request. Keys are never printed.
 	Logf func(format string, args ...any)
+	// UploadLimit is the largest raw or multipart upload (0 → 400 MiB); a JSON upload takes a
+	// quarter of it. Tests shrink it rather than send hundreds of megabytes.
+	UploadLimit int64
 }
 
 // Key is a ready key of one kind.
@@ -97,6 +100,8 @@ type Server struct {
 	pcmOnce sync.Once // the speech fixture decoded to PCM, on first use
 	pcm     []byte
 	pcmErr  error
+
+	uploads uploadStore // media storage (upload.go)
 
 	srv    *http.Server
 	url    string
@@ -226,7 +231,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body == nil { // a client-side request handed straight to ServeHTTP
 		r.Body = http.NoBody
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	limit := int64(maxBody)
+	if r.Method == http.MethodPost && r.URL.Path == "/upload" {
+		limit = s.uploadReadLimit()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	sum := sha256.Sum256(body)
 	rec.BodySHA256 = hex.EncodeToString(sum[:])
 	if err != nil {
@@ -331,6 +340,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.handleVoiceChanger(w, r)
 	case post && p == "/alpha/audio/stem-separation":
 		s.handleStemSeparation(w, r)
+	case post && p == "/upload":
+		s.handleUpload(w, r)
 
 	case get && p == "/account/key":
 		s.handleAccountKey(w, r)
@@ -356,6 +367,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case get && p == "/device":
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<!doctype html><title>Pollinations sign-in (simulator)</title><p>The simulator approves device codes by itself.</p>")
+	case get && s.uploadedFile(p) != nil:
+		serveUpload(w, s.uploadedFile(p))
 	default:
 		writeError(w, http.StatusNotFound, "Not found: "+truncate(r.URL.Path, 200), nil)
 	}

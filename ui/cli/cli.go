@@ -101,7 +101,9 @@ Commands:
   image PROMPT -o FILE [--model M] [--width W] [--height H] [--seed S] [--quality Q] [--transparent] [--ref FILE|URL]...
   text PROMPT [--model M] [--system S]              stream the reply to stdout
   speak TEXT -o FILE [--model M] [--voice V] [--format mp3|wav] [--play]
-  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json] [--isolate]
+  music PROMPT -o FILE [--model M] [--duration S] [--instrumental] [--play]
+  sound PROMPT -o FILE [--duration S] [--loop] [--play]
+  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json|diarized_json] [--speakers N] [--isolate]
   isolate FILE -o OUT                                the voice alone (audio or video, at least 4.6 s)
   revoice FILE --voice V -o OUT [--model M] [--format mp3|opus|aac|wav|pcm]
   stems FILE -o DIR [--two]                          DIR/<stem>.mp3 for each stem
@@ -226,6 +228,10 @@ func run(ctx context.Context, args []string, env Env) error {
 		return c.text(cargs)
 	case "speak":
 		return c.speak(cargs)
+	case "music":
+		return c.music(cargs)
+	case "sound":
+		return c.sound(cargs)
 	case "transcribe":
 		return c.transcribe(cargs)
 	case "video":

@@ -1,0 +1,53 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"pollinations-studio/backend/api"
+	"pollinations-studio/storage"
+)
+
+// EnsureHosted returns a media-host address for a local file, uploading it only when this
+// library has no fresh address for the same content: one upload per content hash, again after
+// HostedReuseFor (the host forgets files about 30 days after their last read).
+func EnsureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string) (string, error) {
+	return ensureHosted(ctx, client, lib, path, time.Now())
+}
+
+func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time) (string, error) {
+	hash, err := fileHash(path)
+	if err != nil {
+		return "", err
+	}
+	if url, at, ok := lib.UploadedURL(ctx, hash); ok && now.Sub(at) < HostedReuseFor {
+		return url, nil
+	}
+	res, err := client.UploadFile(ctx, path, nil)
+	if err != nil {
+		return "", err
+	}
+	// The file is up: its address is good even if the library could not keep it (the next
+	// call uploads again).
+	_ = lib.RememberUpload(context.WithoutCancel(ctx), hash, res.URL)
+	return res.URL, nil
+}
+
+// fileHash is the hex SHA-256 of a file's content, as the library names its media.
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("jobs: reading %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("jobs: reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
