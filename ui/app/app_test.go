@@ -80,10 +80,13 @@ func (h *harness) ui(f func()) {
 	<-done
 }
 
-// eventually polls cond on the UI goroutine until it holds (go test's -timeout is the limit).
+// eventually polls cond on the UI goroutine until it holds (kittest.HangGuard is the limit).
 func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Helper()
 	deadline, limited := h.t.Deadline()
+	if guard := time.Now().Add(kittest.HangGuard); !limited || guard.Before(deadline) {
+		deadline, limited = guard, true
+	}
 	for {
 		ok := false
 		h.ui(func() { ok = cond() })

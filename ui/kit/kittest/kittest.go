@@ -155,12 +155,20 @@ func (h *Host) UI(f func()) {
 	<-done
 }
 
+// HangGuard ends a wait that a broken page would make last for ever, so that a failing test
+// fails in minutes, not at go test's -timeout. It is a guard against hangs, not a figure: the
+// waits it bounds take milliseconds.
+const HangGuard = 2 * time.Minute
+
 // Eventually waits until cond (run on the UI goroutine) holds: the page's work runs on
 // goroutines it does not expose, so the test polls the widgets' state. It sets no time limit
 // of its own; when go test's -timeout is near it fails, naming what never came.
 func (h *Host) Eventually(what string, cond func() bool) {
 	h.T.Helper()
 	deadline, limited := h.T.Deadline()
+	if guard := time.Now().Add(HangGuard); !limited || guard.Before(deadline) {
+		deadline, limited = guard, true
+	}
 	for {
 		ok := false
 		h.UI(func() { ok = cond() })
@@ -168,7 +176,7 @@ func (h *Host) Eventually(what string, cond func() bool) {
 			return
 		}
 		if limited && time.Until(deadline) < 5*time.Second {
-			h.T.Fatalf("never came: %s", what)
+			h.T.Fatalf("never came: %s (errors shown: %v)", what, h.Errors())
 		}
 		time.Sleep(5 * time.Millisecond) // between polls, not a wait for something
 	}
