@@ -32,7 +32,8 @@ func under(pkg, dir string) bool {
 
 // The import rules of docs/ARCHITECTURE.md, checked on the real import graph: a page knows
 // only ui/kit (never another page); nothing outside ui/ imports Fyne; storage and audio import
-// nothing of ours; the product does not contain the measuring code.
+// nothing of ours but internal/'s leaf helpers (one WAV reader, the mesh reader); the backend
+// imports storage and internal/ only; the product does not contain the measuring code.
 func TestImportRules(t *testing.T) {
 	graph := imports(t, "ci,migrated_fynedo,no_emoji,measure")
 	if len(graph) < 10 {
@@ -49,8 +50,12 @@ func TestImportRules(t *testing.T) {
 				t.Errorf("%s imports %s: kit is below the pages and the shell", pkg, d)
 			case (!under(pkg, "ui") || under(pkg, "ui/cli") || under(pkg, "cli")) && strings.HasPrefix(d, "fyne.io/"):
 				t.Errorf("%s imports %s: only ui/ draws (and the command line does not)", pkg, d)
-			case (under(pkg, "storage") || under(pkg, "audio")) && strings.HasPrefix(d, module+"/") && !under(d, "storage") && !under(d, "audio"):
-				t.Errorf("%s imports %s: storage and audio import nothing of ours", pkg, d)
+			case (under(pkg, "storage") || under(pkg, "audio")) && strings.HasPrefix(d, module+"/") && !under(d, "storage") && !under(d, "audio") && !under(d, "internal"):
+				t.Errorf("%s imports %s: storage and audio import nothing of ours but the leaf helpers in internal/", pkg, d)
+			case under(pkg, "internal") && strings.HasPrefix(d, module+"/") && !under(d, "internal"):
+				t.Errorf("%s imports %s: internal/ holds leaf helpers (standard library only)", pkg, d)
+			case under(pkg, "backend") && (under(d, "ui") || under(d, "audio") || under(d, "cli")):
+				t.Errorf("%s imports %s: the backend imports only storage and internal/ of ours", pkg, d)
 			case under(pkg, "storage") && under(d, "audio"), under(pkg, "audio") && under(d, "storage"):
 				t.Errorf("%s imports %s: storage and audio import nothing of ours", pkg, d)
 			}
