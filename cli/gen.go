@@ -26,6 +26,7 @@ func (c *command) image(args []string) error {
 	quality := fs.String("quality", "", "low|medium|high|hd")
 	transparent := fs.Bool("transparent", false, "transparent background (gptimage)")
 	noCache := fs.Bool("no-cache", false, "regenerate instead of returning a cached result")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	var refs listFlag
 	fs.Var(&refs, "ref", "reference image: a local FILE or an http(s) URL (repeatable)")
 	pos, err := parseInterspersed(fs, args)
@@ -74,6 +75,9 @@ func (c *command) image(args []string) error {
 		seedText = fmt.Sprintf("seed %d", *it.Seed)
 	}
 	c.progress("saved %s (%dx%d, %s, model %s, %s%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, seedText, itemCost(it))
+	if *asJSON {
+		return c.printItem(lib, it)
+	}
 	return nil
 }
 
@@ -81,7 +85,7 @@ func (c *command) text(args []string) error {
 	fs := newFlagSet("text", c.env)
 	model := fs.String("model", "", "text model")
 	system := fs.String("system", "", "system prompt")
-	jsonOut := fs.Bool("json", false, "print the whole result as JSON at the end instead of streaming")
+	jsonOut := fs.Bool("json", false, "print the saved library item (the reply in its text) as JSON at the end instead of streaming")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -155,8 +159,8 @@ func (c *command) text(args []string) error {
 	}
 	defer lib.Close()
 	if *jsonOut {
-		return writeJSON(c.env.Stdout, map[string]any{"content": it.Text, "model": it.ModelUsed, "cost": it.Cost,
-			"cost_known": it.CostKnown, "item": it.ID})
+		c.progress("model %s%s; saved to the library as item %d", termCell(it.ModelUsed), itemCost(it), it.ID)
+		return c.printItem(lib, it)
 	}
 	if writeErr != nil {
 		return writeErr
@@ -179,6 +183,7 @@ func (c *command) speak(args []string) error {
 	voice := fs.String("voice", "", "voice")
 	format := fs.String("format", "", "mp3|wav|pcm (default: from the -o extension, else mp3)")
 	play := fs.Bool("play", false, "play the speech while it downloads")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -225,6 +230,11 @@ func (c *command) speak(args []string) error {
 		}
 		c.progress("saved %s (%s, model %s%s)", *out, it.ContentType, it.ModelUsed, itemCost(it))
 	}
+	if *asJSON {
+		if err := c.printItem(lib, it); err != nil {
+			return err
+		}
+	}
 	return playErr
 }
 
@@ -236,6 +246,7 @@ func (c *command) transcribe(args []string) error {
 	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json|diarized_json")
 	speakers := fs.Int("speakers", 0, "how many people speak (with --format diarized_json)")
 	isolate := fs.Bool("isolate", false, "isolate the voice first (noise, music; audio or video, at least 4.6 s)")
+	asJSON := fs.Bool("json", false, "print the saved library item with its segments as JSON instead of the transcript")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -282,13 +293,17 @@ func (c *command) transcribe(args []string) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "text":
+	switch {
+	case *asJSON:
+		j := newItemJSON(lib, it)
+		j.Segments = newSegmentsJSON(segs)
+		err = writeJSON(c.env.Stdout, j)
+	case *format == "text":
 		fmt.Fprintln(c.env.Stdout, it.Text)
-	case "json":
+	case *format == "json":
 		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text})
-	case "verbose_json", "diarized_json":
-		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": segs, "model": it.ModelUsed, "item": it.ID})
+	case *format == "verbose_json", *format == "diarized_json":
+		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": newSegmentsJSON(segs), "model": it.ModelUsed, "item": it.ID})
 	default:
 		err = storage.ExportTranscript(segs, *format, c.env.Stdout)
 	}
@@ -308,6 +323,7 @@ func (c *command) video(args []string) error {
 	start := fs.String("start-frame", "", "start frame image URL")
 	end := fs.String("end-frame", "", "end frame image URL")
 	seed := fs.Int64("seed", -2, "seed")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -342,6 +358,9 @@ func (c *command) video(args []string) error {
 		return err
 	}
 	c.progress("saved %s (%s, model %s%s)", *out, it.ContentType, it.ModelUsed, itemCost(it))
+	if *asJSON {
+		return c.printItem(lib, it)
+	}
 	return nil
 }
 
