@@ -22,7 +22,8 @@ func (c *command) image(args []string) error {
 	model := fs.String("model", "", "image model")
 	width := fs.Int("width", 0, "width in pixels")
 	height := fs.Int("height", 0, "height in pixels")
-	seed := fs.Int64("seed", -2, "seed (-1 random on the server; omitted if not given)")
+	var seed optInt64
+	fs.Var(&seed, "seed", "`int` seed (-1: random on the server; not sent unless given)")
 	quality := fs.String("quality", "", "low|medium|high|hd")
 	transparent := fs.Bool("transparent", false, "transparent background (gptimage)")
 	noCache := fs.Bool("no-cache", false, "regenerate instead of returning a cached result")
@@ -48,9 +49,7 @@ func (c *command) image(args []string) error {
 	}
 	req := api.ImageRequest{Prompt: prompt, Model: *model, Width: *width, Height: *height,
 		Quality: *quality, Transparent: *transparent, NoCache: *noCache}
-	if *seed != -2 {
-		req.Seed = seed
-	}
+	req.Seed = seed.v
 	for _, r := range refs {
 		if strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "https://") {
 			req.RefURLs = append(req.RefURLs, r)
@@ -322,7 +321,8 @@ func (c *command) video(args []string) error {
 	audio := fs.Bool("audio", false, "with sound (models that offer it)")
 	start := fs.String("start-frame", "", "start frame image URL")
 	end := fs.String("end-frame", "", "end frame image URL")
-	seed := fs.Int64("seed", -2, "seed")
+	var seed optInt64
+	fs.Var(&seed, "seed", "`int` seed (not sent unless given)")
 	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -345,9 +345,7 @@ func (c *command) video(args []string) error {
 	}
 	req := api.VideoRequest{Prompt: prompt, Model: *model, Duration: *duration, AspectRatio: *aspect,
 		Audio: *audio, StartFrame: *start, EndFrame: *end}
-	if *seed != -2 {
-		req.Seed = seed
-	}
+	req.Seed = seed.v
 	c.progress("generating video%s (this takes minutes)…", c.estimateNote("video", *model, jobs.EstimateParams{Seconds: float64(*duration), Audio: *audio}))
 	it, lib, err := c.runJob(jobs.Request{Video: &req}, jobHooks{libraryNote: true, showBytes: true})
 	if err != nil {

@@ -73,6 +73,9 @@ func TestUsageAndDocsListEveryCommandAndFlag(t *testing.T) {
 		if code != ExitOK {
 			continue // no flags (key, devices, help)
 		}
+		if strings.Contains(stderr, "(default -") {
+			t.Errorf("%s -h shows a sentinel as a default: %s", name, stderr)
+		}
 		for _, m := range flagLine.FindAllStringSubmatch(stderr, -1) {
 			flag := "--" + m[1]
 			if len(m[1]) == 1 {
