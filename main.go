@@ -12,8 +12,8 @@ import (
 	"syscall"
 
 	"pollinations-studio/backend/keychain"
+	"pollinations-studio/cli"
 	"pollinations-studio/ui/app"
-	"pollinations-studio/ui/cli"
 )
 
 func main() {

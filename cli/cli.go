@@ -91,38 +91,51 @@ type globals struct {
 	demo                       bool
 }
 
-const usageText = `Pollinations Studio: images, text, speech, transcription and video from the Pollinations API.
+const usageText = `Pollinations Studio: images, text, speech, music, transcription and video from the Pollinations API.
 
 Usage:
   pollinations-studio [--demo] [--data-dir DIR]      open the window
   pollinations-studio [global flags] COMMAND [flags]
 
-Commands:
-  image PROMPT -o FILE [--model M] [--width W] [--height H] [--seed S] [--quality Q] [--transparent] [--ref FILE|URL]...
-  text PROMPT [--model M] [--system S]              stream the reply to stdout
-  speak TEXT -o FILE [--model M] [--voice V] [--format mp3|wav] [--play]
-  music PROMPT -o FILE [--model M] [--duration S] [--instrumental] [--play]
-  sound PROMPT -o FILE [--duration S] [--loop] [--play]
-  transcribe FILE [--model M] [--language L] [--format json|text|srt|vtt|verbose_json|diarized_json] [--speakers N] [--isolate]
-  isolate FILE -o OUT                                the voice alone (audio or video, at least 4.6 s)
-  revoice FILE --voice V -o OUT [--model M] [--format mp3|opus|aac|wav|pcm]
-  stems FILE -o DIR [--two]                          DIR/<stem>.mp3 for each stem
-  video PROMPT -o FILE [--model M] [--duration N] [--aspect 16:9] [--audio] [--start-frame F] [--end-frame F]
-  models [--type image|text|audio|video] [--json]
-  account [--json]                                   key type, expiry, scope, balance
-  key set|show|clear                                 the key kept in the OS keychain
-  library list|search|show|export|import|trash       the personal library
-  play FILE | record -o FILE.wav [--seconds N] | devices
-  sim [--addr HOST:PORT] [--fast]                    run the API simulator
+Generation (each result is saved to the library; --json prints the saved item as JSON on stdout):
+  image PROMPT -o FILE [--model M] [--width W] [--height H] [--seed S] [--quality Q] [--transparent] [--no-cache] [--ref FILE|URL]... [--json]
+  text PROMPT [--model M] [--system S] [--json]      stream the reply to stdout (--json: the item at the end instead)
+  speak TEXT -o FILE [--model M] [--voice V] [--format mp3|wav|pcm] [--play] [--json]
+  music PROMPT -o FILE [--model M] [--duration S] [--instrumental] [--play] [--json]
+  sound PROMPT -o FILE [--model M] [--duration S] [--loop] [--play] [--json]
+  transcribe FILE [--model M] [--language L] [--prompt P] [--format json|text|srt|vtt|verbose_json|diarized_json] [--speakers N] [--isolate] [--json]
+  isolate FILE -o OUT [--json]                       the voice alone (audio or video, at least 4.6 s)
+  revoice FILE --voice V -o OUT [--model M] [--format mp3|opus|aac|wav|pcm] [--json]
+  stems FILE -o DIR [--two] [--json]                 DIR/<stem>.mp3 for each stem (--json: an array of items)
+  video PROMPT -o FILE [--model M] [--duration N] [--aspect 16:9] [--audio] [--seed S] [--start-frame URL] [--end-frame URL] [--json]
 
-Global flags:
+Catalogue, account and key:
+  models [--type image|text|audio|video|transcription] [--json]
+  account [--json]                                   key type, expiry, scope, balance
+  key set [KEY] | key show | key clear               the key kept in the OS keychain
+
+Library:
+  library list [--kind K] [--model M] [--tag T] [--favourites] [--trashed] [--limit N] [--json]
+  library search TEXT [same filters] [--json]
+  library show ID... [--json]
+  library export [ID...] -o FILE.zip | library import FILE.zip [--json]
+  library trash ID... | library restore ID... | library empty-trash | library path
+
+Sound and the simulator:
+  play FILE | record -o FILE.wav [--seconds N] [--rate HZ] | devices
+  sim [--addr HOST:PORT] [--fast]                    run the API simulator
+  help                                               this text
+
+Global flags (before the command):
   --base-url URL    API base (env POLLINATIONS_BASE_URL, default https://gen.pollinations.ai)
   --enter-url URL   sign-in host (env POLLINATIONS_ENTER_URL, default https://enter.pollinations.ai)
   --data-dir DIR    library folder (env POLLINATIONS_STUDIO_DATA)
   --demo            the window against the built-in simulator, with a demo key
 
 The key comes from POLLINATIONS_API_KEY or the OS keychain ("key set").
-Exit codes: 0 ok, 1 failure, 2 usage, 3 API error, 4 network error, 5 incomplete answer.
+Data goes to stdout (a reply, a transcript, JSON); progress and errors go to stderr.
+Exit codes: 0 ok, 1 failure, 2 usage, 3 API error, 4 network error, 5 incomplete answer, 130 interrupted.
+Full reference: docs/cli.md.
 `
 
 // Run runs the command line and returns the process exit code.
@@ -221,48 +234,39 @@ func run(ctx context.Context, args []string, env Env) error {
 	}
 	c := &command{ctx: ctx, env: env, g: g}
 	name, cargs := rest[0], rest[1:]
-	switch name {
-	case "image":
-		return c.image(cargs)
-	case "text":
-		return c.text(cargs)
-	case "speak":
-		return c.speak(cargs)
-	case "music":
-		return c.music(cargs)
-	case "sound":
-		return c.sound(cargs)
-	case "transcribe":
-		return c.transcribe(cargs)
-	case "video":
-		return c.video(cargs)
-	case "isolate":
-		return c.isolate(cargs)
-	case "revoice":
-		return c.revoice(cargs)
-	case "stems":
-		return c.stems(cargs)
-	case "models":
-		return c.models(cargs)
-	case "account":
-		return c.account(cargs)
-	case "key":
-		return c.key(cargs)
-	case "sim":
-		return c.sim(cargs)
-	case "library":
-		return c.library(cargs)
-	case "play":
-		return c.play(cargs)
-	case "record":
-		return c.record(cargs)
-	case "devices":
-		return c.devices(cargs)
-	case "help":
-		fmt.Fprint(env.Stdout, usageText)
-		return nil
+	if cmd, ok := commands[name]; ok {
+		return cmd(c, cargs)
 	}
 	return usagef("unknown command %q (try --help)", name)
+}
+
+// commands are the subcommands by name. usageText and docs/cli.md list each one with its
+// flags (a test holds the three together).
+var commands = map[string]func(*command, []string) error{
+	"image":      (*command).image,
+	"text":       (*command).text,
+	"speak":      (*command).speak,
+	"music":      (*command).music,
+	"sound":      (*command).sound,
+	"transcribe": (*command).transcribe,
+	"video":      (*command).video,
+	"isolate":    (*command).isolate,
+	"revoice":    (*command).revoice,
+	"stems":      (*command).stems,
+	"models":     (*command).models,
+	"account":    (*command).account,
+	"key":        (*command).key,
+	"sim":        (*command).sim,
+	"library":    (*command).library,
+	"play":       (*command).play,
+	"record":     (*command).record,
+	"devices":    (*command).devices,
+	"help":       (*command).help,
+}
+
+func (c *command) help([]string) error {
+	_, err := fmt.Fprint(c.env.Stdout, usageText)
+	return err
 }
 
 // command carries what every subcommand needs.

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -43,6 +44,26 @@ type listFlag []string
 
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// optInt64 is an integer flag that may be left unset (a seed is sent only when given); -h
+// shows no default for it.
+type optInt64 struct{ v *int64 }
+
+func (o *optInt64) String() string {
+	if o == nil || o.v == nil {
+		return ""
+	}
+	return strconv.FormatInt(*o.v, 10)
+}
+
+func (o *optInt64) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return err
+	}
+	o.v = &n
+	return nil
+}
 
 // onePositional joins the positional arguments into one text (a prompt may be given unquoted).
 func onePositional(pos []string, what string) (string, error) {

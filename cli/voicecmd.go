@@ -21,6 +21,7 @@ import (
 func (c *command) isolate(args []string) error {
 	fs := newFlagSet("isolate", c.env)
 	out := fs.String("o", "", "output MP3 file (required)")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -37,7 +38,7 @@ func (c *command) isolate(args []string) error {
 		return usagef("isolate: %v", err)
 	}
 	c.progress("isolating the voice of %s…", file)
-	return c.voiceToFile(v, *out)
+	return c.voiceToFile(v, *out, *asJSON)
 }
 
 func (c *command) revoice(args []string) error {
@@ -46,6 +47,7 @@ func (c *command) revoice(args []string) error {
 	voice := fs.String("voice", "", "the new voice (required)")
 	model := fs.String("model", "", "voice changer model (default "+api.DefaultVoiceChangerModel+")")
 	format := fs.String("format", "", "mp3|opus|aac|wav|pcm (default: from the -o extension, else mp3)")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -74,10 +76,10 @@ func (c *command) revoice(args []string) error {
 		return usagef("revoice: %v", err)
 	}
 	c.progress("changing the voice of %s to %s…", file, *voice)
-	return c.voiceToFile(v, *out)
+	return c.voiceToFile(v, *out, *asJSON)
 }
 
-func (c *command) voiceToFile(v jobs.VoiceTool, out string) error {
+func (c *command) voiceToFile(v jobs.VoiceTool, out string, asJSON bool) error {
 	it, lib, err := c.runJob(jobs.Request{Voice: &v}, jobHooks{libraryNote: true})
 	if err != nil {
 		return err
@@ -87,6 +89,9 @@ func (c *command) voiceToFile(v jobs.VoiceTool, out string) error {
 		return err
 	}
 	c.progress("saved %s (%s, model %s%s)", out, it.ContentType, it.ModelUsed, itemCost(it))
+	if asJSON {
+		return c.printItem(lib, it)
+	}
 	return nil
 }
 
@@ -94,6 +99,7 @@ func (c *command) stems(args []string) error {
 	fs := newFlagSet("stems", c.env)
 	out := fs.String("o", "", "output folder (required; created if missing)")
 	two := fs.Bool("two", false, "two stems (vocals and the rest) instead of six")
+	asJSON := fs.Bool("json", false, "print the saved stems (library items) as a JSON array on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -137,6 +143,9 @@ func (c *command) stems(args []string) error {
 	}
 	c.progress("%d stems of %s in the library, linked to item %d%s", len(stems), filepath.Base(file), *it.ParentID,
 		itemCost(&storage.Item{Cost: total, CostKnown: it.CostKnown}))
+	if *asJSON {
+		return c.printItems(lib, stems)
+	}
 	return nil
 }
 

@@ -33,7 +33,11 @@ func (c *command) models(args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.env.Stdout, ms)
+		out := make([]modelJSON, 0, len(ms))
+		for _, m := range ms {
+			out = append(out, newModelJSON(m))
+		}
+		return writeJSON(c.env.Stdout, out)
 	}
 	sort.SliceStable(ms, func(i, j int) bool {
 		if ms[i].Kind != ms[j].Kind {
@@ -98,13 +102,7 @@ func (c *command) account(args []string) error {
 	// The balance needs a permission some keys lack: report that rather than fail.
 	bal, balErr := cl.Balance(c.ctx)
 	if *asJSON {
-		out := map[string]any{"key": info}
-		if balErr == nil {
-			out["balance"] = bal
-		} else {
-			out["balance_error"] = api.Redact(balErr.Error())
-		}
-		return writeJSON(c.env.Stdout, out)
+		return writeJSON(c.env.Stdout, newAccountJSON(info, bal, balErr))
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Key\t%s (%s)\n", info.Type, info.Name)

@@ -40,7 +40,7 @@ func (c *command) library(args []string) error {
 	action, args := args[0], args[1:]
 	fs := newFlagSet("library "+action, c.env)
 	asJSON := fs.Bool("json", false, "machine-readable output")
-	kind := fs.String("kind", "", "image|video|speech|recording|transcript|chat|text")
+	kind := fs.String("kind", "", "image|video|speech|recording|transcript|chat|text|music|sound|3d")
 	model := fs.String("model", "", "only items made with this model")
 	fav := fs.Bool("favourites", false, "only favourites")
 	tag := fs.String("tag", "", "only items with this tag")
@@ -79,7 +79,7 @@ func (c *command) library(args []string) error {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(c.env.Stdout, page.Items)
+			return c.printItems(lib, page.Items)
 		}
 		if len(page.Items) == 0 {
 			c.progress("no items (library: %s)", lib.Dir())
@@ -106,7 +106,19 @@ func (c *command) library(args []string) error {
 			items = append(items, it)
 		}
 		if *asJSON {
-			return writeJSON(c.env.Stdout, items)
+			out := make([]itemJSON, 0, len(items))
+			for _, it := range items {
+				j := newItemJSON(lib, it)
+				if it.Kind == storage.KindTranscript {
+					segs, err := lib.Segments(c.ctx, it.ID)
+					if err != nil {
+						return fmt.Errorf("item %d: %w", it.ID, err)
+					}
+					j.Segments = newSegmentsJSON(segs)
+				}
+				out = append(out, j)
+			}
+			return writeJSON(c.env.Stdout, out)
 		}
 		for _, it := range items {
 			showItem(c, it)
@@ -146,7 +158,7 @@ func (c *command) library(args []string) error {
 			return fmt.Errorf("importing %s: %w", file, err)
 		}
 		if *asJSON {
-			return writeJSON(c.env.Stdout, rep)
+			return writeJSON(c.env.Stdout, importJSON{Added: rep.Added, Skipped: rep.Skipped, Media: rep.Media})
 		}
 		fmt.Fprintf(c.env.Stdout, "%+v\n", rep)
 		return nil

@@ -22,10 +22,12 @@ func (c *command) image(args []string) error {
 	model := fs.String("model", "", "image model")
 	width := fs.Int("width", 0, "width in pixels")
 	height := fs.Int("height", 0, "height in pixels")
-	seed := fs.Int64("seed", -2, "seed (-1 random on the server; omitted if not given)")
+	var seed optInt64
+	fs.Var(&seed, "seed", "`int` seed (-1: random on the server; not sent unless given)")
 	quality := fs.String("quality", "", "low|medium|high|hd")
 	transparent := fs.Bool("transparent", false, "transparent background (gptimage)")
 	noCache := fs.Bool("no-cache", false, "regenerate instead of returning a cached result")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	var refs listFlag
 	fs.Var(&refs, "ref", "reference image: a local FILE or an http(s) URL (repeatable)")
 	pos, err := parseInterspersed(fs, args)
@@ -47,9 +49,7 @@ func (c *command) image(args []string) error {
 	}
 	req := api.ImageRequest{Prompt: prompt, Model: *model, Width: *width, Height: *height,
 		Quality: *quality, Transparent: *transparent, NoCache: *noCache}
-	if *seed != -2 {
-		req.Seed = seed
-	}
+	req.Seed = seed.v
 	for _, r := range refs {
 		if strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "https://") {
 			req.RefURLs = append(req.RefURLs, r)
@@ -74,6 +74,9 @@ func (c *command) image(args []string) error {
 		seedText = fmt.Sprintf("seed %d", *it.Seed)
 	}
 	c.progress("saved %s (%dx%d, %s, model %s, %s%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, seedText, itemCost(it))
+	if *asJSON {
+		return c.printItem(lib, it)
+	}
 	return nil
 }
 
@@ -81,7 +84,7 @@ func (c *command) text(args []string) error {
 	fs := newFlagSet("text", c.env)
 	model := fs.String("model", "", "text model")
 	system := fs.String("system", "", "system prompt")
-	jsonOut := fs.Bool("json", false, "print the whole result as JSON at the end instead of streaming")
+	jsonOut := fs.Bool("json", false, "print the saved library item (the reply in its text) as JSON at the end instead of streaming")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -155,8 +158,8 @@ func (c *command) text(args []string) error {
 	}
 	defer lib.Close()
 	if *jsonOut {
-		return writeJSON(c.env.Stdout, map[string]any{"content": it.Text, "model": it.ModelUsed, "cost": it.Cost,
-			"cost_known": it.CostKnown, "item": it.ID})
+		c.progress("model %s%s; saved to the library as item %d", termCell(it.ModelUsed), itemCost(it), it.ID)
+		return c.printItem(lib, it)
 	}
 	if writeErr != nil {
 		return writeErr
@@ -179,6 +182,7 @@ func (c *command) speak(args []string) error {
 	voice := fs.String("voice", "", "voice")
 	format := fs.String("format", "", "mp3|wav|pcm (default: from the -o extension, else mp3)")
 	play := fs.Bool("play", false, "play the speech while it downloads")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -225,6 +229,11 @@ func (c *command) speak(args []string) error {
 		}
 		c.progress("saved %s (%s, model %s%s)", *out, it.ContentType, it.ModelUsed, itemCost(it))
 	}
+	if *asJSON {
+		if err := c.printItem(lib, it); err != nil {
+			return err
+		}
+	}
 	return playErr
 }
 
@@ -236,6 +245,7 @@ func (c *command) transcribe(args []string) error {
 	format := fs.String("format", "text", "json|text|srt|vtt|verbose_json|diarized_json")
 	speakers := fs.Int("speakers", 0, "how many people speak (with --format diarized_json)")
 	isolate := fs.Bool("isolate", false, "isolate the voice first (noise, music; audio or video, at least 4.6 s)")
+	asJSON := fs.Bool("json", false, "print the saved library item with its segments as JSON instead of the transcript")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -282,13 +292,17 @@ func (c *command) transcribe(args []string) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "text":
+	switch {
+	case *asJSON:
+		j := newItemJSON(lib, it)
+		j.Segments = newSegmentsJSON(segs)
+		err = writeJSON(c.env.Stdout, j)
+	case *format == "text":
 		fmt.Fprintln(c.env.Stdout, it.Text)
-	case "json":
+	case *format == "json":
 		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text})
-	case "verbose_json", "diarized_json":
-		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": segs, "model": it.ModelUsed, "item": it.ID})
+	case *format == "verbose_json", *format == "diarized_json":
+		err = writeJSON(c.env.Stdout, map[string]any{"text": it.Text, "duration": it.DurationSec, "segments": newSegmentsJSON(segs), "model": it.ModelUsed, "item": it.ID})
 	default:
 		err = storage.ExportTranscript(segs, *format, c.env.Stdout)
 	}
@@ -307,7 +321,9 @@ func (c *command) video(args []string) error {
 	audio := fs.Bool("audio", false, "with sound (models that offer it)")
 	start := fs.String("start-frame", "", "start frame image URL")
 	end := fs.String("end-frame", "", "end frame image URL")
-	seed := fs.Int64("seed", -2, "seed")
+	var seed optInt64
+	fs.Var(&seed, "seed", "`int` seed (not sent unless given)")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -329,9 +345,7 @@ func (c *command) video(args []string) error {
 	}
 	req := api.VideoRequest{Prompt: prompt, Model: *model, Duration: *duration, AspectRatio: *aspect,
 		Audio: *audio, StartFrame: *start, EndFrame: *end}
-	if *seed != -2 {
-		req.Seed = seed
-	}
+	req.Seed = seed.v
 	c.progress("generating video%s (this takes minutes)…", c.estimateNote("video", *model, jobs.EstimateParams{Seconds: float64(*duration), Audio: *audio}))
 	it, lib, err := c.runJob(jobs.Request{Video: &req}, jobHooks{libraryNote: true, showBytes: true})
 	if err != nil {
@@ -342,6 +356,9 @@ func (c *command) video(args []string) error {
 		return err
 	}
 	c.progress("saved %s (%s, model %s%s)", *out, it.ContentType, it.ModelUsed, itemCost(it))
+	if *asJSON {
+		return c.printItem(lib, it)
+	}
 	return nil
 }
 

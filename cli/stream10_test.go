@@ -101,7 +101,9 @@ func TestTextPrintsTheWholeFastReplyToASlowStdout(t *testing.T) {
 	}
 	// And it is what the library kept.
 	_, list, stderr := h.run("library", "list", "--json", "--kind", "text")
-	var items []struct{ Text string }
+	var items []struct {
+		Text string `json:"text"`
+	}
 	if err := json.Unmarshal([]byte(list), &items); err != nil || len(items) == 0 {
 		t.Fatalf("library list: %v: %s %s", err, list, stderr)
 	}

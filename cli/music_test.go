@@ -60,7 +60,7 @@ func TestMusicAndSoundWriteRealMP3AndLibraryItems(t *testing.T) {
 	// Each kind holds only its own.
 	_, stdout, _ := h.run("library", "list", "--kind", "sound", "--json")
 	var items []map[string]any
-	if err := json.Unmarshal([]byte(stdout), &items); err != nil || len(items) != 1 || items[0]["HostedURL"] == nil {
+	if err := json.Unmarshal([]byte(stdout), &items); err != nil || len(items) != 1 || items[0]["hosted_url"] == "" || items[0]["hosted_url"] == nil {
 		t.Fatalf("sound items: %v %s", err, stdout)
 	}
 }

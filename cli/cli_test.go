@@ -121,7 +121,7 @@ func TestSpeakTranscribeAndVideoWriteFiles(t *testing.T) {
 	}
 	// Who speaks: diarized_json with the number of speakers, kept in the library's segments.
 	code, stdout, stderr = h.run("transcribe", mp3, "--model", "scribe", "--format", "diarized_json", "--speakers", "2")
-	if code != ExitOK || !strings.Contains(stdout, `"Speaker": "A"`) {
+	if code != ExitOK || !strings.Contains(stdout, `"speaker": "A"`) {
 		t.Fatalf("diarized: exit %d: %s %s", code, stdout, stderr)
 	}
 	if code, _, _ := h.run("transcribe", mp3, "--format", "srt", "--speakers", "2"); code == ExitOK {
@@ -215,8 +215,8 @@ func TestGenerationsLandInTheLibrary(t *testing.T) {
 	if !strings.Contains(stdout, `"lighthouse`) && !strings.Contains(stdout, "a lighthouse at dawn") {
 		t.Fatalf("the image is not in the library: %s", stdout)
 	}
-	if !strings.Contains(stdout, `"Seed": 3`) || !strings.Contains(stdout, `"ModelUsed": "black-forest-labs/flux-schnell"`) ||
-		!strings.Contains(stdout, `"HostedURL": "https://media.pollinations.ai/`) {
+	if !strings.Contains(stdout, `"seed": 3`) || !strings.Contains(stdout, `"model_used": "black-forest-labs/flux-schnell"`) ||
+		!strings.Contains(stdout, `"hosted_url": "https://media.pollinations.ai/`) {
 		t.Fatalf("metadata missing: %s", stdout)
 	}
 	// --model matches a model by any of its names: the short one it was asked by, its id.
@@ -226,7 +226,7 @@ func TestGenerationsLandInTheLibrary(t *testing.T) {
 			t.Errorf("--model %s: %d %s", m, code, stdout)
 		}
 	}
-	if code, stdout, _ := h.run("library", "show", "1", "--json"); code != ExitOK || !strings.Contains(stdout, `"HostedURL"`) {
+	if code, stdout, _ := h.run("library", "show", "1", "--json"); code != ExitOK || !strings.Contains(stdout, `"hosted_url": "https://`) {
 		t.Errorf("show --json: %d %s", code, stdout)
 	}
 	code, stdout, _ = h.run("library", "search", "lighthouse")
@@ -239,13 +239,13 @@ func TestGenerationsLandInTheLibrary(t *testing.T) {
 	}
 	h.env["POLLINATIONS_STUDIO_DATA"] = h.path("other-library")
 	code, stdout, stderr = h.run("library", "import", zip, "--json")
-	if code != ExitOK || !strings.Contains(stdout, `"Added": 2`) {
+	if code != ExitOK || !strings.Contains(stdout, `"added": 2`) {
 		t.Fatalf("import: %d %s %s", code, stdout, stderr)
 	}
 	if code, _, _ := h.run("library", "trash", "1"); code != ExitOK {
 		t.Fatal("trash failed")
 	}
-	if _, stdout, _ := h.run("library", "list", "--json"); strings.Contains(stdout, "lighthouse") && strings.Count(stdout, `"ID"`) != 1 {
+	if _, stdout, _ := h.run("library", "list", "--json"); strings.Contains(stdout, "lighthouse") && strings.Count(stdout, `"id"`) != 1 {
 		t.Fatalf("trashed item still listed: %s", stdout)
 	}
 }

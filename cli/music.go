@@ -15,12 +15,13 @@ func (c *command) music(args []string) error {
 	duration := fs.Float64("duration", 0, "length in seconds (ElevenLabs 3–300, Stable Audio 1–380; Lyria: none, say it in the prompt)")
 	instrumental := fs.Bool("instrumental", false, "no vocals")
 	play := fs.Bool("play", false, "play the music while it downloads")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	req := api.MusicRequest{Model: *model, Duration: *duration, Instrumental: *instrumental}
-	return c.runMusic("music", pos, *out, *play, req)
+	return c.runMusic("music", pos, *out, *play, *asJSON, req)
 }
 
 // sound is `sound PROMPT -o FILE [--duration S] [--loop] [--play]`.
@@ -31,17 +32,18 @@ func (c *command) sound(args []string) error {
 	duration := fs.Float64("duration", 0, "length in seconds, 0.5–30 (default: the model chooses)")
 	loop := fs.Bool("loop", false, "a sound that loops seamlessly")
 	play := fs.Bool("play", false, "play the sound while it downloads")
+	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	req := api.MusicRequest{Model: *model, Duration: *duration, Loop: *loop}
-	return c.runMusic("sound", pos, *out, *play, req)
+	return c.runMusic("sound", pos, *out, *play, *asJSON, req)
 }
 
 // runMusic is what music and sound share, written as speak is: the job lands in the library,
 // the file is written whole or not at all, and --play starts with the first bytes.
-func (c *command) runMusic(name string, pos []string, out string, play bool, req api.MusicRequest) error {
+func (c *command) runMusic(name string, pos []string, out string, play, asJSON bool, req api.MusicRequest) error {
 	prompt, err := onePositional(pos, "PROMPT")
 	if err != nil {
 		return err
@@ -79,6 +81,11 @@ func (c *command) runMusic(name string, pos []string, out string, play bool, req
 			return err
 		}
 		c.progress("saved %s (%s, %.1f s, model %s%s)", out, it.ContentType, it.DurationSec, it.ModelUsed, itemCost(it))
+	}
+	if asJSON {
+		if err := c.printItem(lib, it); err != nil {
+			return err
+		}
 	}
 	return playErr
 }
