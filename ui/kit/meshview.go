@@ -55,6 +55,7 @@ type MeshView struct {
 	m     *mesh.Mesh
 	state meshState
 	text  string // the message for the loading, error and notice states
+	gen   int    // counts what was shown, so a Load overtaken by another is dropped
 	yaw   float64
 	pitch float64 // degrees
 	pxW   int
@@ -117,15 +118,30 @@ func NewMeshView(m *mesh.Mesh, runOnUI func(func())) *MeshView {
 	return v
 }
 
-// LoadMeshView reads a .glb file off the UI goroutine and shows it; until then it shows the
-// loading state, and a file that cannot be shown gives the error state (or, for a PLY point
-// cloud, a notice to open it elsewhere).
+// LoadMeshView reads a .glb file off the UI goroutine and shows it (see Load).
 func LoadMeshView(path string, runOnUI func(func())) *MeshView {
 	v := NewMeshView(nil, runOnUI)
+	v.Load(path)
+	return v
+}
+
+// Load reads a .glb file off the UI goroutine and shows it; until then the view shows the
+// loading state, and a file that cannot be shown gives the error state (or, for a PLY point
+// cloud, a notice to open it elsewhere). A later Load or Set… wins over an earlier Load still
+// reading, so one view can follow a changing selection.
+func (v *MeshView) Load(path string) {
+	v.setText(meshLoading, "Loading the 3D model…")
+	v.mu.Lock()
+	gen := v.gen
+	v.mu.Unlock()
 	go func() {
 		m, err := ReadMeshFile(path)
 		v.runOnUI(func() {
+			v.mu.Lock()
+			stale := v.gen != gen
+			v.mu.Unlock()
 			switch {
+			case stale:
 			case errors.Is(err, ErrPointCloud):
 				v.SetNotice(ErrPointCloud.Error())
 			case err != nil:
@@ -135,7 +151,6 @@ func LoadMeshView(path string, runOnUI func(func())) *MeshView {
 			}
 		})
 	}()
-	return v
 }
 
 // ReadMeshFile reads a GLB model to preview. A PLY file gives ErrPointCloud; a file with no
@@ -164,6 +179,7 @@ func ReadMeshFile(path string) (*mesh.Mesh, error) {
 func (v *MeshView) SetMesh(m *mesh.Mesh) {
 	v.mu.Lock()
 	v.m, v.state, v.text = m, meshReady, ""
+	v.gen++
 	v.requestLocked()
 	v.mu.Unlock()
 	v.Refresh()
@@ -181,8 +197,20 @@ func (v *MeshView) SetNotice(text string) { v.setText(meshNotice, text) }
 func (v *MeshView) setText(s meshState, text string) {
 	v.mu.Lock()
 	v.m, v.state, v.text = nil, s, text
+	v.gen++
+	v.releaseLocked()
 	v.mu.Unlock()
 	v.Refresh()
+}
+
+// releaseLocked lets go of the frames and the renderer while no model shows (unless a frame
+// in flight owns them: apply lets go of them then). Called with mu held, on the UI goroutine.
+func (v *MeshView) releaseLocked() {
+	if v.busy {
+		return
+	}
+	v.rend, v.spare, v.front, v.shown = meshRenderer{}, nil, nil, meshFrame{}
+	v.Image.Image = nil
 }
 
 // Failed reports whether the view shows the error state; Mesh is the model shown (nil in the
@@ -240,7 +268,7 @@ func (v *MeshView) Bytes() int {
 	return n
 }
 
-// SetMinSize sets the size the view asks its container for.
+// SetMinSize sets the size the view asks its container for (160×160 by default).
 func (v *MeshView) SetMinSize(s fyne.Size) {
 	v.minSize = s
 	v.Refresh()
@@ -300,6 +328,9 @@ func (v *MeshView) apply(f meshFrame, rend meshRenderer, img *image.RGBA) {
 	v.shown, v.busy = f, false
 	v.renders++
 	show := v.state == meshReady && f.m == v.m
+	if v.state != meshReady {
+		v.releaseLocked()
+	}
 	v.mu.Unlock()
 	if show {
 		// The Image takes the new frame before the old one goes back to be drawn over.
@@ -313,12 +344,6 @@ func (v *MeshView) apply(f meshFrame, rend meshRenderer, img *image.RGBA) {
 	v.mu.Lock()
 	v.requestLocked()
 	v.mu.Unlock()
-}
-
-// MinSize is the size set by SetMinSize (160×160 by default).
-func (v *MeshView) MinSize() fyne.Size {
-	v.ExtendBaseWidget(v)
-	return v.minSize.Max(v.BaseWidget.MinSize())
 }
 
 // CreateRenderer is part of fyne.Widget.
