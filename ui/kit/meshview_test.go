@@ -354,7 +354,7 @@ func glbOf(t *testing.T, js string) []byte {
 	return b.Bytes()
 }
 
-// BenchmarkMeshViewTurn turns a 50 000-triangle sphere at 512×512 through the same angles
+// BenchmarkMeshViewTurn turns a 50 000-triangle sphere at 512×512 (and at canvas scale 2, 1024×1024 pixels) through the same angles
 // (2.5° of yaw a frame from the starting view) over the same background: "renderer" is the
 // renderer alone (the baseline), "widget" a drag on the view through to the frame applied on
 // the (test) UI goroutine. ui-µs is the time a frame costs the UI goroutine (the drag and the
@@ -368,9 +368,18 @@ func BenchmarkMeshViewTurn(b *testing.B) {
 	defer a.Quit()
 	bg := NewMeshView(nil, nil)
 	test.WidgetRenderer(bg) // the theme's background, as the view draws it
-	b.Run("renderer", func(b *testing.B) {
-		var c color.Color = bg.bg
-		r := mesh.NewRenderer(512, 512)
+	for _, scale := range []int{1, 2} {
+		name := map[int]string{1: "", 2: "-scale2"}[scale]
+		benchTurn(b, name, m, scale, bg.bg)
+	}
+}
+
+// benchTurn measures the renderer alone, then the view, on a 512×512 view at a canvas scale.
+func benchTurn(b *testing.B, name string, m *mesh.Mesh, scale int, bgc color.NRGBA) {
+	px := 512 * scale
+	b.Run("renderer"+name, func(b *testing.B) {
+		var c color.Color = bgc
+		r := mesh.NewRenderer(px, px)
 		r.Render(m, 0, 0, c)
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -379,7 +388,7 @@ func BenchmarkMeshViewTurn(b *testing.B) {
 			r.Render(m, yaw*math.Pi/180, MeshDefaultPitch*math.Pi/180, c)
 		}
 	})
-	b.Run("widget", func(b *testing.B) {
+	b.Run("widget"+name, func(b *testing.B) {
 		q := newUIQueue()
 		var before, after runtime.MemStats
 		runtime.GC()
@@ -388,9 +397,10 @@ func BenchmarkMeshViewTurn(b *testing.B) {
 		win := test.NewWindow(v)
 		defer win.Close()
 		win.SetPadded(false)
+		win.Canvas().(software.WindowlessCanvas).SetScale(float32(scale))
 		win.Resize(fyne.NewSize(512, 512))
 		q.settle(b, v)
-		if r := frame(b, v).Rect; r.Dx() != 512 || v.bg != bg.bg {
+		if r := frame(b, v).Rect; r.Dx() != px || v.bg != bgc {
 			b.Fatalf("frame %v, background %v", r, v.bg)
 		}
 		var ui time.Duration
