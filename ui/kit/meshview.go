@@ -175,8 +175,12 @@ func ReadMeshFile(path string) (*mesh.Mesh, error) {
 	return m, nil
 }
 
-// SetMesh shows m, from the current view (UI goroutine).
+// SetMesh shows m, from the current view (UI goroutine); nil shows the loading state.
 func (v *MeshView) SetMesh(m *mesh.Mesh) {
+	if m == nil {
+		v.setText(meshLoading, "Loading the 3D model…")
+		return
+	}
 	v.mu.Lock()
 	v.m, v.state, v.text = m, meshReady, ""
 	v.gen++
@@ -213,15 +217,14 @@ func (v *MeshView) releaseLocked() {
 	v.Image.Image = nil
 }
 
-// Failed reports whether the view shows the error state; Mesh is the model shown (nil in the
-// loading, error and notice states).
+// Failed reports whether the view shows the error state.
 func (v *MeshView) Failed() bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.state == meshFailed
 }
 
-// Mesh is the model shown, or nil.
+// Mesh is the model shown (nil in the loading, error and notice states).
 func (v *MeshView) Mesh() *mesh.Mesh {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -224,6 +224,11 @@ func TestMeshViewReleaseAndStaleLoad(t *testing.T) {
 		t.Errorf("error state holds %d bytes, says %q", v.Bytes(), v.Message.Text)
 	}
 
+	v.SetMesh(nil)
+	if !v.Message.Visible() || !strings.Contains(v.Message.Text, "Loading") {
+		t.Errorf("no model: the view says %q (visible %v)", v.Message.Text, v.Message.Visible())
+	}
+
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.glb")
 	good := filepath.Join(dir, "good.glb")
