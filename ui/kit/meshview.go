@@ -27,6 +27,7 @@ const (
 	MeshMaxPitch       = 85.0
 	MeshDefaultYaw     = -30.0
 	MeshDefaultPitch   = 20.0
+	MeshKeyStep        = 15.0 // degrees an arrow key turns
 	// MeshMaxPixels bounds the frame drawn (a full-screen view on a 4K screen would otherwise
 	// hold and redraw 130 MB of buffers); above it the frame is drawn smaller and stretched.
 	MeshMaxPixels = 1536 * 1024
@@ -36,7 +37,8 @@ const (
 var ErrPointCloud = errors.New("PLY point clouds are not previewed; open with your 3D viewer")
 
 // MeshView shows a 3D model the user turns by dragging (x turns it about the vertical axis, y
-// tilts it, up to ±85°); a double tap goes back to the starting view. Frames are drawn off the
+// tilts it, up to ±85°) or, once tapped, with the arrow keys; a double tap (or Home) goes back
+// to the starting view. Frames are drawn off the
 // UI goroutine at the widget's pixel size, one at a time: angles asked for while a frame is
 // being drawn are coalesced, and the newest wins.
 type MeshView struct {
@@ -47,6 +49,7 @@ type MeshView struct {
 	Image   *canvas.Image     // the last frame drawn
 	Message *widget.Label     // loading, error and notice text (hidden while a model shows)
 	Hint    *canvas.Text      // "Drag to turn · double-click to reset"
+	Focus   *canvas.Rectangle // the outline shown while the view has the keyboard
 
 	runOnUI func(func())
 	minSize fyne.Size
@@ -101,6 +104,7 @@ func NewMeshView(m *mesh.Mesh, runOnUI func(func())) *MeshView {
 		Image:   &canvas.Image{FillMode: canvas.ImageFillContain},
 		Message: widget.NewLabel("Loading the 3D model…"),
 		Hint:    canvas.NewText("Drag to turn · double-click to reset", theme.Color(theme.ColorNamePlaceHolder)),
+		Focus:   canvas.NewRectangle(color.Transparent),
 		runOnUI: runOnUI,
 		minSize: fyne.NewSize(160, 160),
 		yaw:     MeshDefaultYaw,
@@ -111,6 +115,8 @@ func NewMeshView(m *mesh.Mesh, runOnUI func(func())) *MeshView {
 	v.Message.Wrapping = fyne.TextWrapWord
 	v.Hint.TextSize = theme.CaptionTextSize()
 	v.Hint.Alignment = fyne.TextAlignCenter
+	v.Focus.StrokeWidth = 2
+	v.Focus.Hide()
 	v.ExtendBaseWidget(v)
 	if m != nil {
 		v.SetMesh(m)
@@ -290,6 +296,48 @@ func (v *MeshView) DragEnd() {}
 // DoubleTapped goes back to the starting view.
 func (v *MeshView) DoubleTapped(*fyne.PointEvent) { v.SetView(MeshDefaultYaw, MeshDefaultPitch) }
 
+// Tapped takes the keyboard, for the arrow keys.
+func (v *MeshView) Tapped(*fyne.PointEvent) {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
+		c.Focus(v)
+	}
+}
+
+// FocusGained shows the outline.
+func (v *MeshView) FocusGained() {
+	v.Focus.Show()
+	v.Focus.Refresh()
+}
+
+// FocusLost hides the outline.
+func (v *MeshView) FocusLost() {
+	v.Focus.Hide()
+	v.Focus.Refresh()
+}
+
+// TypedRune is part of fyne.Focusable.
+func (v *MeshView) TypedRune(rune) {}
+
+// TypedKey turns the model by MeshKeyStep with the arrow keys; Home resets the view.
+func (v *MeshView) TypedKey(e *fyne.KeyEvent) {
+	yaw, pitch := v.View()
+	switch e.Name {
+	case fyne.KeyLeft:
+		yaw -= MeshKeyStep
+	case fyne.KeyRight:
+		yaw += MeshKeyStep
+	case fyne.KeyUp:
+		pitch -= MeshKeyStep
+	case fyne.KeyDown:
+		pitch += MeshKeyStep
+	case fyne.KeyHome:
+		yaw, pitch = MeshDefaultYaw, MeshDefaultPitch
+	default:
+		return
+	}
+	v.SetView(yaw, pitch)
+}
+
 // requestLocked asks for a frame of the current view, or records it as the newest while one
 // is being drawn. Called with mu held.
 func (v *MeshView) requestLocked() {
@@ -370,6 +418,7 @@ func (r *meshViewRenderer) Layout(size fyne.Size) {
 	hs := v.Hint.MinSize()
 	v.Hint.Move(fyne.NewPos(0, size.Height-hs.Height-pad/2))
 	v.Hint.Resize(fyne.NewSize(size.Width, hs.Height))
+	v.Focus.Resize(size)
 
 	w, h := pixelSize(v, size)
 	v.mu.Lock()
@@ -407,6 +456,8 @@ func (r *meshViewRenderer) Refresh() {
 	v.Back.FillColor = bg
 	v.Back.Refresh()
 	v.Hint.Color = th.Color(theme.ColorNamePlaceHolder, variant)
+	v.Focus.StrokeColor = th.Color(theme.ColorNameFocus, variant)
+	v.Focus.Refresh()
 
 	v.mu.Lock()
 	v.bg = bg
@@ -440,7 +491,7 @@ func over(a, b color.NRGBA) color.NRGBA {
 }
 
 func (r *meshViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.Back, r.v.Image, r.v.Message, r.v.Hint}
+	return []fyne.CanvasObject{r.v.Back, r.v.Image, r.v.Message, r.v.Hint, r.v.Focus}
 }
 
 func (r *meshViewRenderer) Destroy() {}
@@ -448,4 +499,6 @@ func (r *meshViewRenderer) Destroy() {}
 var (
 	_ fyne.Draggable      = (*MeshView)(nil)
 	_ fyne.DoubleTappable = (*MeshView)(nil)
+	_ fyne.Tappable       = (*MeshView)(nil)
+	_ fyne.Focusable      = (*MeshView)(nil)
 )

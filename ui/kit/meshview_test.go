@@ -156,6 +156,31 @@ func TestMeshViewPitchClampAndReset(t *testing.T) {
 	}
 }
 
+// A tap takes the keyboard (the outline shows); the arrow keys turn the model, Home resets.
+func TestMeshViewKeys(t *testing.T) {
+	v, win, q := showMesh(t, mesh.Box(1, 1, 1), 0, 0, 100, 100)
+	test.Tap(v)
+	if win.Canvas().Focused() != v || !v.Focus.Visible() {
+		t.Fatalf("a tap did not give the view the keyboard")
+	}
+	for _, k := range []fyne.KeyName{fyne.KeyRight, fyne.KeyRight, fyne.KeyDown, fyne.KeyLeft, fyne.KeyA} {
+		win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: k})
+	}
+	q.settle(t, v)
+	if yaw, pitch := v.View(); yaw != MeshKeyStep || pitch != MeshKeyStep {
+		t.Errorf("after →→↓← the view is %v, %v; want %v, %v", yaw, pitch, MeshKeyStep, MeshKeyStep)
+	}
+	v.TypedKey(&fyne.KeyEvent{Name: fyne.KeyHome})
+	q.settle(t, v)
+	if yaw, pitch := v.View(); yaw != MeshDefaultYaw || pitch != MeshDefaultPitch {
+		t.Errorf("after Home the view is %v, %v", yaw, pitch)
+	}
+	win.Canvas().Unfocus()
+	if v.Focus.Visible() {
+		t.Errorf("the outline stays without the keyboard")
+	}
+}
+
 // Many drags while a frame is being drawn make two frames, not one per drag: the one in
 // flight and the newest. The last frame shows the last angle, pixel for pixel.
 func TestMeshViewCoalescesDrags(t *testing.T) {
