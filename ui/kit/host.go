@@ -23,6 +23,7 @@ const (
 	PageSpeech     = "speech"
 	PageTranscribe = "transcribe"
 	PageVideo      = "video"
+	PageMusic      = "music"
 	PageLibrary    = "library"
 	PageSettings   = "settings"
 )
