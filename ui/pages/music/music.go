@@ -259,8 +259,7 @@ func (p *Page) followModel() {
 	}
 	p.rows["length"].show(spec.Field == "")
 	p.noDuration.SetText(modelTitle(m) + " takes no duration: say the length in the prompt (\"a two-minute song\"); otherwise it makes a 30-second clip.")
-	// Instrumental is ElevenLabs music's [I]: the models that take a duration and are not sound.
-	p.rows["instrumental"].show(spec.Field == "duration" && !spec.Sound)
+	p.rows["instrumental"].show(takesInstrumental(spec))
 	p.rows["loop"].show(spec.Sound)
 	p.rows["influence"].show(spec.Sound)
 	p.rows["steps"].show(spec.Steps)
@@ -268,6 +267,10 @@ func (p *Page) followModel() {
 	p.duration.Validate()
 	p.updateCost()
 }
+
+// takesInstrumental reports ElevenLabs music [I: the catalogue has no field for it]: the
+// models that take a duration and are not sound effects.
+func takesInstrumental(s api.MusicSpec) bool { return s.Field == "duration" && !s.Sound }
 
 func modelTitle(m api.Model) string {
 	if m.Title != "" {
@@ -343,7 +346,7 @@ func (p *Page) request() (api.MusicRequest, error) {
 	}
 	spec := api.MusicSpecFor(m.Name, &m)
 	r := api.MusicRequest{Prompt: prompt, Model: m.Name, Duration: secs, Format: "mp3", Entry: &m}
-	if p.instrumental.Visible() {
+	if takesInstrumental(spec) {
 		r.Instrumental = p.instrumental.Checked
 	}
 	if spec.Sound {
