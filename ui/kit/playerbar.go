@@ -121,6 +121,12 @@ func (b *PlayerBar) Refresh() { b.Show(b.State()) }
 
 // Show shows a state read earlier (UI goroutine).
 func (b *PlayerBar) Show(s PlayerState) {
+	wasShown := b.Pos.Visible()
+	defer func() {
+		if b.Pos.Visible() != wasShown {
+			b.content.Refresh() // place the seek bar, or close its gap
+		}
+	}()
 	SetEnabled(b.Pause, s.Playing)
 	SetEnabled(b.Stop, s.Playing)
 	if s.Paused {

@@ -60,6 +60,8 @@ type Page struct {
 	openB     *widget.Button // the last result in the library
 	playB     *widget.Button // the last result again, from the library (seekable)
 	bar       *kit.PlayerBar
+	form      *fyne.Container
+	body      *fyne.Container
 
 	jobID   int64
 	itemID  int64
@@ -101,7 +103,13 @@ func New(h kit.Host) *Page {
 	})
 	p.duration = widget.NewEntry()
 	p.duration.Validator = func(string) error { _, err := p.seconds(); return err }
-	p.duration.OnChanged = func(string) { p.note.Hide(); p.updateCost() }
+	p.duration.OnChanged = func(string) {
+		if p.note.Visible() {
+			p.note.Hide()
+			p.relayout()
+		}
+		p.updateCost()
+	}
 	p.durRange = widget.NewLabel("")
 	p.noDuration = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	p.noDuration.Wrapping = fyne.TextWrapWord
@@ -116,6 +124,7 @@ func New(h kit.Host) *Page {
 	p.steps.SetSelected(stepsDefault)
 
 	form := container.New(layout.NewFormLayout())
+	p.form = form
 	add := func(key, label string, obj fyne.CanvasObject) {
 		r := formRow{label: widget.NewLabel(label), obj: obj}
 		p.rows[key] = r
@@ -165,9 +174,10 @@ func New(h kit.Host) *Page {
 		p.state.SetText("Sound output unavailable: results are saved to the library and can be played later.")
 	}
 
-	p.content = container.NewPadded(container.NewVBox(kit.Heading("Music & sound"), p.mode, p.prompt, form,
+	p.body = container.NewVBox(kit.Heading("Music & sound"), p.mode, p.prompt, form,
 		p.noModels, p.cost, p.note, container.NewHBox(p.generateB, p.cancelB, p.openB, p.playB),
-		p.state, p.bar.Content()))
+		p.state, p.bar.Content())
+	p.content = container.NewPadded(p.body)
 	p.mode.SetSelected(ModeMusic)
 	h.OnAccount(p.fillModels)
 	h.OnJob(p.onJob)
@@ -228,6 +238,7 @@ func (p *Page) fillModels() {
 	} else {
 		p.noModels.Hide()
 	}
+	p.relayout()
 }
 
 // current is the chosen model's catalogue entry.
@@ -266,6 +277,17 @@ func (p *Page) followModel() {
 	p.note.Hide()
 	p.duration.Validate()
 	p.updateCost()
+	p.relayout()
+}
+
+// relayout places the page again after controls were shown or hidden: a row swapped for one
+// of the same height changes no minimum size, so nothing else would move them.
+func (p *Page) relayout() {
+	if p.body == nil {
+		return // still being built
+	}
+	p.form.Refresh()
+	p.body.Refresh()
 }
 
 // takesInstrumental reports ElevenLabs music [I: the catalogue has no field for it]: the
@@ -320,9 +342,12 @@ func (p *Page) updateCost() {
 		secs = m.DefaultDuration
 	}
 	est := jobs.Estimate(m, jobs.EstimateParams{Seconds: secs}, nil)
+	per, _ := m.EstimateCost(1) // per second, or the clip's price
 	switch {
+	case est.Known && est.Unit == "second":
+		p.cost.SetText(fmt.Sprintf("Estimated cost: about %s pollen (%s pollen per second × %g s)", kit.Pollen(est.Amount), kit.Pollen(per), secs))
 	case est.Known:
-		p.cost.SetText("Estimated cost: " + est.Label)
+		p.cost.SetText(fmt.Sprintf("Estimated cost: %s pollen per %s, whatever its length", kit.Pollen(est.Amount), est.Unit))
 	case kit.PriceLabel(m) != "":
 		p.cost.SetText("Priced per second of output: " + kit.PriceLabel(m) + ". Give a duration to see the total.")
 	default:
@@ -365,6 +390,7 @@ func (p *Page) generate() {
 	if err != nil {
 		p.note.SetText(err.Error())
 		p.note.Show()
+		p.relayout()
 		return
 	}
 	p.note.Hide()
@@ -381,6 +407,7 @@ func (p *Page) generate() {
 		what = "the sound effect"
 	}
 	p.state.SetText("Generating " + what + "… it plays as it arrives.")
+	p.relayout()
 }
 
 func (p *Page) onJob(ev jobs.Event) {
@@ -395,7 +422,7 @@ func (p *Page) onJob(ev jobs.Event) {
 	case jobs.Done:
 		p.jobID = 0
 		p.cancelB.Hide()
-		p.state.SetText(fmt.Sprintf("Saved to the library (%s).", kit.Clock(ev.Elapsed)))
+		p.state.SetText(fmt.Sprintf("Saved to the library (made in %s).", kit.Clock(ev.Elapsed)))
 		if ev.ItemID != nil {
 			p.itemID = *ev.ItemID
 			p.openB.Show()
@@ -412,6 +439,7 @@ func (p *Page) onJob(ev jobs.Event) {
 			p.state.SetText("Canceled.")
 		}
 	}
+	p.relayout()
 }
 
 // playAgain plays the last result from its library file, which seeks anywhere.

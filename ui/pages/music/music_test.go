@@ -224,11 +224,11 @@ func TestEstimateInTheModelsUnit(t *testing.T) {
 		mode, model, dur string
 		want             []string
 	}{
-		{ModeSound, "elevenlabs/eleven-text-to-sound-v2", "5", []string{"≈0.01 pollen", "0.002 per second"}},
-		{ModeMusic, "elevenlabs/music-v2", "60", []string{"≈0.15 pollen", "0.0025 per second"}},
+		{ModeSound, "elevenlabs/eleven-text-to-sound-v2", "5", []string{"about 0.010 pollen", "0.0020 pollen per second × 5 s"}},
+		{ModeMusic, "elevenlabs/music-v2", "60", []string{"about 0.150 pollen", "0.0025 pollen per second × 60 s"}},
 		{ModeMusic, "elevenlabs/music-v2", "", []string{"per second of output", "0.0025 pollen/s"}},
-		{ModeMusic, "google/lyria-3-clip-preview", "", []string{"0.04 per clip"}},
-		{ModeMusic, "stability-ai/stable-audio-3", "200", []string{"0.26 per clip"}},
+		{ModeMusic, "google/lyria-3-clip-preview", "", []string{"0.040 pollen per clip"}},
+		{ModeMusic, "stability-ai/stable-audio-3", "200", []string{"0.260 pollen per clip"}},
 	} {
 		pick(h, p, tc.mode, tc.model)
 		h.UI(func() { p.duration.SetText(tc.dur) })
