@@ -86,6 +86,20 @@ func TestControlsFollowTheModel(t *testing.T) {
 			t.Errorf("%s: the hint says %q", tc.model, p.noDuration.Text)
 		}
 	}
+	// Rows shown in place of others of the same height are placed, not left at no size.
+	pick(h, p, ModeMusic, "elevenlabs/music-v2")
+	pick(h, p, ModeSound, "elevenlabs/eleven-text-to-sound-v2")
+	h.UI(func() {
+		if got, want := p.form.Size().Height, p.form.MinSize().Height; got < want {
+			t.Errorf("the form is %v high, its rows need %v", got, want)
+		}
+		for _, k := range []string{"loop", "influence"} {
+			o := p.rows[k].obj
+			if o.Size().Height == 0 || o.Position().Y+o.Size().Height > p.form.Size().Height {
+				t.Errorf("%s is not placed inside the form: %v at %v", k, o.Size(), o.Position())
+			}
+		}
+	})
 	// The sound list holds only sound models, the music list none.
 	h.UI(func() { p.mode.SetSelected(ModeSound) })
 	for _, name := range p.names {
@@ -95,7 +109,7 @@ func TestControlsFollowTheModel(t *testing.T) {
 	}
 	// Back to music: the model last chosen there is kept.
 	h.UI(func() { p.mode.SetSelected(ModeMusic) })
-	if name := p.names[p.model.Selected]; name != "stability-ai/stable-audio-3-medium" {
+	if name := p.names[p.model.Selected]; name != "elevenlabs/music-v2" {
 		t.Errorf("back in music mode on %s", name)
 	}
 }
