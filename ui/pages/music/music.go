@@ -20,6 +20,7 @@ import (
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
 )
 
@@ -444,24 +445,35 @@ func (p *Page) onJob(ev jobs.Event) {
 
 // playAgain plays the last result from its library file, which seeks anywhere.
 func (p *Page) playAgain() {
+	id := p.itemID
+	go func() {
+		it, err := p.h.Library().Item(p.h.Context(), id)
+		if err != nil {
+			p.h.ShowError(fmt.Errorf("finding the result in the library: %w", err))
+			return
+		}
+		p.playItem(it)
+	}()
+}
+
+// playItem plays a library item's sound (any goroutine): only its own file in the library.
+func (p *Page) playItem(it *lib.Item) {
+	path, err := p.h.Library().ItemMediaPath(it)
+	if err != nil {
+		p.h.ShowError(err)
+		return
+	}
+	p.playFile(path)
+}
+
+// playFile plays a file through the window's player (any goroutine; returns at once).
+func (p *Page) playFile(path string) {
 	player := p.h.Player()
 	if player == nil {
 		p.h.ShowError(audio.ErrNoDevice)
 		return
 	}
-	id := p.itemID
 	go func() {
-		lib := p.h.Library()
-		it, err := lib.Item(p.h.Context(), id)
-		if err != nil {
-			p.h.ShowError(fmt.Errorf("finding the result in the library: %w", err))
-			return
-		}
-		path, err := lib.ItemMediaPath(it)
-		if err != nil {
-			p.h.ShowError(err)
-			return
-		}
 		f, err := os.Open(path)
 		if err != nil {
 			p.h.ShowError(err)
@@ -475,6 +487,30 @@ func (p *Page) playAgain() {
 		<-player.Done()
 		f.Close()
 	}()
+}
+
+// Navigate plays a music or sound item (kit.ActPlay), showing its bar and "Open in library".
+func (p *Page) Navigate(v kit.Nav) {
+	if v.Action != kit.ActPlay {
+		return
+	}
+	switch {
+	case v.Item != nil:
+		it := *v.Item
+		p.itemID = it.ID
+		p.openB.Show()
+		p.playB.Show()
+		p.relayout()
+		go p.playItem(&it)
+	case v.ItemID != 0:
+		p.itemID = v.ItemID
+		p.openB.Show()
+		p.playB.Show()
+		p.relayout()
+		p.playAgain()
+	case len(v.Paths) > 0:
+		p.playFile(v.Paths[0])
+	}
 }
 
 // Start keeps the player bar up to date (on its own goroutine, until the window closes).

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/jobs"
 	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
 	"pollinations-studio/ui/kit/kittest"
@@ -308,5 +309,32 @@ func TestNoMusicModelsForAKeyWithoutPaidPollen(t *testing.T) {
 	})
 	if !p.note.Visible() || p.jobID != 0 {
 		t.Fatalf("nothing to generate with: note %q, job %d", p.note.Text, p.jobID)
+	}
+}
+
+// "Play" on a music or sound item arrives as a navigation value: it plays through the window's
+// player, and the page offers the item in the library.
+func TestPlayAnItemFromTheLibrary(t *testing.T) {
+	h, p := newPage(t, "secret")
+	r := api.MusicRequest{Prompt: "a gong", Model: "music-v2", Duration: 3}
+	id, err := h.Jobs().Submit(context.Background(), jobs.Request{Music: &r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := h.Jobs().Wait(context.Background(), id)
+	if err != nil || it.Kind != lib.KindMusic {
+		t.Fatalf("the music item: %+v %v", it, err)
+	}
+	h.Player().Stop() // the live playback of the generation
+	h.UI(func() { p.Navigate(kit.Nav{Page: kit.PageMusic, Action: kit.ActPlay, Item: it}) })
+	h.Eventually("playback with its length", func() bool {
+		p.bar.Refresh()
+		return h.Player().Position() > 0 && strings.HasSuffix(p.bar.Elapsed.Text, "/ 0:03")
+	})
+	if !p.openB.Visible() || p.itemID != it.ID {
+		t.Fatalf("the page must offer the item: open %v, item %d", p.openB.Visible(), p.itemID)
+	}
+	if errs := h.Errors(); len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
 	}
 }
