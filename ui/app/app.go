@@ -32,6 +32,7 @@ import (
 	"pollinations-studio/ui/pages/chat"
 	"pollinations-studio/ui/pages/image"
 	"pollinations-studio/ui/pages/library"
+	"pollinations-studio/ui/pages/music"
 	"pollinations-studio/ui/pages/settings"
 	"pollinations-studio/ui/pages/speech"
 	"pollinations-studio/ui/pages/transcribe"
@@ -245,6 +246,7 @@ func (s *Shell) build() {
 		{name: kit.PageSpeech, title: "Speech", icon: theme.VolumeUpIcon(), page: speech.New(s)},
 		{name: kit.PageTranscribe, title: "Transcribe", icon: theme.DocumentIcon(), page: transcribe.New(s)},
 		{name: kit.PageVideo, title: "Video", icon: theme.MediaVideoIcon(), page: video.New(s)},
+		{name: kit.PageMusic, title: "Music & sound", icon: theme.MediaMusicIcon(), page: music.New(s)},
 		{name: kit.PageLibrary, title: "Library", icon: theme.StorageIcon(), page: library.New(s)},
 		{name: kit.PageSettings, title: "Settings", icon: theme.SettingsIcon(), page: s.settings},
 	}

@@ -23,6 +23,7 @@ const (
 	PageSpeech     = "speech"
 	PageTranscribe = "transcribe"
 	PageVideo      = "video"
+	PageMusic      = "music"
 	PageLibrary    = "library"
 	PageSettings   = "settings"
 )
@@ -35,7 +36,7 @@ const (
 	ActRemix    = "remix"     // image: make the item again with a new seed
 	ActUseRef   = "use-ref"   // image: add the item (or Paths) as reference images
 	ActUseSeed  = "use-seed"  // image: reuse the item's seed, locked
-	ActPlay     = "play"      // speech: play the item's (or Paths[0]'s) sound
+	ActPlay     = "play"      // speech, music: play the item's (or Paths[0]'s) sound
 	ActAddFiles = "add-files" // transcribe: transcribe Paths
 )
 

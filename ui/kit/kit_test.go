@@ -17,6 +17,8 @@ func TestPriceLabels(t *testing.T) {
 		{api.Model{Kind: "transcription", Pricing: api.Pricing{"promptAudioSeconds": 0.0000005}}, "3e-05 pollen/min"},
 		{api.Model{Kind: "text", Pricing: api.Pricing{"completionTextTokens": 0.000002}}, ""},
 		{api.Model{Kind: "image"}, ""},
+		{api.Model{Name: "elevenlabs/music-v2", Kind: api.KindMusic, Pricing: api.Pricing{"completionAudioSeconds": 0.0025}}, "0.0025 pollen/s"},
+		{api.Model{Name: "google/lyria-3-clip-preview", Kind: api.KindMusic, Pricing: api.Pricing{"completionAudioTokens": 0.04}}, "0.040 pollen/clip"},
 	} {
 		if got := PriceLabel(tc.m); got != tc.want {
 			t.Errorf("%s %v: got %q, want %q", tc.m.Kind, tc.m.Pricing, got, tc.want)

@@ -51,9 +51,20 @@ func PickerOrder(models []api.Model, allowed func(string) bool) []api.Model {
 }
 
 // PriceLabel is a model's catalogue price in the unit a person thinks in: per image, per second
-// of video, per thousand characters read aloud, per minute transcribed ("" for text models,
-// priced by tokens, and where the catalogue gives no price).
+// of video or music, per music clip, per thousand characters read aloud, per minute
+// transcribed ("" for text models, priced by tokens, and where the catalogue gives no price).
 func PriceLabel(m api.Model) string {
+	if m.Kind == api.KindMusic {
+		// Per second of output, or flat per clip, as the model is priced.
+		if api.MusicSpecFor(m.Name, &m).PerSecond {
+			if v, ok := api.MusicCost(m, 1); ok {
+				return Pollen(v) + " pollen/s"
+			}
+		} else if v, ok := api.MusicCost(m, 0); ok {
+			return Pollen(v) + " pollen/clip"
+		}
+		return ""
+	}
 	per := map[string]struct {
 		units float64
 		unit  string

@@ -1,0 +1,8 @@
+//go:build measure
+
+package music
+
+// Scripting for ui/internal/measure (measure builds only).
+
+// SetPrompt types a prompt.
+func (p *Page) SetPrompt(prompt string) { p.prompt.SetText(prompt) }
