@@ -12,21 +12,16 @@ import (
 	"pollinations-studio/ui/kit"
 )
 
-// ShowError shows an error dialog with the way out (a top-up link and the price for payment
-// errors, the allowed models for a refused one). Safe to call from any goroutine.
+// ShowError shows an error dialog with the way out: one button per remedy (top up, raise the
+// key's budget, allow paid Pollen for the key…) that opens its page when pressed, the price
+// for payment errors, what the key may make for a refused model. Safe to call from any
+// goroutine.
 func (s *Shell) ShowError(err error) {
 	if err == nil {
 		return
 	}
 	s.RunOnUI(func() {
-		s.mu.Lock()
-		models, info := s.models, s.keyInfo
-		s.mu.Unlock()
-		var allowed []string
-		if info != nil {
-			allowed = info.AllowedModels
-		}
-		content, msg := kit.ErrorContent(err, models, allowed)
+		content, msg := kit.ErrorContent(err, kit.AccountOf(s), s.OpenURL)
 		d := dialog.NewCustom(kit.ErrorTitle(err), "Close", content, s.win)
 		d.Resize(fyne.NewSize(460, 200))
 		s.track(d, nil)
