@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -355,12 +354,11 @@ func (s *Shell) RefreshAccount() {
 				bal, _ = c.Balance(ctx)
 			}
 		}
-		models, modErr := c.Models(ctx, "")
+		models, modErr := kit.LoadCatalogue(ctx, c)
 		s.mu.Lock()
 		if s.client == c {
 			s.keyInfo, s.balance = info, bal
 			if modErr == nil {
-				sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
 				s.models = models
 			}
 		}

@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -136,4 +137,32 @@ func Pollen(v float64) string {
 		return strconv.FormatFloat(v, 'f', 3, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// LoadCatalogue lists every model for the pickers. With a key the service lists only what the
+// key may use now, leaving out paid-only models for an account without paid Pollen; the
+// pickers show those too, marked, with the way to pay. So the keyed list is read (the client
+// learns its prices from it) and then the public one, and the union is returned by name.
+func LoadCatalogue(ctx context.Context, c *api.Client) ([]api.Model, error) {
+	models, err := c.Models(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if c.HasKey() {
+		if pub, perr := c.WithKey(""); perr == nil {
+			if all, perr := pub.Models(ctx, ""); perr == nil {
+				seen := map[string]bool{}
+				for _, m := range models {
+					seen[m.Name] = true
+				}
+				for _, m := range all {
+					if !seen[m.Name] {
+						models = append(models, m)
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
+	return models, nil
 }

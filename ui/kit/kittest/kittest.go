@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -376,12 +375,11 @@ func (h *Host) RefreshAccount() {
 				bal, _ = c.Balance(h.ctx)
 			}
 		}
-		models, err := c.Models(h.ctx, "")
+		models, err := kit.LoadCatalogue(h.ctx, c)
 		h.mu.Lock()
 		if h.client == c {
 			h.keyInfo, h.balance = info, bal
 			if err == nil {
-				sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
 				h.models = models
 			}
 		}
