@@ -20,6 +20,7 @@ func (s *Shell) ShowError(err error) {
 	if err == nil {
 		return
 	}
+	s.learnQuestOnly(err)
 	s.RunOnUI(func() {
 		content, msg := kit.ErrorContent(err, kit.AccountOf(s), s.OpenURL)
 		d := dialog.NewCustom(kit.ErrorTitle(err), "Close", content, s.win)
@@ -76,4 +77,23 @@ func (s *Shell) closeTop() bool {
 		return true
 	}
 	return false
+}
+
+// learnQuestOnly remembers a Quest-only key from its refusal, so that the balance says so and
+// the pickers warn before the next paid-only model is tried.
+func (s *Shell) learnQuestOnly(err error) {
+	s.mu.Lock()
+	n := kit.LearnQuestOnly(s.keyInfo, err)
+	if n != nil {
+		s.keyInfo = n
+	}
+	listeners := append([]func(){}, s.listener...)
+	s.mu.Unlock()
+	if n != nil {
+		s.RunOnUI(func() {
+			for _, f := range listeners {
+				f()
+			}
+		})
+	}
 }

@@ -65,3 +65,18 @@ func TestErrorDialogRemedyOpensOnPress(t *testing.T) {
 		t.Fatalf("opened %v, want [%s]", got, e.FixURL)
 	}
 }
+
+// A Quest-only refusal teaches the window that the key spends Quest Pollen only: the status
+// bar says so.
+func TestQuestOnlyLearntFromRefusal(t *testing.T) {
+	h := newHarness(t, "quest")
+	h.eventually("the balance", func() bool { return strings.Contains(h.s.status.account.Text, "Quest Pollen") })
+	_, err := h.s.Client().Image(context.Background(), api.ImageRequest{Prompt: "a cat", Model: "nanobanana"})
+	if e, ok := api.AsError(err); !ok || e.Payment != api.PaymentQuestPollenOnly {
+		t.Fatalf("the quest key's refusal: %v", err)
+	}
+	h.s.ShowError(err)
+	h.eventually("the key's Quest-only note", func() bool {
+		return strings.HasSuffix(h.s.status.account.Text, "this key spends Quest Pollen only")
+	})
+}

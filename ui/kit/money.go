@@ -209,3 +209,17 @@ func (l *EstimateLabel) SetCost(cost float64) { l.SetText(CostText(cost, l.est))
 
 // Estimate is the estimate last shown.
 func (l *EstimateLabel) Estimate() jobs.CostEstimate { return l.est }
+
+// LearnQuestOnly reads from a refusal what /account/key does not say: a QUEST_POLLEN_ONLY
+// refusal means the key spends only Quest Pollen. It returns the key's information with that
+// known, or nil when the refusal teaches nothing new.
+func LearnQuestOnly(info *api.KeyInfo, err error) *api.KeyInfo {
+	e, ok := api.AsError(err)
+	if !ok || info == nil || e.Payment != api.PaymentQuestPollenOnly || info.QuestPollenOnly != nil {
+		return nil
+	}
+	n := *info
+	yes := true
+	n.QuestPollenOnly = &yes
+	return &n
+}

@@ -68,6 +68,13 @@ func TestQuestOnlyRefusalOffersPaidPollenNotTopUp(t *testing.T) {
 	if got := h.Opened(); len(got) != 1 || got[0] != link {
 		t.Fatalf("opened %v, want [%s]", got, link)
 	}
+	// The refusal taught that the key is Quest-only: the next paid-only model picked is
+	// answered at once with paid Pollen for the key, never a top-up.
+	var n *kit.ModelNote
+	h.UI(func() { n = kit.NewModelNote(h); n.SetModel("google/gemini-2.5-flash") })
+	if labels(n.Buttons) != "Allow paid Pollen for this key" || !strings.Contains(n.Text.Text, "only spends Quest Pollen") {
+		t.Fatalf("note after the refusal: %q %q", n.Text.Text, labels(n.Buttons))
+	}
 }
 
 func TestExhaustedKeyOffersRaiseBudget(t *testing.T) {

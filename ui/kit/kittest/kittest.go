@@ -290,6 +290,9 @@ func (h *Host) ShowError(err error) {
 	}
 	h.mu.Lock()
 	h.errs = append(h.errs, err)
+	if n := kit.LearnQuestOnly(h.keyInfo, err); n != nil {
+		h.keyInfo = n // as the window does
+	}
 	h.mu.Unlock()
 	h.RunOnUI(func() {
 		v := kit.NewErrorView(err, kit.AccountOf(h), h.OpenURL)
