@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,6 +54,8 @@ type Options struct {
 	RunOnUI func(func())
 	// SilentAudio plays and records on the null backend (tests, machines without sound).
 	SilentAudio bool
+	// OpenURL, when set, opens web pages instead of the system (tests record them).
+	OpenURL func(*url.URL) error
 	// RecordSource, when set, feeds the recorder instead of the microphone (16-bit mono PCM
 	// at 16 kHz), for tests and demos.
 	RecordSource func() io.Reader
@@ -355,12 +356,11 @@ func (s *Shell) RefreshAccount() {
 				bal, _ = c.Balance(ctx)
 			}
 		}
-		models, modErr := c.Models(ctx, "")
+		models, modErr := kit.LoadCatalogue(ctx, c)
 		s.mu.Lock()
 		if s.client == c {
 			s.keyInfo, s.balance = info, bal
 			if modErr == nil {
-				sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
 				s.models = models
 			}
 		}
@@ -476,7 +476,12 @@ func (s *Shell) HandleDrop(uris []fyne.URI) {
 }
 
 // OpenURL opens an address with the system.
-func (s *Shell) OpenURL(u *url.URL) error { return s.app.OpenURL(u) }
+func (s *Shell) OpenURL(u *url.URL) error {
+	if s.o.OpenURL != nil {
+		return s.o.OpenURL(u)
+	}
+	return s.app.OpenURL(u)
+}
 
 // OpenPath opens a folder in the file manager or a file in its default program, and shows
 // the path where the system cannot (a url.URL, so spaces and '#' in the path stay the path).

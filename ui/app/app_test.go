@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +33,9 @@ type harness struct {
 	sim   *sim.Server
 	keys  *keychain.Memory
 	queue chan func()
+
+	mu     sync.Mutex
+	opened []string // web pages the window asked to open
 }
 
 func newHarness(t *testing.T, keyKind string) *harness {
@@ -61,7 +66,13 @@ func newHarness(t *testing.T, keyKind string) *harness {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	s, err := New(a, w, Options{DataDir: t.TempDir(), BaseURL: srv.URL(), EnterURL: srv.URL(), Keychain: h.keys,
-		RunOnUI: func(f func()) { h.queue <- f }, SilentAudio: true})
+		RunOnUI: func(f func()) { h.queue <- f }, SilentAudio: true,
+		OpenURL: func(u *url.URL) error {
+			h.mu.Lock()
+			h.opened = append(h.opened, u.String())
+			h.mu.Unlock()
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,21 +12,17 @@ import (
 	"pollinations-studio/ui/kit"
 )
 
-// ShowError shows an error dialog with the way out (a top-up link and the price for payment
-// errors, the allowed models for a refused one). Safe to call from any goroutine.
+// ShowError shows an error dialog with the way out: one button per remedy (top up, raise the
+// key's budget, allow paid Pollen for the key…) that opens its page when pressed, the price
+// for payment errors, what the key may make for a refused model. Safe to call from any
+// goroutine.
 func (s *Shell) ShowError(err error) {
 	if err == nil {
 		return
 	}
+	s.learnQuestOnly(err)
 	s.RunOnUI(func() {
-		s.mu.Lock()
-		models, info := s.models, s.keyInfo
-		s.mu.Unlock()
-		var allowed []string
-		if info != nil {
-			allowed = info.AllowedModels
-		}
-		content, msg := kit.ErrorContent(err, models, allowed)
+		content, msg := kit.ErrorContent(err, kit.AccountOf(s), s.OpenURL)
 		d := dialog.NewCustom(kit.ErrorTitle(err), "Close", content, s.win)
 		d.Resize(fyne.NewSize(460, 200))
 		s.track(d, nil)
@@ -81,4 +77,23 @@ func (s *Shell) closeTop() bool {
 		return true
 	}
 	return false
+}
+
+// learnQuestOnly remembers a Quest-only key from its refusal, so that the balance says so and
+// the pickers warn before the next paid-only model is tried.
+func (s *Shell) learnQuestOnly(err error) {
+	s.mu.Lock()
+	n := kit.LearnQuestOnly(s.keyInfo, err)
+	if n != nil {
+		s.keyInfo = n
+	}
+	listeners := append([]func(){}, s.listener...)
+	s.mu.Unlock()
+	if n != nil {
+		s.RunOnUI(func() {
+			for _, f := range listeners {
+				f()
+			}
+		})
+	}
 }

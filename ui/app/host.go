@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 
 	"fyne.io/fyne/v2"
 
@@ -96,7 +95,7 @@ func (s *Shell) Models(kind string) []api.Model {
 func (s *Shell) Allowed(name string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.keyInfo == nil || s.keyInfo.AllowedModels == nil || slices.Contains(s.keyInfo.AllowedModels, name)
+	return kit.KeyAllows(s.keyInfo, s.models, name)
 }
 
 // Account returns what is known of the key and balance.

@@ -55,12 +55,9 @@ func (b *statusBar) updateAccount() {
 		} else {
 			b.account.SetText("No key yet: add one in Settings")
 		}
-	case bal == nil:
-		b.account.SetText(fmt.Sprintf("%s key · balance hidden for this key", info.Type))
-	case bal.HasBreakdown:
-		b.account.SetText(fmt.Sprintf("%s key · %.4f pollen (tier %.4f · paid %.4f)", info.Type, bal.Total, bal.Tier, bal.Paid))
 	default:
-		b.account.SetText(fmt.Sprintf("%s key · %.4f pollen", info.Type, bal.Balance))
+		// Quest Pollen and paid Pollen by those names, or the key's budget left.
+		b.account.SetText(fmt.Sprintf("%s key · %s", info.Type, kit.BalanceText(info, bal)))
 	}
 }
 

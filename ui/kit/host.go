@@ -7,6 +7,7 @@ package kit
 
 import (
 	"context"
+	"net/url"
 
 	"fyne.io/fyne/v2"
 
@@ -80,6 +81,12 @@ type Host interface {
 	// RefreshAccount reloads them (after a generation, the balance changed).
 	OnAccount(f func())
 	RefreshAccount()
+	// Account is what is known of the key and its balance (nil until loaded, and the balance
+	// when the key may not see it).
+	Account() (*api.KeyInfo, *api.Balance)
+	// OpenURL opens a web page with the system; pages call it only when the user presses a
+	// button or link.
+	OpenURL(u *url.URL) error
 	// Player is the window's one audio player (nil without a sound device).
 	Player() *audio.Player
 	// HasSound reports whether the machine has a sound device; NewRecorder records from the

@@ -1,6 +1,8 @@
 package kit
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -8,24 +10,78 @@ import (
 	"pollinations-studio/backend/api"
 )
 
-// ModelLabel shows a model with what matters for choosing it; allowed says whether the key may
-// use a model (Host.Allowed).
+// ModelLabel shows a model with what matters for choosing it: its title, "paid Pollen" for a
+// model Quest Pollen cannot pay for, its price, a degraded health, and whether the key may use
+// it; allowed is Host.Allowed.
 func ModelLabel(m api.Model, allowed func(string) bool) string {
 	l := m.Name
 	if m.Title != "" {
 		l += " — " + m.Title
 	}
+	if m.Community {
+		l += " · community"
+	}
 	if m.PaidOnly {
-		l += " · paid"
+		l += " · paid Pollen"
 	}
 	if price := PriceLabel(m); price != "" {
 		l += " · " + price
 	}
-	if !allowed(m.Name) {
+	if m.Degraded() {
+		if m.Health != nil && m.Health.SuccessRate > 0 {
+			l += fmt.Sprintf(" · degraded %d%%", int(m.Health.SuccessRate*100+0.5))
+		} else {
+			l += " · degraded"
+		}
+	}
+	if allowed != nil && !allowed(m.Name) {
 		l += " · not allowed for this key"
 	}
 	return l
 }
+
+// PickerModels is the catalogue a page's model picker shows for a kind: community models only
+// when the user turned them on in Settings, in PickerOrder.
+func PickerModels(h Host, kind string) []api.Model {
+	show := ShowCommunity(h.Preferences())
+	var out []api.Model
+	for _, m := range h.Models(kind) {
+		if m.Community && !show {
+			continue
+		}
+		out = append(out, m)
+	}
+	return PickerOrder(out, h.Allowed)
+}
+
+// PickerLabels is PickerModels with their labels, in the same order.
+func PickerLabels(h Host, kind string) ([]api.Model, []string) {
+	models := PickerModels(h, kind)
+	labels := make([]string, len(models))
+	for i, m := range models {
+		labels[i] = ModelLabel(m, h.Allowed)
+	}
+	return models, labels
+}
+
+// LabelOf is the label of the model a stored name means (an id or an alias: "flux" is
+// black-forest-labs/flux-schnell), or "" when the picker does not hold it.
+func LabelOf(models []api.Model, labels []string, stored string) string {
+	for i, m := range models {
+		if i < len(labels) && api.SameModel(models, m.Name, stored) {
+			return labels[i]
+		}
+	}
+	return ""
+}
+
+// SameModel reports whether two stored model names mean one model of the host's catalogue.
+func SameModel(h Host, a, b string) bool {
+	return api.SameModel(AccountOf(h).Models, a, b)
+}
+
+// Canonical is the catalogue's id for a stored model name (unknown names stay as they are).
+func Canonical(h Host, name string) string { return api.Canonical(AccountOf(h).Models, name) }
 
 // ModelOfLabel is the model name at the start of a picker label ("flux — Flux Schnell · …").
 func ModelOfLabel(l string) string {
@@ -38,7 +94,7 @@ func ModelOfLabel(l string) string {
 func PickerOrder(models []api.Model, allowed func(string) bool) []api.Model {
 	group := func(m api.Model) int {
 		switch {
-		case !allowed(m.Name):
+		case allowed != nil && !allowed(m.Name):
 			return 2
 		case m.PaidOnly:
 			return 1
@@ -92,4 +148,32 @@ func Pollen(v float64) string {
 		return strconv.FormatFloat(v, 'f', 3, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+// LoadCatalogue lists every model for the pickers. With a key the service lists only what the
+// key may use now, leaving out paid-only models for an account without paid Pollen; the
+// pickers show those too, marked, with the way to pay. So the keyed list is read (the client
+// learns its prices from it) and then the public one, and the union is returned by name.
+func LoadCatalogue(ctx context.Context, c *api.Client) ([]api.Model, error) {
+	models, err := c.Models(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	if c.HasKey() {
+		if pub, perr := c.WithKey(""); perr == nil {
+			if all, perr := pub.Models(ctx, ""); perr == nil {
+				seen := map[string]bool{}
+				for _, m := range models {
+					seen[m.Name] = true
+				}
+				for _, m := range all {
+					if !seen[m.Name] {
+						models = append(models, m)
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
+	return models, nil
 }

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +56,8 @@ type Host struct {
 	player   *audio.Player
 	navs     []kit.Nav
 	errs     []error
+	views    []*kit.ErrorView
+	opened   []string
 	output   string
 	themeSet string
 }
@@ -65,7 +66,14 @@ type Host struct {
 // the catalogue still loads).
 func New(t *testing.T, keyKind string) *Host {
 	t.Helper()
-	srv, err := sim.Start("127.0.0.1:0", sim.Options{TimeScale: 0.001})
+	return NewWithSim(t, keyKind, sim.Options{TimeScale: 0.001})
+}
+
+// NewWithSim is New on a simulator started with the given options (a sign-in that waits to be
+// approved, …).
+func NewWithSim(t *testing.T, keyKind string, opts sim.Options) *Host {
+	t.Helper()
+	srv, err := sim.Start("127.0.0.1:0", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,16 +290,31 @@ func (h *Host) ShowError(err error) {
 	}
 	h.mu.Lock()
 	h.errs = append(h.errs, err)
-	models, info := h.models, h.keyInfo
-	h.mu.Unlock()
-	var allowed []string
-	if info != nil {
-		allowed = info.AllowedModels
+	if n := kit.LearnQuestOnly(h.keyInfo, err); n != nil {
+		h.keyInfo = n // as the window does
 	}
+	h.mu.Unlock()
 	h.RunOnUI(func() {
-		content, _ := kit.ErrorContent(err, models, allowed)
-		dialog.NewCustom(kit.ErrorTitle(err), "Close", content, h.Win).Show()
+		v := kit.NewErrorView(err, kit.AccountOf(h), h.OpenURL)
+		h.mu.Lock()
+		h.views = append(h.views, v)
+		h.mu.Unlock()
+		dialog.NewCustom(kit.ErrorTitle(err), "Close", v.Content, h.Win).Show()
 	})
+}
+
+// ErrorViews are the contents of the error dialogs shown, oldest first.
+func (h *Host) ErrorViews() []*kit.ErrorView {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.views)
+}
+
+// Opened is the web pages opened through OpenURL, oldest first.
+func (h *Host) Opened() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.opened)
 }
 
 func (h *Host) Submit(r jobs.Request) (int64, bool) {
@@ -333,7 +356,7 @@ func (h *Host) Models(kind string) []api.Model {
 func (h *Host) Allowed(name string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.keyInfo == nil || h.keyInfo.AllowedModels == nil || slices.Contains(h.keyInfo.AllowedModels, name)
+	return kit.KeyAllows(h.keyInfo, h.models, name)
 }
 
 func (h *Host) OnAccount(f func()) {
@@ -355,12 +378,11 @@ func (h *Host) RefreshAccount() {
 				bal, _ = c.Balance(h.ctx)
 			}
 		}
-		models, err := c.Models(h.ctx, "")
+		models, err := kit.LoadCatalogue(h.ctx, c)
 		h.mu.Lock()
 		if h.client == c {
 			h.keyInfo, h.balance = info, bal
 			if err == nil {
-				sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
 				h.models = models
 			}
 		}
@@ -472,7 +494,14 @@ func (h *Host) Output() string {
 	return h.output
 }
 
-func (h *Host) Audio() *audio.Engine     { return h.engine }
-func (h *Host) OpenURL(u *url.URL) error { return nil }
+func (h *Host) Audio() *audio.Engine { return h.engine }
+
+// OpenURL records the address instead of opening a browser.
+func (h *Host) OpenURL(u *url.URL) error {
+	h.mu.Lock()
+	h.opened = append(h.opened, u.String())
+	h.mu.Unlock()
+	return nil
+}
 
 var _ kit.Host = (*Host)(nil)

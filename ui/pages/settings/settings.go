@@ -27,8 +27,6 @@ const systemDefault = "System default"
 // address, the theme and the sound devices.
 type Host interface {
 	kit.Host
-	// Account is what is known of the key and balance (nil until loaded).
-	Account() (*api.KeyInfo, *api.Balance)
 	// Client is the API client in use (nil until a key or the catalogue is known); NewClient
 	// makes one for a key at the current address; UseClient switches to one and reloads the
 	// account and catalogue.
@@ -47,23 +45,28 @@ type Host interface {
 	UseOutput(device string)
 	// Audio is the sound engine (nil without a sound device).
 	Audio() *audio.Engine
-	OpenURL(u *url.URL) error
 }
 
 // modelKinds are the catalogue kinds that have a default model, with the fallback.
 var modelKinds = []struct{ kind, label, fallback string }{
-	{"image", "Image", "flux"}, {"text", "Chat", "openai"}, {"audio", "Speech", "elevenlabs"},
+	{"image", "Image", "flux"}, {"text", "Chat", "openai"}, {"audio", "Speech", api.DefaultSpeechModelID},
 	{"transcription", "Transcription", "whisper"}, {"video", "Video", ""},
 }
 
 // Page: the key (paste or sign in), theme, default models, library folder, sound
 // devices, and the API address under Advanced.
 type Page struct {
-	h        Host
-	key      *widget.Entry
-	note     *widget.Label
-	info     *widget.Label
-	signIn   *widget.Button
+	h    Host
+	key  *widget.Entry
+	note *widget.Label
+	info *widget.Label
+	// raise opens the key's page on the dashboard, where its budget and expiry are raised
+	// (shown for a key with either).
+	raise     *widget.Button
+	community *widget.Check
+	signIn    *widget.Button
+	// userCode is the device sign-in's code being waited for ("" when none).
+	userCode string
 	defaults map[string]*widget.Select // kind → picker of the default model
 	output   *widget.Select
 	input    *widget.Select
@@ -85,7 +88,18 @@ func New(h Host) *Page {
 	save.Importance = widget.HighImportance
 	p.signIn = widget.NewButtonWithIcon("Sign in with Pollinations", theme.LoginIcon(), p.deviceSignIn)
 	signOut := widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), p.signOut)
-	keysURL, _ := url.Parse("https://enter.pollinations.ai/keys")
+	p.raise = widget.NewButtonWithIcon("Raise this key's budget or expiry", theme.ComputerIcon(), func() {
+		h.OpenURL(kit.KeyPageURL(""))
+	})
+	p.raise.Hide()
+	p.community = widget.NewCheck("Show community models", func(on bool) {
+		if on == kit.ShowCommunity(h.Preferences()) {
+			return
+		}
+		h.Preferences().SetBool(kit.PrefCommunity, on)
+		h.RefreshAccount() // every picker refills on the account's listeners
+	})
+	p.community.SetChecked(kit.ShowCommunity(h.Preferences()))
 
 	themeSel := widget.NewSelect([]string{"system", "light", "dark"}, func(v string) {
 		h.Preferences().SetString(kit.PrefTheme, v)
@@ -137,15 +151,15 @@ func New(h Host) *Page {
 		kit.Heading("Your Pollinations key"),
 		widget.NewLabel("The key is kept in your system keychain and sent only to the Pollinations API."),
 		container.NewBorder(nil, nil, nil, save, p.key),
-		container.NewHBox(p.signIn, signOut, widget.NewHyperlink("Get a key", keysURL)),
-		p.info, p.note,
+		container.NewHBox(p.signIn, signOut, widget.NewHyperlink("Get a key", kit.KeysURL)),
+		p.info, container.NewHBox(p.raise), p.note,
 	)
 	other := widget.NewForm(append([]*widget.FormItem{
 		widget.NewFormItem("Theme", themeSel),
 		widget.NewFormItem("Library folder", container.NewBorder(nil, nil, nil, openFolder, folder)),
 	}, sound...)...)
 	p.content = container.NewVScroll(container.NewPadded(container.NewVBox(keyBox, widget.NewSeparator(),
-		kit.Heading("Preferences"), other, widget.NewSeparator(), kit.Heading("Default models"), defaultsForm, widget.NewSeparator(), advanced)))
+		kit.Heading("Preferences"), other, widget.NewSeparator(), kit.Heading("Default models"), defaultsForm, p.community, widget.NewSeparator(), advanced)))
 	h.OnAccount(p.showInfo)
 	h.OnAccount(p.fillDefaults)
 	if h.Demo() {
@@ -167,23 +181,24 @@ func (p *Page) showInfo() {
 	info, bal := p.h.Account()
 	if info == nil {
 		p.info.SetText("")
+		p.raise.Hide()
 		return
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Key: %s (%s)", info.Type, orText(info.Name, "unnamed"))
-	if info.ExpiresAt != nil {
-		fmt.Fprintf(&b, " · expires %s", info.ExpiresAt.Local().Format("2 Jan 2006"))
+	if l := kit.KeyLimits(info, time.Now()); l != "" {
+		b.WriteString("\n" + l)
 	}
-	if info.AllowedModels != nil {
-		fmt.Fprintf(&b, "\nAllowed models: %s", strings.Join(info.AllowedModels, ", "))
+	if scope := kit.KeyScope(info, kit.AccountOf(p.h).Models); scope != "" {
+		b.WriteString("\n" + scope)
 	}
-	if info.PollenBudget != nil {
-		fmt.Fprintf(&b, "\nKey budget: %.4f pollen", *info.PollenBudget)
-	}
-	if bal != nil && bal.HasBreakdown {
-		fmt.Fprintf(&b, "\nBalance: %.4f pollen (tier %.4f, paid %.4f)", bal.Total, bal.Tier, bal.Paid)
-	}
+	b.WriteString("\nBalance: " + kit.BalanceText(info, bal))
 	p.info.SetText(b.String())
+	if info.ExpiresAt != nil || info.PollenBudget != nil {
+		p.raise.Show()
+	} else {
+		p.raise.Hide()
+	}
 }
 
 // saveKey validates a pasted key with /account/key, then stores it in the keychain.
@@ -238,16 +253,20 @@ func (p *Page) deviceSignIn() {
 			return
 		}
 		h.RunOnUI(func() {
+			p.userCode = dc.UserCode
 			p.setNote(fmt.Sprintf("Enter the code %s at %s to approve Pollinations Studio. Waiting…", dc.UserCode, dc.VerificationURI))
 			if u, err := url.Parse(orText(dc.VerificationURIComplete, dc.VerificationURI)); err == nil {
 				h.OpenURL(u)
 			}
 		})
 		key, err := c.WaitDeviceToken(ctx, dc)
+		h.RunOnUI(func() { p.userCode = "" })
 		if err != nil {
 			h.RunOnUI(func() { p.setNote("Sign-in did not finish: " + kit.Friendly(err)) })
 			return
 		}
+		// The new key's expiry and budget show with the key's information once it is
+		// checked; the button beside them leads to where both are raised.
 		h.RunOnUI(func() { p.saveKey(key) })
 	}()
 }
@@ -271,25 +290,22 @@ func (p *Page) signOut() {
 	}()
 }
 
-// fillDefaults fills the default-model pickers from the catalogue.
+// fillDefaults fills the default-model pickers from the catalogue. A stored choice is found by
+// id or alias ("flux" is black-forest-labs/flux-schnell).
 func (p *Page) fillDefaults() {
 	for _, k := range modelKinds {
 		sel := p.defaults[k.kind]
 		want := kit.DefaultModel(p.h.Preferences(), k.kind, k.fallback)
-		var labels []string
-		chosen := ""
-		for _, m := range p.h.Models(k.kind) {
-			l := kit.ModelLabel(m, p.h.Allowed)
-			labels = append(labels, l)
-			if m.Name == want {
-				chosen = l
-			}
-		}
+		models, labels := kit.PickerLabels(p.h, k.kind)
+		chosen := kit.LabelOf(models, labels, want)
 		if chosen == "" && len(labels) > 0 {
 			chosen = labels[0] // what the page starts on when nothing is chosen
 		}
 		sel.Options = labels
 		sel.PlaceHolder = "Choose a model"
+		if len(labels) == 0 {
+			sel.PlaceHolder = "No models of this kind"
+		}
 		if chosen != "" && sel.Selected != chosen {
 			kit.ShowQuietly(sel, chosen) // only a choice the user makes is saved
 		}
