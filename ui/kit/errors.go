@@ -136,7 +136,7 @@ type Account struct {
 func AccountOf(h Host) Account {
 	info, bal := h.Account()
 	var all []api.Model
-	for _, k := range []string{"image", "video", "text", "audio", "transcription"} {
+	for _, k := range []string{"image", "video", "text", "audio", "transcription", api.KindMusic, api.KindAudioTool, "3d"} {
 		all = append(all, h.Models(k)...)
 	}
 	return Account{Info: info, Balance: bal, Models: all}

@@ -54,7 +54,7 @@ type Page struct {
 
 	cost      *widget.Label
 	note      *widget.Label // a refusal before sending (a duration out of range…)
-	noModels  *fyne.Container
+	modelNote *kit.ModelNote
 	generateB *widget.Button
 	cancelB   *widget.Button
 	state     *widget.Label
@@ -146,10 +146,7 @@ func New(h kit.Host) *Page {
 	p.note.Importance = widget.DangerImportance
 	p.note.Wrapping = fyne.TextWrapWord
 	p.note.Hide()
-	noModels := widget.NewLabel("No music or sound model is open to this key: they need paid pollen.")
-	noModels.Wrapping = fyne.TextWrapWord
-	p.noModels = container.NewVBox(noModels, widget.NewHyperlink("Top up pollen at enter.pollinations.ai", kit.TopUpURL))
-	p.noModels.Hide()
+	p.modelNote = kit.NewModelNote(h) // a paid-only model without paid Pollen: the way to pay, at once
 	p.generateB = widget.NewButtonWithIcon("Generate", theme.MediaMusicIcon(), p.generate)
 	p.generateB.Importance = widget.HighImportance
 	p.cancelB = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
@@ -176,7 +173,7 @@ func New(h kit.Host) *Page {
 	}
 
 	p.body = container.NewVBox(kit.Heading("Music & sound"), p.mode, p.prompt, form,
-		p.noModels, p.cost, p.note, container.NewHBox(p.generateB, p.cancelB, p.openB, p.playB),
+		p.modelNote, p.cost, p.note, container.NewHBox(p.generateB, p.cancelB, p.openB, p.playB),
 		p.state, p.bar.Content())
 	p.content = container.NewPadded(p.body)
 	p.mode.SetSelected(ModeMusic)
@@ -190,7 +187,7 @@ func New(h kit.Host) *Page {
 func (p *Page) models() []api.Model {
 	sound := p.mode.Selected == ModeSound
 	var out []api.Model
-	for _, m := range p.h.Models(api.KindMusic) {
+	for _, m := range kit.PickerModels(p.h, api.KindMusic) { // paid-only ones too, marked
 		if api.MusicSpecFor(m.Name, &m).Sound == sound {
 			out = append(out, m)
 		}
@@ -232,13 +229,6 @@ func (p *Page) fillModels() {
 		p.followModel()
 	}
 	p.model.Refresh()
-	// Only once the catalogue has arrived (it always has text models) [I].
-	loaded := len(p.h.Models("text")) > 0
-	if p.h.HasKey() && loaded && len(p.h.Models(api.KindMusic)) == 0 {
-		p.noModels.Show()
-	} else {
-		p.noModels.Hide()
-	}
 	p.relayout()
 }
 
@@ -261,6 +251,7 @@ func (p *Page) followModel() {
 		p.cost.SetText("")
 		return
 	}
+	p.modelNote.SetModel(m.Name)
 	spec := api.MusicSpecFor(m.Name, &m)
 	p.rows["duration"].show(spec.Field != "")
 	p.durRange.SetText(fmt.Sprintf("%g–%g s", spec.Min, spec.Max))

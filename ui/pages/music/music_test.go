@@ -283,7 +283,7 @@ func TestPaidOnlyModelWithoutPaidPollenShowsTheRemedy(t *testing.T) {
 	}
 	h.Eventually("the dialog", func() bool { return h.Win.Canvas().Overlays().Top() != nil })
 	text := h.TopText()
-	for _, w := range []string{"pollen", "Top up"} {
+	for _, w := range []string{"Pollen", "Top up"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("the dialog must say %q: %q", w, text)
 		}
@@ -293,22 +293,24 @@ func TestPaidOnlyModelWithoutPaidPollenShowsTheRemedy(t *testing.T) {
 	}
 }
 
-// A key whose catalogue holds no music model (every one is paid-only) is told why.
-func TestNoMusicModelsForAKeyWithoutPaidPollen(t *testing.T) {
+// An account without paid Pollen still sees the music models, marked, and the way to pay as
+// soon as it picks one.
+func TestPaidOnlyMusicShownWithTheWayToPay(t *testing.T) {
 	h := kittest.New(t, "tier")
 	var p *Page
 	h.UI(func() { p = New(h) })
 	h.Show(p.Content())
-	h.Eventually("the note", func() bool { return p.noModels.Visible() })
-	if !strings.Contains(kittest.Text(p.noModels), "paid pollen") {
-		t.Fatalf("the note says %q", kittest.Text(p.noModels))
-	}
-	h.UI(func() {
-		p.prompt.SetText("a bell")
-		test.Tap(p.generateB)
+	h.Eventually("the music models, marked", func() bool {
+		for _, l := range p.model.Options {
+			if strings.Contains(l, "paid Pollen") {
+				return true
+			}
+		}
+		return false
 	})
-	if !p.note.Visible() || p.jobID != 0 {
-		t.Fatalf("nothing to generate with: note %q, job %d", p.note.Text, p.jobID)
+	h.Eventually("the note", func() bool { return p.modelNote.Visible() })
+	if text := kittest.Text(p.modelNote); !strings.Contains(text, "paid Pollen") {
+		t.Fatalf("the note says %q", text)
 	}
 }
 
