@@ -598,12 +598,9 @@ func resultCaption(it lib.Item, estimate string) string {
 		parts = append(parts, fmt.Sprintf("seed %d", *it.Seed))
 	}
 	if it.CostKnown {
-		c := "cost " + kit.Pollen(it.Cost) + " pollen"
-		if estimate != "" {
-			c += " (estimated " + estimate + ")"
-		}
-		parts = append(parts, c)
-	} else if estimate != "" {
+		parts = append(parts, "cost "+kit.Pollen(it.Cost)+" pollen")
+	}
+	if estimate != "" {
 		parts = append(parts, "estimated "+estimate)
 	}
 	return strings.Join(parts, " · ")
