@@ -146,6 +146,10 @@ func cueText(s Segment) string {
 	return t
 }
 
+// SpeakerLabel is how a segment's speaker is shown and exported: "Speaker A" for the
+// service's bare ids, a name someone gave as it is ("" when the segment has no speaker).
+func SpeakerLabel(sp string) string { return speakerLabel(sp) }
+
 // speakerLabel names a diarized speaker for people: the service's bare ids ("A", "1") become
 // "Speaker A"; a name someone gave is kept.
 func speakerLabel(sp string) string {

@@ -204,13 +204,20 @@ func (p *Page) fillModels() {
 	p.modelNames = map[string]string{}
 	var labels []string
 	sel := ""
-	for _, m := range p.h.Models("text") {
+	models := p.h.Models("text")
+	// The default may be stored under an alias ("openai") or an older id: match through the
+	// catalogue, never by the exact string.
+	want := api.Canonical(models, kit.DefaultModel(p.h.Preferences(), "text", "openai"))
+	for _, m := range models {
 		l := kit.ModelLabel(m, p.h.Allowed)
 		labels = append(labels, l)
 		p.modelNames[l] = m.Name
-		if m.Name == kit.DefaultModel(p.h.Preferences(), "text", "openai") {
+		if m.Name == want {
 			sel = l
 		}
+	}
+	if sel == "" && len(labels) > 0 {
+		sel = labels[0] // the stored default is gone from the catalogue: still offer a model
 	}
 	p.model.Options = labels
 	if p.model.Selected == "" && sel != "" {
@@ -443,9 +450,30 @@ func (p *Page) redraw() {
 	p.list.Refresh()
 }
 
+// selectModel picks the model a conversation was held with, whatever name it was stored
+// under (an alias, or the id the service used then); it reports false when the catalogue no
+// longer lists it, and the picker stays as it is.
+func (p *Page) selectModel(stored string) bool {
+	models := p.h.Models("text")
+	for _, l := range p.model.Options {
+		if api.SameModel(models, p.modelNames[l], stored) {
+			if p.model.Selected != l {
+				p.model.SetSelected(l)
+			}
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Page) openChat(id int64) {
 	if p.jobID != 0 {
 		return // a reply is streaming: finish or stop it first
+	}
+	for _, it := range p.chats {
+		if it.ID == id && it.ModelRequested != "" {
+			p.selectModel(it.ModelRequested)
+		}
 	}
 	go func() {
 		msgs, err := p.h.Library().Messages(p.h.Context(), id)

@@ -245,11 +245,7 @@ func TestChatReasoningIsFoldedUnderTheReply(t *testing.T) {
 	h.Eventually("the text models", func() bool { return p.model.Selected != "" })
 	h.UI(func() {
 		h.Win.Resize(fyne.NewSize(1200, 800))
-		for l, n := range p.modelNames {
-			if n == "deepseek" {
-				p.model.SetSelected(l)
-			}
-		}
+		p.selectModel("deepseek") // an alias: the catalogue lists deepseek/deepseek-v3.2
 		test.Type(p.input, "why is the sky blue?")
 		test.Tap(p.sendB)
 	})
@@ -311,11 +307,7 @@ func TestChatAttachmentsFollowTheModel(t *testing.T) {
 	// A model that takes no images offers no attachments and refuses a dropped picture.
 	var enabled bool
 	h.UI(func() {
-		for l, n := range p.modelNames {
-			if n == "deepseek" {
-				p.model.SetSelected(l)
-			}
-		}
+		p.selectModel("deepseek") // an alias: the catalogue lists deepseek/deepseek-v3.2
 		enabled = !p.attachB.Disabled()
 		p.TakeDrop([]string{img})
 	})
@@ -388,5 +380,81 @@ func TestChatTakesImagesAndLeavesVideos(t *testing.T) {
 	h.UI(func() { rest = p.TakeDrop([]string{img, clip}); attached = p.attach })
 	if len(rest) != 1 || rest[0] != clip || len(attached) != 1 || attached[0] != img {
 		t.Fatalf("the image is attached (%v) and the video handed back (%v)", attached, rest)
+	}
+}
+
+// A refusal sent as a 200 notice (or a 402) is an error: it never shows as the assistant's
+// reply, never lands in the library as one, and the error is shown with its way out.
+func TestChatRefusalIsNeverAReply(t *testing.T) {
+	for _, tc := range []struct{ key, model, says string }{
+		{"exhausted", "", "budget"},
+		{"quest", "anthropic/claude-sonnet-4.6", "paid"}, // a paid-only model on a Quest-only key
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			h, p := newPage(t, tc.key)
+			h.Eventually("the text models", func() bool { return p.model.Selected != "" })
+			if tc.model != "" {
+				var ok bool
+				h.UI(func() { ok = p.selectModel(tc.model) })
+				if !ok {
+					t.Fatalf("%s is not offered", tc.model)
+				}
+			}
+			h.UI(func() {
+				test.Type(p.input, "hello")
+				test.Tap(p.sendB)
+			})
+			h.Eventually("the error", func() bool { return len(h.Errors()) > 0 && h.Win.Canvas().Overlays().Top() != nil })
+			h.Eventually("the reply ended", func() bool { return p.jobID == 0 })
+			var shown string
+			var msgs []lib.Message
+			h.UI(func() { shown = kittest.Text(h.Win.Canvas().Overlays().Top()); msgs = append(msgs, p.msgs...) })
+			if !strings.Contains(strings.ToLower(shown), tc.says) {
+				t.Fatalf("the refusal must be shown as the error it is: %q", shown)
+			}
+			const notice = "API key used for this request"
+			for _, m := range msgs {
+				if m.Role == "assistant" || strings.Contains(m.Content, notice) {
+					t.Fatalf("the refusal appears as a message: %+v", m)
+				}
+			}
+			ctx := context.Background()
+			page, err := h.Lib.Search(ctx, lib.Query{Kinds: []lib.Kind{lib.KindChat, lib.KindText}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range page.Items {
+				if strings.Contains(it.Text, notice) || strings.Contains(it.Prompt, notice) {
+					t.Fatalf("the refusal is kept in the library: %+v", it)
+				}
+				stored, err := h.Lib.Messages(ctx, it.ID)
+				if err != nil && it.Kind == lib.KindChat {
+					t.Fatal(err)
+				}
+				for _, m := range stored {
+					if m.Role == "assistant" || strings.Contains(m.Content, notice) {
+						t.Fatalf("the refusal is stored as a reply: %+v", m)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A conversation stored under a model's alias opens on that model (its canonical id today).
+func TestChatOpensOnTheConversationsModel(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the text models", func() bool { return p.model.Selected != "" })
+	id, err := h.Lib.NewChat(context.Background(), "Old talk", "deepseek", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.UI(func() { p.Start() })
+	h.Eventually("the conversation in the list", func() bool { return len(p.chats) == 1 })
+	h.UI(func() { p.openChat(id) })
+	var picked string
+	h.UI(func() { picked = p.modelNames[p.model.Selected] })
+	if picked != "deepseek/deepseek-v3.2" {
+		t.Fatalf("the conversation's model (stored as deepseek) must be picked: %q", picked)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -50,39 +52,48 @@ const prefImageHistory = "imagePromptHistory"
 
 // Page is the image studio.
 type Page struct {
-	h          kit.Host
-	prompt     *widget.Entry
-	model      *widget.Select
-	modelNames map[string]string // label → model name
-	size       *widget.Select
-	width      *widget.Entry
-	height     *widget.Entry
-	customRow  *fyne.Container
-	seed       *widget.Entry
-	lockSeed   *widget.Check
-	count      *widget.Select
-	quality    *widget.Select
-	transp     *widget.Check
-	safe       *widget.Select
-	refs       []string // local files or http(s) URLs
-	refLabel   *widget.Label
-	cost       *widget.Label
-	generateB  *widget.Button
-	pending    map[int64]bool
-	progress   *widget.ProgressBarInfinite
-	results    []lib.Item
-	grid       *widget.GridWrap
-	selected   int
-	caption    *widget.Label
-	empty      fyne.CanvasObject // the hint shown until the first result
-	actions    *fyne.Container
-	openB      *widget.Button // the result's "Open in library"
-	content    fyne.CanvasObject
+	h             kit.Host
+	prompt        *widget.Entry
+	model         *widget.Select
+	modelNames    map[string]string // label → model name
+	size          *widget.Select
+	width         *widget.Entry
+	height        *widget.Entry
+	customRow     *fyne.Container
+	seed          *widget.Entry
+	lockSeed      *widget.Check
+	count         *widget.Select
+	quality       *widget.Select
+	transp        *widget.Check
+	safe          *widget.Select
+	refs          []string // local files or http(s) URLs
+	refLabel      *widget.Label
+	cost          *widget.Label
+	estimate      string               // the estimate's words, kept beside each job's real cost
+	estimates     map[int64]string     // job → the estimate it was sent with
+	itemEst       map[int64]string     // result item → that estimate
+	history       map[string][]float64 // model → the library's past costs, for token-priced models
+	costSeq       int                  // the latest estimate; older answers are dropped
+	resolution    *widget.Select       // a pricing tier (1K, 2K, 4K) for the models that have them
+	resolutionRow *fyne.Container
+	generateB     *widget.Button
+	pending       map[int64]bool
+	progress      *widget.ProgressBarInfinite
+	results       []lib.Item
+	grid          *widget.GridWrap
+	selected      int
+	caption       *widget.Label
+	empty         fyne.CanvasObject // the hint shown until the first result
+	actions       *fyne.Container
+	openB         *widget.Button // the result's "Open in library"
+	content       fyne.CanvasObject
 }
 
 // New builds the image studio on its host.
 func New(h kit.Host) *Page {
-	p := &Page{h: h, pending: map[int64]bool{}, selected: -1, modelNames: map[string]string{}}
+	p := &Page{h: h, pending: map[int64]bool{}, selected: -1, modelNames: map[string]string{},
+		estimates: map[int64]string{}, itemEst: map[int64]string{}, history: map[string][]float64{}}
+	p.resolution = widget.NewSelect(nil, func(string) { p.updateCost() })
 	p.cost = widget.NewLabel("")
 	p.refLabel = widget.NewLabel("No reference images")
 	p.prompt = widget.NewMultiLineEntry()
@@ -100,13 +111,20 @@ func New(h kit.Host) *Page {
 	p.height.SetText("1024")
 	p.customRow = container.NewGridWithColumns(3, p.width, widget.NewLabelWithStyle("×", fyne.TextAlignCenter, fyne.TextStyle{}), p.height)
 	p.customRow.Hide()
+	p.resolutionRow = container.NewBorder(nil, nil, widget.NewLabel("Resolution"), nil, p.resolution)
+	p.resolutionRow.Hide()
 	p.size = widget.NewSelect(sizes, func(l string) {
 		if l == customSize {
 			p.customRow.Show()
 		} else {
 			p.customRow.Hide()
 		}
+		if p.model != nil {
+			p.updateCost()
+		}
 	})
+	p.width.OnChanged = func(string) { p.updateCost() }
+	p.height.OnChanged = func(string) { p.updateCost() }
 	p.size.SetSelectedIndex(0)
 	p.seed = widget.NewEntry()
 	p.seed.SetPlaceHolder("random")
@@ -132,7 +150,7 @@ func New(h kit.Host) *Page {
 
 	form := widget.NewForm(
 		widget.NewFormItem("Model", p.model),
-		widget.NewFormItem("Size", container.NewVBox(p.size, p.customRow)),
+		widget.NewFormItem("Size", container.NewVBox(p.size, p.customRow, p.resolutionRow)),
 		widget.NewFormItem("Seed", container.NewBorder(nil, nil, nil, p.lockSeed, p.seed)),
 		widget.NewFormItem("Variations", p.count),
 		widget.NewFormItem("Quality", p.quality),
@@ -164,7 +182,7 @@ func New(h kit.Host) *Page {
 		})
 	p.grid.OnSelected = func(i widget.GridWrapItemID) {
 		p.selected = i
-		p.caption.SetText(resultCaption(p.results[i]))
+		p.caption.SetText(resultCaption(p.results[i], p.itemEst[p.results[i].ID]))
 		p.actions.Show()
 	}
 	p.caption = widget.NewLabel("")
@@ -186,11 +204,13 @@ func (p *Page) fillModels() {
 	var labels []string
 	p.modelNames = map[string]string{}
 	sel := ""
+	// The stored default may be an alias ("flux") or an older id: match through the catalogue.
+	want := api.Canonical(models, kit.DefaultModel(p.h.Preferences(), "image", "flux"))
 	for _, m := range models {
 		l := kit.ModelLabel(m, p.h.Allowed)
 		labels = append(labels, l)
 		p.modelNames[l] = m.Name
-		if m.Name == kit.DefaultModel(p.h.Preferences(), "image", "flux") {
+		if m.Name == want {
 			sel = l
 		}
 	}
@@ -210,21 +230,103 @@ func (p *Page) currentModel() (api.Model, bool) {
 	return api.FindModel(p.h.Models("image"), p.modelNames[p.model.Selected])
 }
 
+// selectModel picks a model stored under any of its names (a remix's, a default's); false
+// when the catalogue no longer lists it.
+func (p *Page) selectModel(stored string) bool {
+	models := p.h.Models("image")
+	for _, l := range p.model.Options {
+		if api.SameModel(models, p.modelNames[l], stored) {
+			if p.model.Selected != l {
+				p.model.SetSelected(l)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// estimateParams is what the price depends on in the form (a custom size that does not parse
+// prices as the default size).
+func (p *Page) estimateParams() jobs.EstimateParams {
+	n, _ := strconv.Atoi(p.count.Selected)
+	sp := sizePresets[max(0, p.size.SelectedIndex())]
+	w, h := sp.w, sp.h
+	if sp.label == customSize {
+		w, _ = strconv.Atoi(strings.TrimSpace(p.width.Text))
+		h, _ = strconv.Atoi(strings.TrimSpace(p.height.Text))
+	}
+	res := ""
+	if p.resolutionRow.Visible() {
+		res = p.resolution.Selected
+	}
+	return jobs.EstimateParams{Count: max(1, n), Width: w, Height: h, Resolution: res}
+}
+
+// seedIgnored is the estimate-time twin of jobs.SeedIgnored: an edit of local files goes as
+// multipart, where the service applies no seed.
+func (p *Page) seedIgnored(m api.Model) bool {
+	if m.MaxReferenceImages == 0 {
+		return false
+	}
+	for _, r := range p.refs {
+		if !kit.IsWebURL(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// updateCost shows what the form will cost before it is sent: the catalogue's price for flat
+// and per-megapixel models, and for token-priced ones the library's past costs of the model
+// (read off the UI goroutine), "priced by tokens" until there are some.
 func (p *Page) updateCost() {
 	m, ok := p.currentModel()
 	if !ok {
 		p.cost.SetText("")
 		return
 	}
-	n, _ := strconv.Atoi(p.count.Selected)
-	if est, ok := m.EstimateCost(float64(max(1, n))); ok {
-		p.cost.SetText(fmt.Sprintf("Estimated cost: %.4f pollen", est))
+	if len(m.Resolutions) > 0 {
+		p.resolution.Options = m.Resolutions
+		if !slices.Contains(m.Resolutions, p.resolution.Selected) {
+			p.resolution.Selected = m.Resolutions[0]
+		}
+		p.resolution.Refresh()
+		p.resolutionRow.Show()
 	} else {
-		p.cost.SetText("Cost: priced by the tokens used")
+		p.resolutionRow.Hide()
 	}
+	params := p.estimateParams()
+	notes := ""
 	if m.MaxReferenceImages == 0 && len(p.refs) > 0 {
-		p.cost.SetText(p.cost.Text + " · this model ignores reference images")
+		notes += " · this model ignores reference images"
 	}
+	if p.seedIgnored(m) {
+		notes += " · the seed cannot be fixed for this edit"
+	}
+	p.costSeq++
+	seq := p.costSeq
+	show := func(history []float64) {
+		est := jobs.Estimate(m, params, history)
+		p.estimate = est.Label
+		p.cost.SetText("Estimated cost: " + est.Label + notes)
+	}
+	hist, known := p.history[m.Name]
+	show(hist)
+	if !m.TokenPriced() || known {
+		return
+	}
+	go func() {
+		hist, err := jobs.CostHistory(p.h.Context(), p.h.Library(), p.h.Models("image"), m.Name)
+		if err != nil {
+			return // the estimate without history stands
+		}
+		p.h.RunOnUI(func() {
+			p.history[m.Name] = hist
+			if seq == p.costSeq {
+				show(hist)
+			}
+		})
+	}()
 }
 
 func (p *Page) updateRefs() {
@@ -341,9 +443,12 @@ func (p *Page) request() (api.ImageRequest, error) {
 		}
 		r.Width, r.Height = w, h
 	}
-	if strings.HasPrefix(m.Name, "gpt") {
+	if isGPTImage(m) {
 		r.Quality = p.quality.Selected
 		r.Transparent = p.transp.Checked
+	}
+	if len(m.Resolutions) > 0 {
+		r.Resolution = p.resolution.Selected
 	}
 	r.Safe = safetyLevels[max(0, p.safe.SelectedIndex())].value
 	if t := strings.TrimSpace(p.seed.Text); t != "" {
@@ -386,6 +491,7 @@ func (p *Page) run(r api.ImageRequest, n int, parent *int64, relation string) {
 		}
 		if id, ok := p.h.Submit(jobs.Request{Image: &req, ParentID: parent, Relation: relation}); ok {
 			p.pending[id] = true
+			p.estimates[id] = p.estimate
 		}
 	}
 	p.rememberPrompt(r.Prompt)
@@ -415,14 +521,21 @@ func (p *Page) onJob(ev jobs.Event) {
 	switch ev.State {
 	case jobs.Done:
 		delete(p.pending, ev.ID)
+		est := p.estimates[ev.ID]
+		delete(p.estimates, ev.ID)
 		if ev.ItemID != nil {
 			id := *ev.ItemID
+			p.itemEst[id] = est
 			go func() {
 				it, err := p.h.Library().Item(p.h.Context(), id)
 				if err != nil {
 					return
 				}
 				p.h.RunOnUI(func() {
+					if it.CostKnown {
+						p.history = map[string][]float64{} // a new real cost: read the history again
+						p.updateCost()
+					}
 					p.results = append([]lib.Item{*it}, p.results...)
 					p.empty.Hide() // it would show through the gaps between results
 					p.grid.Refresh()
@@ -432,6 +545,7 @@ func (p *Page) onJob(ev jobs.Event) {
 		}
 	case jobs.Failed, jobs.Canceled:
 		delete(p.pending, ev.ID)
+		delete(p.estimates, ev.ID)
 		if ev.State == jobs.Failed {
 			p.h.ShowError(ev.Err)
 		}
@@ -465,26 +579,51 @@ func (p *Page) resultActions() *fyne.Container {
 		btn("Save as…", theme.DocumentSaveIcon(), func(it lib.Item) { kit.SaveAs(p.h, it) }),
 		btn("Copy path", theme.ContentCopyIcon(), func(it lib.Item) { p.h.Clipboard().SetContent(it.MediaPath) }),
 		p.openB,
-		btn("Use as reference", theme.ContentAddIcon(), func(it lib.Item) { p.addRefs([]string{it.MediaPath}) }),
+		btn("Use as reference", theme.ContentAddIcon(), func(it lib.Item) { p.addRefs([]string{refOf(it)}) }),
 		btn("Remix", theme.ViewRefreshIcon(), func(it lib.Item) { p.remix(it) }),
 		btn("Reuse seed", theme.ContentRedoIcon(), p.reuseSeed),
 	)
 }
 
 // resultCaption tells what a result really was: the model the server used, the real size,
-// the seed and what it cost.
-func resultCaption(it lib.Item) string {
+// the seed (or that the service applied none) and what it cost beside what was estimated.
+func resultCaption(it lib.Item, estimate string) string {
 	parts := []string{it.ModelUsed}
 	if it.Width > 0 {
 		parts = append(parts, fmt.Sprintf("%d × %d", it.Width, it.Height))
 	}
-	if it.Seed != nil {
+	if jobs.SeedIgnored(it) {
+		parts = append(parts, "no fixed seed (an edit of local files)")
+	} else if it.Seed != nil {
 		parts = append(parts, fmt.Sprintf("seed %d", *it.Seed))
 	}
 	if it.CostKnown {
 		parts = append(parts, "cost "+kit.Pollen(it.Cost)+" pollen")
 	}
+	if estimate != "" {
+		parts = append(parts, "estimated "+estimate)
+	}
 	return strings.Join(parts, " · ")
+}
+
+// isGPTImage is GPT Image under any of its names (quality and transparency are its options).
+func isGPTImage(m api.Model) bool {
+	for _, n := range append([]string{m.Name}, m.Aliases...) {
+		if strings.HasPrefix(n[strings.LastIndex(n, "/")+1:], "gpt") {
+			return true
+		}
+	}
+	return false
+}
+
+// refOf is what reusing a library item as a reference sends: its hosted address while that is
+// fresh (nothing uploaded again), its file otherwise.
+func refOf(it lib.Item) string {
+	u, f := jobs.ReferenceFor(it, time.Now())
+	if u != "" {
+		return u
+	}
+	return f
 }
 
 // remix makes the item again with the same settings and a new seed, as a child of it. The
@@ -503,12 +642,7 @@ func (p *Page) remix(it lib.Item) {
 		r.Model = it.ModelRequested
 	}
 	p.prompt.SetText(r.Prompt)
-	for label, name := range p.modelNames {
-		if name == r.Model {
-			p.model.SetSelected(label)
-			break
-		}
-	}
+	p.selectModel(r.Model) // stored under the name of its day: an alias or an older id
 	p.setSize(r.Width, r.Height)
 	if r.Quality != "" {
 		p.quality.SetSelected(r.Quality)
@@ -559,7 +693,7 @@ func (p *Page) Navigate(v kit.Nav) {
 	case kit.ActUseRef:
 		refs := v.Paths
 		if v.Item != nil {
-			refs = append(refs, v.Item.MediaPath)
+			refs = append(refs, refOf(*v.Item))
 		}
 		p.addRefs(refs)
 	case kit.ActUseSeed:

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
+
+	lib "pollinations-studio/storage"
 
 	"pollinations-studio/ui/kit"
 	"pollinations-studio/ui/kit/kittest"
@@ -181,10 +184,8 @@ func TestPasteReferenceAndHistory(t *testing.T) {
 	h.UI(func() {
 		test.Type(p.prompt, "in this style")
 		// kontext takes reference images in the simulator's catalogue.
-		for label, name := range p.modelNames {
-			if name == "kontext" {
-				p.model.SetSelected(label)
-			}
+		if !p.selectModel("kontext") { // an alias of black-forest-labs/flux.1-kontext
+			t.Error("kontext is not offered")
 		}
 		req, err := p.request()
 		if err != nil {
@@ -231,7 +232,7 @@ func TestModelPickerGroupsPaidOnlyLast(t *testing.T) {
 		if isPaid {
 			paid++
 		}
-		if strings.HasPrefix(o, "flux ") && !strings.Contains(o, "pollen") {
+		if strings.HasPrefix(o, "black-forest-labs/flux-schnell ") && !strings.Contains(o, "pollen") {
 			t.Errorf("a picker entry should show its price: %q", o)
 		}
 	}
@@ -252,5 +253,119 @@ func TestDroppedImagesBecomeReferences(t *testing.T) {
 	})
 	if len(refs) != 1 || refs[0] != ref {
 		t.Fatalf("the dropped image should be a reference: %v", refs)
+	}
+}
+
+// costText is the estimate shown under the form.
+func costText(h *kittest.Host, p *Page) string {
+	var s string
+	h.UI(func() { s = p.cost.Text })
+	return s
+}
+
+// The estimate before generating follows the model's way of pricing: flat per image (by the
+// chosen resolution tier), per megapixel, or by tokens, where the library's past costs of the
+// model stand in once there are some; after, the real cost shows beside the estimate.
+func TestEstimateBeforeAndCostAfter(t *testing.T) {
+	h, p := newPage(t, "secret")
+	for _, tc := range []struct {
+		model, size, res, count string
+		want                    string
+	}{
+		{"flux", "", "", "1", "≈0.002 pollen (0.002 per image)"},
+		{"flux", "", "", "2", "≈0.004 pollen (0.002 per image)"},
+		{"seedream", "", "4K", "1", "(0.06 per image)"},
+		{"seedream", "", "1K", "1", "(0.03 per image)"},
+		{"flux-2-pro", "Landscape 1344 × 768", "", "1", "per megapixel × 1.03 MP"},
+		{"gptimage", "", "", "1", "priced by tokens"},
+	} {
+		h.UI(func() {
+			p.count.SetSelected(tc.count)
+			if tc.size != "" {
+				p.size.SetSelected(tc.size)
+			} else {
+				p.size.SetSelectedIndex(0)
+			}
+			if !p.selectModel(tc.model) {
+				t.Errorf("%s is not offered", tc.model)
+			}
+			if tc.res != "" {
+				p.resolution.SetSelected(tc.res)
+			}
+		})
+		h.Eventually("the estimate of "+tc.model, func() bool { return strings.Contains(p.cost.Text, tc.want) })
+	}
+	var hidden bool
+	h.UI(func() { p.selectModel("flux"); hidden = !p.resolutionRow.Visible() })
+	if !hidden {
+		t.Fatal("a model without resolution tiers offers none")
+	}
+
+	// A token-priced model: generate once, then the estimate is what the library paid.
+	h.UI(func() {
+		p.count.SetSelected("1")
+		p.selectModel("gptimage")
+		test.Type(p.prompt, "a teapot")
+		test.Tap(p.generateB)
+	})
+	h.Eventually("the result", func() bool { return len(p.results) == 1 })
+	h.Eventually("the estimate from history", func() bool { return strings.Contains(p.cost.Text, "typical of your last 1") })
+	var caption string
+	h.UI(func() { p.grid.Select(0); caption = p.caption.Text })
+	if !strings.Contains(caption, "cost ") || !strings.Contains(caption, "estimated priced by tokens") {
+		t.Fatalf("the caption must show the real cost beside the estimate: %q", caption)
+	}
+}
+
+// An edit of local files goes as multipart, where the service applies no seed: the form says
+// so before sending, and the result does not promise one.
+func TestLocalEditSaysTheSeedCannotBeFixed(t *testing.T) {
+	h, p := newPage(t, "secret")
+	ref := filepath.Join(t.TempDir(), "ref.png")
+	os.WriteFile(ref, tinyPNG(), 0o644)
+	h.UI(func() { p.selectModel("kontext"); test.Type(p.prompt, "make it blue") })
+	if strings.Contains(costText(h, p), "seed cannot be fixed") {
+		t.Fatal("no edit yet: nothing to say about the seed")
+	}
+	h.UI(func() { p.addRefs([]string{ref}) })
+	if !strings.Contains(costText(h, p), "the seed cannot be fixed for this edit") {
+		t.Fatalf("a local edit must say the seed cannot be fixed: %q", costText(h, p))
+	}
+	h.UI(func() { test.Tap(p.generateB) })
+	h.Eventually("the result", func() bool { return len(p.results) == 1 })
+	var caption string
+	h.UI(func() { p.grid.Select(0); caption = p.caption.Text })
+	if !strings.Contains(caption, "no fixed seed") {
+		t.Fatalf("the caption must not promise a seed: %q", caption)
+	}
+}
+
+// A library item with a fresh hosted link goes as that address (nothing uploaded again); an
+// item without one goes as its file.
+func TestLibraryReferencesGoAsTheirHostedLink(t *testing.T) {
+	h, p := newPage(t, "secret")
+	hosted := lib.Item{ID: 7, Kind: lib.KindImage, MediaPath: "/library/a.png", HostedURL: "https://media.pollinations.ai/abc123", CreatedAt: time.Now()}
+	local := lib.Item{ID: 8, Kind: lib.KindImage, MediaPath: "/library/b.png", CreatedAt: time.Now()}
+	var refs []string
+	h.UI(func() {
+		p.Navigate(kit.Nav{Page: kit.PageImage, Action: kit.ActUseRef, Item: &hosted})
+		p.Navigate(kit.Nav{Page: kit.PageImage, Action: kit.ActUseRef, Item: &local})
+		refs = append(refs, p.refs...)
+	})
+	if len(refs) != 2 || refs[0] != hosted.HostedURL || refs[1] != local.MediaPath {
+		t.Fatalf("references: %v", refs)
+	}
+}
+
+// A remix of an item made under a model's alias picks that model (its id today).
+func TestRemixFindsTheModelByAlias(t *testing.T) {
+	h, p := newPage(t, "secret")
+	it := lib.Item{ID: 0, Kind: lib.KindImage, Prompt: "a fox", ModelRequested: "kontext",
+		Params: []byte(`{"prompt":"a fox","model":"kontext","width":1024,"height":1024}`)}
+	h.UI(func() { p.remix(it) })
+	var picked string
+	h.UI(func() { picked = p.modelNames[p.model.Selected] })
+	if picked != "black-forest-labs/flux.1-kontext" {
+		t.Fatalf("the remix must pick kontext's entry: %q", picked)
 	}
 }

@@ -5,6 +5,7 @@ package speech
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -32,9 +33,14 @@ type Page struct {
 	speakB  *widget.Button
 	pauseB  *widget.Button
 	state   *widget.Label
-	pos     *widget.Slider
-	jobID   int64
-	content fyne.CanvasObject
+	// remedy replaces Speak for a paid-only model on an account without paid Pollen: the
+	// refusal it would meet, said before anything is sent, with the way out.
+	remedy     *fyne.Container
+	remedyText *widget.Label
+	remedyLink *widget.Hyperlink
+	pos        *widget.Slider
+	jobID      int64
+	content    fyne.CanvasObject
 }
 
 // New builds the speech page on its host.
@@ -44,7 +50,7 @@ func New(h kit.Host) *Page {
 	p.text.SetPlaceHolder("Text to read aloud… (Ctrl+Enter speaks)")
 	p.text.Wrapping = fyne.TextWrapWord
 	p.text.SetMinRowsVisible(8)
-	p.model = widget.NewSelect(nil, func(string) { p.fillVoices() })
+	p.model = widget.NewSelect(nil, func(string) { p.fillVoices(); p.checkPaid() })
 	p.voice = widget.NewSelect(nil, nil)
 	p.format = widget.NewSelect([]string{"mp3", "wav"}, nil)
 	p.format.SetSelected("mp3")
@@ -91,19 +97,56 @@ func New(h kit.Host) *Page {
 	} else if h.Player() == nil {
 		p.state.SetText("Sound output unavailable: speech is saved to the library and can be played later.")
 	}
+	p.remedyText = widget.NewLabel("")
+	p.remedyText.Wrapping = fyne.TextWrapWord
+	p.remedyLink = widget.NewHyperlink("Top up pollen at enter.pollinations.ai", kit.TopUpURL)
+	p.remedy = container.NewVBox(p.remedyText, p.remedyLink)
+	p.remedy.Hide()
 	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice), widget.NewFormItem("Format", p.format))
 	p.content = container.NewPadded(container.NewVBox(kit.Heading("Speech"), p.text, form,
-		container.NewHBox(p.speakB, p.pauseB, stop, p.elapsed), p.pos, p.state))
+		p.remedy, container.NewHBox(p.speakB, p.pauseB, stop, p.elapsed), p.pos, p.state))
 	h.OnAccount(p.fillModels)
 	h.OnJob(p.onJob)
 
 	return p
 }
 
+// models are the catalogue's voices: what reads text aloud (openai-audio, a chat model that
+// can answer aloud, is the Chat page's; music and voice tools are not speech).
+func (p *Page) models() []api.Model {
+	var out []api.Model
+	for _, m := range p.h.Models("audio") {
+		if m.Page() == kit.PageSpeech {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// keysURL is where a key's settings (paid Pollen allowed or not) are changed.
+var keysURL, _ = url.Parse("https://enter.pollinations.ai/keys")
+
+// paid reports whether this key can spend paid Pollen: the account has some and the key is not
+// limited to Quest Pollen. questOnly tells which of the two is missing. An unknown balance
+// counts as none, so a free account is never started on a model it cannot pay for.
+// [The shell's Host has Account(); kit.Host does not declare it yet.]
+func (p *Page) paid() (paid, questOnly bool) {
+	a, ok := p.h.(interface {
+		Account() (*api.KeyInfo, *api.Balance)
+	})
+	if !ok {
+		return false, false
+	}
+	info, bal := a.Account()
+	questOnly = info != nil && info.QuestPollenOnly != nil && *info.QuestPollenOnly
+	return bal != nil && bal.Paid > 0 && !questOnly, questOnly
+}
+
 func (p *Page) fillModels() {
+	models := p.models()
 	var labels []string
 	byName := map[string]string{}
-	for _, m := range p.h.Models("audio") {
+	for _, m := range kit.PickerOrder(models, p.h.Allowed) {
 		l := kit.ModelLabel(m, p.h.Allowed) // name, title, paid-only, price, allowed, as on the other pages
 		labels = append(labels, l)
 		byName[m.Name] = l
@@ -111,22 +154,49 @@ func (p *Page) fillModels() {
 	p.model.Options = labels
 	if p.model.Selected == "" && len(labels) > 0 {
 		sel := labels[0]
-		if l, ok := byName["elevenlabs"]; ok {
-			sel = l // the service's default voice model
+		paid, _ := p.paid()
+		if m, ok := api.StartSpeechModel(models, paid); ok {
+			sel = byName[m.Name] // openai/tts-1, or the first voice the account can pay for
 		}
-		if l, ok := byName[kit.DefaultModel(p.h.Preferences(), "audio", "")]; ok {
-			sel = l
+		// The default chosen in Settings, under whatever name it was stored, when the account
+		// can use it.
+		if m, ok := api.FindModel(models, kit.DefaultModel(p.h.Preferences(), "audio", "")); ok && (paid || !m.PaidOnly) {
+			sel = byName[m.Name]
 		}
 		p.model.SetSelected(sel)
 	}
 	p.model.Refresh()
+	p.checkPaid()
+}
+
+// checkPaid shows the way to pay instead of Speak when the chosen model needs paid Pollen
+// and the account has none.
+func (p *Page) checkPaid() {
+	m, ok := api.FindModel(p.models(), p.modelName())
+	paid, questOnly := p.paid()
+	if !ok || !m.PaidOnly || paid {
+		p.remedy.Hide()
+		kit.SetEnabled(p.speakB, true)
+		return
+	}
+	if questOnly {
+		p.remedyText.SetText(fmt.Sprintf("%s needs paid Pollen, and this key only spends Quest Pollen. Allow paid Pollen for this key, or pick a model that is not marked paid.", m.Name))
+		p.remedyLink.SetText("Allow paid Pollen for this key at enter.pollinations.ai")
+		p.remedyLink.SetURL(keysURL)
+	} else {
+		p.remedyText.SetText(fmt.Sprintf("%s needs paid Pollen, and this account has none: Quest Pollen cannot pay for it. Top up, or pick a model that is not marked paid.", m.Name))
+		p.remedyLink.SetText("Top up pollen at enter.pollinations.ai")
+		p.remedyLink.SetURL(kit.TopUpURL)
+	}
+	p.remedy.Show()
+	kit.SetEnabled(p.speakB, false)
 }
 
 // modelName is the chosen model's name (the picker shows labels).
 func (p *Page) modelName() string { return kit.ModelOfLabel(p.model.Selected) }
 
 func (p *Page) fillVoices() {
-	m, ok := api.FindModel(p.h.Models("audio"), p.modelName())
+	m, ok := api.FindModel(p.models(), p.modelName())
 	if !ok {
 		return
 	}
@@ -139,8 +209,8 @@ func (p *Page) fillVoices() {
 
 func (p *Page) speak() {
 	text := strings.TrimSpace(p.text.Text)
-	if text == "" {
-		return
+	if text == "" || p.remedy.Visible() {
+		return // nothing to read, or a refusal waiting: the remedy says what to do instead
 	}
 	req := api.SpeechRequest{Text: text, Model: p.modelName(), Voice: p.voice.Selected, Format: p.format.Selected}
 	// A text over what the model reads at once goes in parts, played and saved as one clip;

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"pollinations-studio/backend/api"
 	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
 	"pollinations-studio/ui/kit/kittest"
@@ -102,3 +103,144 @@ func TestPlayFromTheLibrary(t *testing.T) {
 }
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
+
+// A free account (Quest Pollen only) starts on openai/tts-1 with its voices, and speaks; a
+// paid-only model shows the way to pay instead of a Speak that would be refused.
+func TestFreeAccountStartsOnAVoiceItCanUse(t *testing.T) {
+	h, p := newPage(t, "tier")
+	if _, paid := h.Sim.Balance(h.Sim.Key("tier")); paid != 0 {
+		t.Fatalf("the tier key must have no paid Pollen: %v", paid)
+	}
+	h.Eventually("the voices", func() bool { return p.voice.Selected != "" })
+	var model string
+	var voices, options []string
+	h.UI(func() { model, voices, options = p.modelName(), p.voice.Options, p.model.Options })
+	if model != "openai/tts-1" {
+		t.Fatalf("a free account starts on openai/tts-1, not %q", model)
+	}
+	if strings.Join(voices, " ") != "alloy echo fable onyx nova shimmer" {
+		t.Fatalf("the voices are openai/tts-1's: %v", voices)
+	}
+	for _, o := range options {
+		if strings.HasPrefix(o, "openai/gpt-audio-mini") || strings.HasPrefix(o, "elevenlabs/music") {
+			t.Fatalf("only voices are offered on Speech: %q", o)
+		}
+	}
+	h.UI(func() {
+		test.Type(p.text, "Hello from a free account.")
+		test.Tap(p.speakB)
+	})
+	h.Eventually("the clip in the library", func() bool { return strings.Contains(p.state.Text, "Saved") })
+	page, err := h.Lib.Search(context.Background(), lib.Query{Kinds: []lib.Kind{lib.KindSpeech}})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("speech item: %+v %v", page.Items, err)
+	}
+
+	for _, o := range options {
+		if strings.Contains(o, " · paid") {
+			t.Fatalf("a paid-only model is not offered to an account without paid Pollen: %q", o)
+		}
+	}
+}
+
+// wholeCatalogue is a host whose catalogue lists every model, as one loaded before the key
+// was set (or cached from an account that had paid Pollen) does: the service itself leaves
+// paid-only models out of a free account's list.
+type wholeCatalogue struct {
+	*kittest.Host
+	all []api.Model
+}
+
+func (w wholeCatalogue) Models(kind string) []api.Model {
+	var out []api.Model
+	for _, m := range w.all {
+		if m.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// A free account whose catalogue lists paid-only voices starts on openai/tts-1, and choosing
+// ElevenLabs shows the way out (top up), with its link, instead of a Speak that would be
+// refused.
+func TestPaidOnlyModelShowsTheRemedy(t *testing.T) {
+	h := kittest.New(t, "tier")
+	keyless, err := h.Client().WithKey("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := keyless.Models(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := wholeCatalogue{Host: h, all: all}
+	var p *Page
+	h.UI(func() { p = New(host) })
+	h.Show(p.Content())
+	h.Eventually("the account", func() bool { _, b := h.Account(); return b != nil && p.voice.Selected != "" })
+	h.UI(func() { p.fillModels() }) // the balance is known now
+	var model string
+	h.UI(func() { model = p.modelName() })
+	if model != "openai/tts-1" {
+		t.Fatalf("a free account starts on openai/tts-1, not %q", model)
+	}
+	var shown, disabled, found bool
+	var link, words string
+	h.UI(func() {
+		for _, o := range p.model.Options {
+			if kit.ModelOfLabel(o) == "elevenlabs/eleven-v3" {
+				p.model.SetSelected(o)
+				found = true
+			}
+		}
+		shown, disabled, words = p.remedy.Visible(), p.speakB.Disabled(), p.remedyText.Text
+		if p.remedyLink.URL != nil {
+			link = p.remedyLink.URL.String()
+		}
+	})
+	if !found {
+		t.Fatal("the whole catalogue lists ElevenLabs")
+	}
+	if !shown || !disabled || !strings.HasPrefix(link, "https://enter.pollinations.ai") || !strings.Contains(words, "paid Pollen") {
+		t.Fatalf("a paid-only model must show the remedy (%v, %q, %q) and hold Speak (%v)", shown, words, link, disabled)
+	}
+	h.UI(func() {
+		test.Type(p.text, "Hello")
+		p.speak()
+	})
+	for _, r := range h.Sim.Requests() {
+		if r.Path == "/v1/audio/speech" {
+			t.Fatal("nothing may be sent while the remedy shows")
+		}
+	}
+	h.UI(func() {
+		for _, o := range p.model.Options {
+			if kit.ModelOfLabel(o) == "openai/tts-1" {
+				p.model.SetSelected(o)
+			}
+		}
+		shown, disabled = p.remedy.Visible(), p.speakB.Disabled()
+	})
+	if shown || disabled {
+		t.Fatal("back on a free model the remedy goes and Speak returns")
+	}
+}
+
+// An account with paid Pollen may use a paid-only model: no remedy.
+func TestPaidAccountMayChooseAPaidOnlyModel(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the voices", func() bool { return p.voice.Selected != "" })
+	var shown bool
+	h.UI(func() {
+		for _, o := range p.model.Options {
+			if kit.ModelOfLabel(o) == "elevenlabs/eleven-v3" {
+				p.model.SetSelected(o)
+			}
+		}
+		shown = p.remedy.Visible()
+	})
+	if shown {
+		t.Fatal("a paid account needs no remedy")
+	}
+}

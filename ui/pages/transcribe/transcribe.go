@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,43 @@ type Page struct {
 	language *widget.Entry
 	hint     *widget.Entry
 	content  fyne.CanvasObject
+
+	// speakers asks for a diarized transcript ("off", "detect" or how many people speak),
+	// shown for the models that can tell speakers apart.
+	speakers    *widget.Select
+	speakersRow *fyne.Container
+	// Renaming a speaker relabels all its segments: the speaker as stored, the new name.
+	renameFrom *widget.Select
+	renameTo   *widget.Entry
+	renameB    *widget.Button
+	renameRow  *fyne.Container
+	speakerIDs map[string]string // label shown → the speaker as stored
+}
+
+// Speaker choices besides a number of people.
+const (
+	speakersOff    = "off"
+	speakersDetect = "detect"
+)
+
+// diarizes reports whether a transcription model can tell speakers apart (diarized_json). The
+// catalogue has no capability for it: a diarization price variant says so, and ElevenLabs
+// Scribe is the model known to [inferred from the service's list of accepted formats].
+func diarizes(m api.Model) bool {
+	if m.HasCapability("diarization") {
+		return true
+	}
+	for k := range m.PricingVariants {
+		if strings.Contains(strings.ToLower(k), "diariz") {
+			return true
+		}
+	}
+	for _, n := range append([]string{m.Name}, m.Aliases...) {
+		if strings.Contains(strings.ToLower(n), "scribe") {
+			return true
+		}
+	}
+	return false
 }
 
 type transcribeRow struct {
@@ -112,7 +150,7 @@ func New(h kit.Host) *Page {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(p.segs) {
 				sg := p.segs[i]
-				o.(*widget.Label).SetText(fmt.Sprintf("[%s]  %s", stampOf(sg.Start), sg.Text))
+				o.(*widget.Label).SetText(segmentText(sg))
 				p.segList.SetItemHeight(i, o.MinSize().Height)
 			}
 		})
@@ -134,35 +172,50 @@ func New(h kit.Host) *Page {
 		format := f
 		exports.Add(widget.NewButton("Export "+format, func() { p.export(format) }))
 	}
-	p.model = widget.NewSelect(nil, nil)
+	p.speakers = widget.NewSelect([]string{speakersOff, speakersDetect, "2", "3", "4", "5", "6"}, nil)
+	p.speakers.SetSelected(speakersOff)
+	p.speakersRow = container.NewBorder(nil, nil, widget.NewLabel("Speakers"), nil, p.speakers)
+	p.speakersRow.Hide()
+	p.model = widget.NewSelect(nil, func(string) { p.modelChanged() })
+	p.renameFrom = widget.NewSelect(nil, nil)
+	p.renameFrom.PlaceHolder = "Speaker"
+	p.renameTo = widget.NewEntry()
+	p.renameTo.SetPlaceHolder("their name")
+	p.renameTo.OnSubmitted = func(string) { p.renameSelected() }
+	p.renameB = widget.NewButton("Rename", p.renameSelected)
+	p.renameRow = container.NewBorder(nil, nil, p.renameFrom, p.renameB, p.renameTo)
+	p.renameRow.Hide()
 	p.language = widget.NewEntry()
 	p.language.SetPlaceHolder("auto (or en, fr, de…)")
 	p.hint = widget.NewEntry()
 	p.hint.SetPlaceHolder("names or words to expect (optional)")
 	h.OnAccount(func() {
+		models := h.Models("transcription")
 		var names []string
-		for _, m := range h.Models("transcription") {
+		for _, m := range models {
 			names = append(names, m.Name)
 		}
 		p.model.Options = names
 		if p.model.Selected == "" && len(names) > 0 {
 			sel := names[0]
-			if slices.Contains(names, "whisper") {
-				sel = "whisper"
+			// Names stored before (an alias, an older id) are matched through the catalogue.
+			if m, ok := api.FindModel(models, "whisper"); ok {
+				sel = m.Name
 			}
-			if d := kit.DefaultModel(h.Preferences(), "transcription", ""); slices.Contains(names, d) {
-				sel = d
+			if m, ok := api.FindModel(models, kit.DefaultModel(h.Preferences(), "transcription", "")); ok {
+				sel = m.Name
 			}
 			p.model.SetSelected(sel)
 		}
 		p.model.Refresh()
+		p.modelChanged()
 	})
 	opts := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Language", p.language), widget.NewFormItem("Prompt", p.hint))
 	hint := widget.NewLabelWithStyle("Drop audio or video files (mp3, mp4, m4a, wav, webm) anywhere on the window, or record from the microphone.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	hint.Wrapping = fyne.TextWrapWord
-	left := container.NewBorder(container.NewVBox(kit.Heading("Transcribe"), hint, opts, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
+	left := container.NewBorder(container.NewVBox(kit.Heading("Transcribe"), hint, opts, p.speakersRow, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
 	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), p.saveEdit)
-	right := container.NewBorder(p.text, container.NewVBox(container.NewBorder(nil, nil, nil, save, p.edit), exports), nil, nil, p.segList)
+	right := container.NewBorder(p.text, container.NewVBox(container.NewBorder(nil, nil, nil, save, p.edit), p.renameRow, exports), nil, nil, p.segList)
 	split := container.NewHSplit(left, container.NewPadded(right))
 	split.Offset = 0.4
 	p.content = container.NewPadded(split)
@@ -216,8 +269,15 @@ func (p *Page) queue(path string, parent *int64) {
 		p.h.ShowError(fmt.Errorf("the language is a two-letter code such as en or fr (or empty to detect it)"))
 		return
 	}
-	id, ok := p.h.Submit(jobs.Request{Transcribe: &api.TranscribeRequest{File: path, Format: "verbose_json",
-		Model: p.model.Selected, Language: lang, Prompt: strings.TrimSpace(p.hint.Text)}, ParentID: parent})
+	req := &api.TranscribeRequest{File: path, Format: "verbose_json",
+		Model: p.model.Selected, Language: lang, Prompt: strings.TrimSpace(p.hint.Text)}
+	if p.speakersRow.Visible() && p.speakers.Selected != speakersOff {
+		req.Format = "diarized_json"
+		if n, err := strconv.Atoi(p.speakers.Selected); err == nil {
+			req.SpeakersExpected = n
+		}
+	}
+	id, ok := p.h.Submit(jobs.Request{Transcribe: req, ParentID: parent})
 	if !ok {
 		return
 	}
@@ -269,6 +329,7 @@ func (p *Page) show(itemID int64) {
 			p.text.SetText(fmt.Sprintf("%s · %s · click one to play from there", it.Prompt, count))
 			p.edit.SetText("")
 			p.segList.Refresh()
+			p.fillSpeakers()
 		})
 	}()
 }
@@ -290,7 +351,7 @@ func (p *Page) export(format string) {
 	if len(p.segs) == 0 {
 		return
 	}
-	segs := p.segs
+	segs := append([]lib.Segment(nil), p.segs...) // with the speakers' names as they are now
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
@@ -417,6 +478,82 @@ func (p *Page) saveEdit() {
 	go func() {
 		if err := p.h.Library().SetSegments(p.h.Context(), id, segs); err != nil {
 			p.h.ShowError(err)
+		}
+	}()
+}
+
+// segmentText is a segment as the list shows it: its time, its speaker's label, its words.
+func segmentText(sg lib.Segment) string {
+	if l := lib.SpeakerLabel(sg.Speaker); l != "" {
+		return fmt.Sprintf("[%s]  %s: %s", stampOf(sg.Start), l, sg.Text)
+	}
+	return fmt.Sprintf("[%s]  %s", stampOf(sg.Start), sg.Text)
+}
+
+// modelChanged offers speakers only with a model that can tell them apart.
+func (p *Page) modelChanged() {
+	m, ok := api.FindModel(p.h.Models("transcription"), p.model.Selected)
+	if ok && diarizes(m) {
+		p.speakersRow.Show()
+	} else {
+		p.speakersRow.Hide()
+	}
+}
+
+// fillSpeakers lists the open transcript's speakers for renaming (hidden when it has none).
+func (p *Page) fillSpeakers() {
+	p.speakerIDs = map[string]string{}
+	var labels []string
+	for _, sg := range p.segs {
+		l := lib.SpeakerLabel(sg.Speaker)
+		if l == "" {
+			continue
+		}
+		if _, seen := p.speakerIDs[l]; !seen {
+			p.speakerIDs[l] = sg.Speaker
+			labels = append(labels, l)
+		}
+	}
+	p.renameFrom.Options = labels
+	if !slices.Contains(labels, p.renameFrom.Selected) {
+		p.renameFrom.Selected = ""
+		if len(labels) > 0 {
+			p.renameFrom.Selected = labels[0]
+		}
+	}
+	p.renameFrom.Refresh()
+	if len(labels) > 0 {
+		p.renameRow.Show()
+	} else {
+		p.renameRow.Hide()
+	}
+}
+
+func (p *Page) renameSelected() {
+	p.renameSpeaker(p.renameFrom.Selected, p.renameTo.Text)
+}
+
+// renameSpeaker gives the speaker shown as label a name: every one of its segments is
+// relabelled and kept so in the library, and the exports carry the name.
+func (p *Page) renameSpeaker(label, name string) {
+	name = strings.Join(strings.Fields(name), " ")
+	from, ok := p.speakerIDs[label]
+	if !ok || name == "" || p.itemID == 0 {
+		return
+	}
+	for i := range p.segs {
+		if p.segs[i].Speaker == from {
+			p.segs[i].Speaker = name
+		}
+	}
+	p.renameTo.SetText("")
+	p.segList.Refresh()
+	p.fillSpeakers()
+	p.renameFrom.SetSelected(lib.SpeakerLabel(name))
+	segs, id := append([]lib.Segment(nil), p.segs...), p.itemID
+	go func() {
+		if err := p.h.Library().SetSegments(p.h.Context(), id, segs); err != nil {
+			p.h.ShowError(fmt.Errorf("renaming the speaker: %w", err))
 		}
 	}()
 }

@@ -176,3 +176,74 @@ func TestWAVBecomesATranscript(t *testing.T) {
 		t.Fatalf("VTT export: %q", vtt)
 	}
 }
+
+// A WAV transcribed with speakers (diarized_json, two expected) shows each segment's speaker;
+// renaming "Speaker A" to "Ana" relabels all of A's segments, in the library and the exports.
+func TestSpeakersAreLabelledAndRenamed(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the models", func() bool { return p.model.Selected != "" })
+	var offered bool
+	h.UI(func() { offered = p.speakersRow.Visible() })
+	if offered {
+		t.Fatal("whisper cannot tell speakers apart: no Speakers option")
+	}
+	h.UI(func() { p.model.SetSelected("elevenlabs/scribe-v2"); offered = p.speakersRow.Visible() })
+	if !offered {
+		t.Fatal("scribe tells speakers apart: the Speakers option shows")
+	}
+	h.UI(func() { p.speakers.SetSelected("2") })
+	wav := filepath.Join(t.TempDir(), "talk.wav")
+	os.WriteFile(wav, kittest.ToneWAV(12), 0o644)
+	h.UI(func() { p.Navigate(kit.Nav{Page: kit.PageTranscribe, Action: kit.ActAddFiles, Paths: []string{wav}}) })
+	h.Eventually("the transcript", func() bool { return len(p.rows) == 1 && p.rows[0].itemID != 0 })
+	h.Eventually("its speakers", func() bool { return len(p.segs) > 1 && len(p.renameFrom.Options) > 1 })
+	var rows []string
+	var item int64
+	h.UI(func() {
+		item = p.itemID
+		for _, sg := range p.segs {
+			rows = append(rows, segmentText(sg))
+		}
+	})
+	if it, err := h.Lib.Item(context.Background(), item); err != nil || !strings.Contains(string(it.Params), `"speakers_expected":2`) {
+		t.Fatalf("the request must ask for two speakers: %v", err)
+	}
+	if !strings.Contains(strings.Join(rows, "\n"), "Speaker A: ") || !strings.Contains(strings.Join(rows, "\n"), "Speaker B: ") {
+		t.Fatalf("the segments show their speakers: %q", rows)
+	}
+	h.UI(func() {
+		p.renameFrom.SetSelected("Speaker A")
+		p.renameTo.SetText("Ana")
+		test.Tap(p.renameB)
+	})
+	var txt, srt, vtt bytes.Buffer
+	h.UI(func() {
+		lib.ExportTranscript(p.segs, "txt", &txt)
+		lib.ExportTranscript(p.segs, "srt", &srt)
+		lib.ExportTranscript(p.segs, "vtt", &vtt)
+	})
+	for name, out := range map[string]string{"txt": txt.String(), "srt": srt.String()} {
+		if !strings.Contains(out, "Ana: ") || strings.Contains(out, "Speaker A") || !strings.Contains(out, "Speaker B: ") {
+			t.Fatalf("the %s export carries the new name: %q", name, out)
+		}
+	}
+	if !strings.Contains(vtt.String(), "<v Ana>") || strings.Contains(vtt.String(), "Speaker A") {
+		t.Fatalf("the vtt export carries the new name: %q", vtt.String())
+	}
+	h.Eventually("the name in the library", func() bool {
+		segs, err := h.Lib.Segments(context.Background(), item)
+		if err != nil {
+			return false
+		}
+		ana := 0
+		for _, sg := range segs {
+			if sg.Speaker == "A" {
+				return false
+			}
+			if sg.Speaker == "Ana" {
+				ana++
+			}
+		}
+		return ana > 0
+	})
+}

@@ -4,6 +4,7 @@ package video
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,23 +22,26 @@ import (
 
 // Page: video generation, which takes minutes.
 type Page struct {
-	h          kit.Host
-	prompt     *widget.Entry
-	model      *widget.Select
-	modelNames map[string]string
-	duration   *widget.Select
-	aspect     *widget.Select
-	withAudio  *widget.Check
-	startFrame *widget.Entry
-	endFrame   *widget.Entry
-	cost       *widget.Label
-	status     *widget.Label
-	bar        *widget.ProgressBarInfinite
-	jobID      int64
-	started    time.Time
-	running    string // the model of the running video
-	typical    map[string]typicalTime
-	content    fyne.CanvasObject
+	h            kit.Host
+	prompt       *widget.Entry
+	model        *widget.Select
+	modelNames   map[string]string
+	duration     *widget.Select
+	resolution   *widget.Select // the model's resolutions; hidden when it lists none
+	resRow       *fyne.Container
+	aspect       *widget.Select
+	withAudio    *widget.Check
+	startFrame   *widget.Entry
+	endFrame     *widget.Entry
+	cost         *widget.Label
+	status       *widget.Label
+	bar          *widget.ProgressBarInfinite
+	jobID        int64
+	started      time.Time
+	running      string // the model of the running video
+	runningModel api.Model
+	typical      map[string]typicalTime
+	content      fyne.CanvasObject
 }
 
 // typicalTime is how long a model took for the videos in the library.
@@ -56,6 +60,9 @@ func New(h kit.Host) *Page {
 	p.prompt.SetMinRowsVisible(4)
 	p.model = widget.NewSelect(nil, func(string) { p.fillDurations() })
 	p.duration = widget.NewSelect(nil, func(string) { p.updateCost() })
+	p.resolution = widget.NewSelect(nil, func(string) { p.updateCost() })
+	p.resRow = container.NewBorder(nil, nil, widget.NewLabel("Resolution"), nil, p.resolution)
+	p.resRow.Hide()
 	p.aspect = widget.NewSelect([]string{"16:9", "9:16", "1:1"}, nil)
 	p.aspect.SetSelected("16:9")
 	p.withAudio = widget.NewCheck("With sound", func(bool) { p.updateCost() })
@@ -73,7 +80,7 @@ func New(h kit.Host) *Page {
 			h.Jobs().Cancel(p.jobID)
 		}
 	})
-	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", p.duration),
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", container.NewVBox(p.duration, p.resRow)),
 		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio),
 		widget.NewFormItem("Start frame", p.startFrame), widget.NewFormItem("End frame", p.endFrame))
 	note := widget.NewLabelWithStyle("Videos take one to two minutes. You can keep working: a notification says when it is ready.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
@@ -85,21 +92,29 @@ func New(h kit.Host) *Page {
 	return p
 }
 
+// defaultVideoModel is the service's default video model.
+const defaultVideoModel = "google/veo-3.1-fast"
+
 func (p *Page) fillModels() {
 	p.modelNames = map[string]string{}
+	models := p.h.Models("video")
 	var labels []string
-	for _, m := range p.h.Models("video") {
+	// The default (from Settings, or the service's) may be stored under an alias or an older
+	// id: matched through the catalogue.
+	want := api.Canonical(models, kit.DefaultModel(p.h.Preferences(), "video", defaultVideoModel))
+	sel := ""
+	for _, m := range kit.PickerOrder(models, p.h.Allowed) {
 		l := kit.ModelLabel(m, p.h.Allowed)
 		labels = append(labels, l)
 		p.modelNames[l] = m.Name
+		if m.Name == want {
+			sel = l
+		}
 	}
 	p.model.Options = labels
 	if p.model.Selected == "" && len(labels) > 0 {
-		sel := labels[0]
-		for l, name := range p.modelNames {
-			if name == kit.DefaultModel(p.h.Preferences(), "video", "") {
-				sel = l
-			}
+		if sel == "" {
+			sel = labels[0]
 		}
 		p.model.SetSelected(sel)
 	}
@@ -121,7 +136,25 @@ func (p *Page) fillDurations() {
 	}
 	p.duration.Options = opts
 	if len(opts) > 0 {
-		p.duration.SetSelectedIndex(0)
+		// The model's default length when it names one, otherwise its shortest.
+		i := 0
+		for j, d := range m.Durations() {
+			if d == m.DefaultDuration {
+				i = j
+			}
+		}
+		p.duration.SetSelectedIndex(i)
+	}
+	p.resolution.Options = m.Resolutions
+	if len(m.Resolutions) > 0 {
+		if !slices.Contains(m.Resolutions, p.resolution.Selected) {
+			p.resolution.Selected = m.Resolutions[0]
+		}
+		p.resolution.Refresh()
+		p.resRow.Show()
+	} else {
+		p.resolution.Selected = ""
+		p.resRow.Hide()
 	}
 	if m.HasCapability("audio_output") {
 		p.withAudio.Enable()
@@ -129,7 +162,7 @@ func (p *Page) fillDurations() {
 		p.withAudio.SetChecked(false)
 		p.withAudio.Disable()
 	}
-	p.loadTypical(m.Name)
+	p.loadTypical(m)
 	kit.SetEnabled(p.startFrame, m.HasCapability("start_frame"))
 	kit.SetEnabled(p.endFrame, m.HasCapability("end_frame"))
 	p.duration.Refresh()
@@ -141,14 +174,20 @@ func (p *Page) seconds() int {
 	return v
 }
 
+// updateCost shows the price per second of the chosen length (with the soundtrack's, when
+// asked), or nothing when the catalogue gives no price.
 func (p *Page) updateCost() {
 	m, ok := p.current()
 	if !ok {
 		return
 	}
-	if est, ok := m.EstimateCost(float64(p.seconds())); ok {
-		p.cost.SetText(fmt.Sprintf("Estimated cost: %.4f pollen", est))
+	est := jobs.Estimate(m, jobs.EstimateParams{Seconds: float64(p.seconds()), Audio: p.withAudio.Checked,
+		Resolution: p.resolution.Selected}, nil)
+	if est.Label == "" {
+		p.cost.SetText("")
+		return
 	}
+	p.cost.SetText("Estimated cost: " + est.Label)
 }
 
 func (p *Page) generate() {
@@ -158,7 +197,8 @@ func (p *Page) generate() {
 		p.h.ShowError(fmt.Errorf("write a prompt and choose a model first"))
 		return
 	}
-	req := api.VideoRequest{Prompt: prompt, Model: m.Name, Duration: p.seconds(), AspectRatio: p.aspect.Selected, Audio: p.withAudio.Checked}
+	req := api.VideoRequest{Prompt: prompt, Model: m.Name, Duration: p.seconds(), AspectRatio: p.aspect.Selected,
+		Audio: p.withAudio.Checked, Resolution: p.resolution.Selected}.FitTo(m) // lengths and resolutions the model takes
 	for _, f := range []struct {
 		e   *widget.Entry
 		dst *string
@@ -178,7 +218,7 @@ func (p *Page) generate() {
 		return
 	}
 	if id, ok := p.h.Submit(jobs.Request{Video: &req}); ok {
-		p.jobID, p.started, p.running = id, time.Now(), m.Name
+		p.jobID, p.started, p.running, p.runningModel = id, time.Now(), m.Name, m
 		p.bar.Show()
 		p.bar.Start()
 		p.status.SetText("Queued…")
@@ -195,7 +235,7 @@ func (p *Page) onJob(ev jobs.Event) {
 		p.bar.Stop()
 		p.bar.Hide()
 		p.status.SetText(fmt.Sprintf("Done in %s: the video is in your library.", ev.Elapsed.Round(time.Second)))
-		p.loadTypical(p.running)
+		p.loadTypical(p.runningModel)
 		if ev.ItemID != nil {
 			p.h.Navigate(kit.Nav{Page: kit.PageLibrary, Action: kit.ActShow, ItemID: *ev.ItemID, Quiet: true})
 		}
@@ -242,8 +282,10 @@ func (p *Page) progressText(elapsed time.Duration) string {
 	return s
 }
 
-// loadTypical learns, off the UI goroutine, how long a model took for the videos in the library.
-func (p *Page) loadTypical(model string) {
+// loadTypical learns, off the UI goroutine, how long a model took for the videos in the
+// library (made under its id or any of its aliases).
+func (p *Page) loadTypical(m api.Model) {
+	model := m.Name
 	if model == "" {
 		return
 	}
@@ -252,7 +294,7 @@ func (p *Page) loadTypical(model string) {
 		if err != nil {
 			return // the published range is shown instead
 		}
-		d, n, ok := jobs.TypicalTime(page.Items, model)
+		d, n, ok := jobs.TypicalTime(page.Items, model, m.Aliases...)
 		if !ok {
 			return
 		}

@@ -82,3 +82,62 @@ func TestVideoTimeIsSetAgainstTheModelsTypicalTime(t *testing.T) {
 		t.Fatalf("a run well past the typical time says so: %q", late)
 	}
 }
+
+// The page starts on Veo 3.1 Fast; lengths and resolutions come from the model's entry, and
+// the estimate is per second of the chosen length (the soundtrack's price added with sound).
+func TestVideoDefaultsDurationsAndEstimate(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the video models", func() bool { return p.model.Selected != "" && p.duration.Selected != "" })
+	var model, cost, dur string
+	var durs, res, opts []string
+	var resShown bool
+	h.UI(func() {
+		model, cost, dur = p.modelNames[p.model.Selected], p.cost.Text, p.duration.Selected
+		durs, res, opts, resShown = p.duration.Options, p.resolution.Options, p.model.Options, p.resRow.Visible()
+	})
+	if model != "google/veo-3.1-fast" {
+		t.Fatalf("the page starts on google/veo-3.1-fast, not %q", model)
+	}
+	for _, o := range opts {
+		if strings.Contains(o, "nova-reel") {
+			t.Fatalf("nova-reel is gone: %q", opts)
+		}
+	}
+	if strings.Join(durs, ",") != "4 s,6 s,8 s" || dur != "4 s" || strings.Join(res, ",") != "720p,1080p" || !resShown {
+		t.Fatalf("lengths and resolutions are the model's: %v (%q) %v %v", durs, dur, res, resShown)
+	}
+	if !strings.Contains(cost, "≈0.32 pollen (0.08 per second)") {
+		t.Fatalf("the estimate is per second: %q", cost)
+	}
+	h.UI(func() { p.withAudio.SetChecked(true); p.duration.SetSelected("8 s"); cost = p.cost.Text })
+	if !strings.Contains(cost, "≈0.8 pollen (0.1 per second)") {
+		t.Fatalf("with sound, the soundtrack is priced too: %q", cost)
+	}
+	h.UI(func() {
+		for l, n := range p.modelNames {
+			if n == "alibaba/wan-2.2-fast" {
+				p.model.SetSelected(l)
+			}
+		}
+		durs, resShown = p.duration.Options, p.resRow.Visible()
+	})
+	if len(durs) == 0 || durs[0] != "6 s" || resShown {
+		t.Fatalf("Wan's lengths start at 6 s and it lists no resolutions: %v %v", durs, resShown)
+	}
+}
+
+// A stored default under an alias ("seedance") still picks its model.
+func TestVideoDefaultByAlias(t *testing.T) {
+	h := kittest.New(t, "secret")
+	h.Preferences().SetString(kit.PrefModelPrefix+"video", "seedance")
+	var p *Page
+	h.UI(func() { p = New(h) })
+	h.Show(p.Content())
+	h.UI(func() { p.fillModels() })
+	h.Eventually("the video models", func() bool { return p.model.Selected != "" })
+	var model string
+	h.UI(func() { model = p.modelNames[p.model.Selected] })
+	if model != "bytedance/seedance-1-pro-fast" {
+		t.Fatalf("the default stored as seedance must pick its model: %q", model)
+	}
+}
