@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
@@ -73,6 +74,10 @@ func Run(o Options) error {
 	w := a.NewWindow("Pollinations Studio")
 	w.SetIcon(appIcon)
 	s, err := New(a, w, o)
+	if errors.Is(err, storage.ErrAlreadyOpen) {
+		showAlreadyOpen(a, w)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -83,6 +88,18 @@ func Run(o Options) error {
 	w.CenterOnScreen()
 	w.ShowAndRun()
 	return nil
+}
+
+// showAlreadyOpen tells the user, in a small window of its own, that another window has this
+// library; Quit ends the run (the caller then exits non-zero with the same words).
+func showAlreadyOpen(a fyne.App, w fyne.Window) {
+	w.SetTitle("Pollinations Studio")
+	msg := widget.NewLabel(storage.ErrAlreadyOpen.Error() + ".\nSwitch to that window, or quit it before opening this one.")
+	quit := widget.NewButton("Quit", a.Quit)
+	quit.Importance = widget.HighImportance
+	w.SetContent(container.NewPadded(container.NewVBox(msg, container.NewCenter(quit))))
+	w.CenterOnScreen()
+	w.ShowAndRun()
 }
 
 // page is one tab: its name, its title and the page.
@@ -99,6 +116,7 @@ type Shell struct {
 	win fyne.Window
 	o   Options
 
+	lock  *storage.WindowLock // one window per library, released on Close
 	lib   *storage.Library
 	jobs  *jobs.Service
 	audio *audio.Engine // nil when the machine has no sound device
@@ -124,8 +142,9 @@ type Shell struct {
 	// Settings is the one page the shell speaks to directly (notes about the key it found).
 	settings *settings.Page
 
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 // New builds the window's content on a (real or test) app.
@@ -145,10 +164,18 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 		}
 		dir = d
 	}
+	// Two windows on one library would each run and reconcile its queue: the second is
+	// refused before it opens anything.
+	lock, err := storage.LockWindow(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	lib, err := storage.Open(s.ctx, dir)
 	if err != nil {
 		s.cancel()
+		lock.Unlock()
 		return nil, err
 	}
 	s.lib = lib
@@ -161,6 +188,7 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 	if err := s.startJobs(); err != nil {
 		s.cancel()
 		lib.Close()
+		lock.Unlock()
 		return nil, err
 	}
 	s.build()
@@ -189,14 +217,18 @@ func (s *Shell) startJobs() error {
 // recovery as its own call, it is made here, and only here.
 func (s *Shell) recoverJobs() error { return nil }
 
-// Close stops the services.
+// Close stops the services and lets another window open the library (once; later calls do
+// nothing).
 func (s *Shell) Close() {
-	s.cancel()
-	s.jobs.Close()
-	if s.audio != nil {
-		s.audio.Close()
-	}
-	s.lib.Close()
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.jobs.Close()
+		if s.audio != nil {
+			s.audio.Close()
+		}
+		s.lib.Close()
+		s.lock.Unlock()
+	})
 }
 
 // Content is the window's content.
