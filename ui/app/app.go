@@ -138,6 +138,9 @@ type Shell struct {
 	tabs    *container.AppTabs
 	pages   []*page
 	status  *statusBar
+	// leftOver is what an earlier run left unfinished (recoverJobs); orphans offers it.
+	leftOver []storage.Job
+	orphans  *orphanBanner
 
 	// Settings is the one page the shell speaks to directly (notes about the key it found).
 	settings *settings.Page
@@ -203,19 +206,14 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 	return s, nil
 }
 
-// startJobs starts the job service and then, as its own step, recovers the jobs a previous
-// run left queued or running (they run again now).
+// startJobs starts the job service and then, as its own step, lists the jobs a previous run
+// left queued or running; they are offered, paused, until the user resumes or discards them.
 func (s *Shell) startJobs() error {
 	if err := s.jobs.Start(s.ctx); err != nil {
 		return fmt.Errorf("starting the job service: %w", err)
 	}
 	return s.recoverJobs()
 }
-
-// recoverJobs queues again what a previous run left unfinished. Today jobs.Service.Start
-// recovers them itself, so there is nothing more to do here; when the job service offers
-// recovery as its own call, it is made here, and only here.
-func (s *Shell) recoverJobs() error { return nil }
 
 // Close stops the services and lets another window open the library (once; later calls do
 // nothing).
@@ -296,7 +294,8 @@ func (s *Shell) build() {
 	}
 	s.status = newStatusBar(s)
 	s.OnJob(func(ev jobs.Event) { s.status.update(); s.onJobEnded(ev) })
-	s.content = container.NewBorder(nil, s.status.content, nil, nil, s.tabs)
+	s.orphans = newOrphanBanner(s, s.leftOver)
+	s.content = container.NewBorder(s.orphans.content, s.status.content, nil, nil, s.tabs)
 	s.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { s.HandleDrop(uris) })
 	s.shortcuts()
 	s.app.Lifecycle().SetOnExitedForeground(func() { s.away.Store(true) })
