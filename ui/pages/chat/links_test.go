@@ -1,0 +1,113 @@
+package chat
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	lib "pollinations-studio/storage"
+	"pollinations-studio/ui/kit/kittest"
+)
+
+// Showing a reply loads nothing: its image waits for "Load image" (one request then, without
+// the key), a javascript: link is plain text, and a web link asks before it opens.
+func TestReplyImagesAndLinksLoadNothingUntilClicked(t *testing.T) {
+	h, p := newPage(t, "secret")
+	var hits atomic.Int32
+	var auth atomic.Value
+	auth.Store("")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		auth.Store(r.Header.Get("Authorization") + r.Header.Get("Cookie"))
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(tinyPNG())
+	}))
+	defer srv.Close()
+	reply := "Here it is:\n\n![x](" + srv.URL + "/?d=private)\n\n[run me](javascript:alert(1)) or [read](https://example.com/a/b?c=d)."
+	h.UI(func() {
+		h.Win.Resize(fyne.NewSize(1200, 800))
+		p.chatID = 1
+		p.msgs = []lib.Message{{ID: 1, Role: "user", Content: "show me"}, {ID: 2, Role: "assistant", Content: reply}}
+		p.list.Refresh()
+	})
+	var texts []string
+	var links []*widget.HyperlinkSegment
+	var load []*widget.Button
+	h.UI(func() {
+		for _, o := range test.LaidOutObjects(p.list) {
+			if rt, ok := o.(*widget.RichText); ok {
+				for _, sg := range rt.Segments {
+					texts = append(texts, sg.Textual())
+					if hl, ok := sg.(*widget.HyperlinkSegment); ok {
+						links = append(links, hl)
+					}
+				}
+			}
+		}
+		load = kittest.Buttons(p.list, func(b *widget.Button) bool { return b.Text == "Load image" })
+	})
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("showing the reply fetched its image (%d requests)", n)
+	}
+	all := strings.Join(texts, "")
+	if !strings.Contains(all, "[image: x — 127.0.0.1") {
+		t.Fatalf("the image must show as a placeholder: %q", all)
+	}
+	if len(links) != 1 || links[0].URL.Scheme != "https" {
+		t.Fatalf("only the https link may be a link: %+v", links)
+	}
+	if !strings.Contains(all, "run me") {
+		t.Fatalf("the javascript: link's text must stay, as text: %q", all)
+	}
+	if len(load) != 1 {
+		t.Fatalf("one Load image button, got %d", len(load))
+	}
+
+	// A web link shows where it goes and waits for "Open".
+	h.UI(func() { links[0].OnTapped() })
+	var asked string
+	h.UI(func() {
+		if top := h.Win.Canvas().Overlays().Top(); top != nil {
+			asked = kittest.Text(top)
+		}
+	})
+	if !strings.Contains(asked, "Open https://example.com/…?") {
+		t.Fatalf("the link must ask first: %q", asked)
+	}
+
+	h.UI(func() { test.Tap(load[0]) })
+	h.Eventually("the image", func() bool { return hits.Load() == 1 && !load[0].Visible() })
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("Load image made %d requests, want 1", n)
+	}
+	if a := auth.Load().(string); a != "" {
+		t.Fatalf("the image fetch sent credentials: %q", a)
+	}
+}
+
+func TestReplyImagesOnlyWebAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		md   string
+		want int
+	}{
+		{"![a](https://x.test/a.png)", 1},
+		{"![a](http://x.test/a.png \"t\")", 1},
+		{"![a](file:///etc/passwd)", 0},
+		{"![a](data:image/png;base64,AAAA)", 0},
+		{"![a](/relative.png)", 0},
+		{"![a](javascript:alert(1))", 0},
+	} {
+		if got := len(replyImages(tc.md)); got != tc.want {
+			t.Errorf("%q: %d loadable images, want %d", tc.md, got, tc.want)
+		}
+	}
+	if _, err := fetchImage(t.Context(), "file:///etc/passwd"); err == nil {
+		t.Error("a file: image must not be fetched")
+	}
+}
