@@ -105,22 +105,39 @@ func (p *Page) showProse(b *proseBlock, md string) {
 }
 
 // guardLinks makes every link in rt ask before it opens, and turns a link that is not http(s)
-// (whatever the Markdown parser let through) into plain text.
-func (p *Page) guardLinks(rt *widget.RichText) {
-	for i, sg := range rt.Segments {
-		hl, ok := sg.(*widget.HyperlinkSegment)
-		if !ok {
-			continue
+// (whatever the Markdown parser let through) into plain text, at any depth (lists, quotes,
+// tables). An image segment, should one get past SafeMarkdown, becomes its text: it would load.
+func (p *Page) guardLinks(rt *widget.RichText) { p.guardSegments(rt.Segments) }
+
+func (p *Page) guardSegments(segs []widget.RichTextSegment) {
+	for i, sg := range segs {
+		switch s := sg.(type) {
+		case *widget.HyperlinkSegment:
+			var u *url.URL
+			if s.URL != nil {
+				u = webAddress(s.URL.String())
+			}
+			if u == nil {
+				segs[i] = &widget.TextSegment{Text: s.Text, Style: widget.RichTextStyleInline}
+				continue
+			}
+			s.OnTapped = func() { p.confirmOpen(u) }
+		case *widget.ImageSegment:
+			segs[i] = &widget.TextSegment{Text: "[image: " + s.Title + "]", Style: widget.RichTextStyleInline}
+		case *widget.ListSegment:
+			p.guardSegments(s.Items)
+		case *widget.ParagraphSegment:
+			p.guardSegments(s.Texts)
+		case *widget.TableSegment:
+			for _, h := range s.Headers {
+				p.guardSegments(h)
+			}
+			for _, row := range s.Rows {
+				for _, cell := range row {
+					p.guardSegments(cell)
+				}
+			}
 		}
-		u := (*url.URL)(nil)
-		if hl.URL != nil {
-			u = webAddress(hl.URL.String())
-		}
-		if u == nil {
-			rt.Segments[i] = &widget.TextSegment{Text: hl.Text, Style: widget.RichTextStyleInline}
-			continue
-		}
-		hl.OnTapped = func() { p.confirmOpen(u) }
 	}
 }
 

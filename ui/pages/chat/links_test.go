@@ -29,7 +29,8 @@ func TestReplyImagesAndLinksLoadNothingUntilClicked(t *testing.T) {
 		w.Write(tinyPNG())
 	}))
 	defer srv.Close()
-	reply := "Here it is:\n\n![x](" + srv.URL + "/?d=private)\n\n[run me](javascript:alert(1)) or [read](https://example.com/a/b?c=d)."
+	reply := "Here it is:\n\n![x](" + srv.URL + "/?d=private)\n\n[run me](javascript:alert(1)) or [read](https://example.com/a/b?c=d).\n\n" +
+		"- in a list: [listed](https://example.org/x) and ![y](" + srv.URL + "/?d=listed)\n"
 	h.UI(func() {
 		h.Win.Resize(fyne.NewSize(1200, 800))
 		p.chatID = 1
@@ -38,16 +39,25 @@ func TestReplyImagesAndLinksLoadNothingUntilClicked(t *testing.T) {
 	})
 	var texts []string
 	var links []*widget.HyperlinkSegment
+	var walk func([]widget.RichTextSegment)
+	walk = func(segs []widget.RichTextSegment) {
+		for _, sg := range segs {
+			texts = append(texts, sg.Textual())
+			switch s := sg.(type) {
+			case *widget.HyperlinkSegment:
+				links = append(links, s)
+			case *widget.ListSegment:
+				walk(s.Items)
+			case *widget.ParagraphSegment:
+				walk(s.Texts)
+			}
+		}
+	}
 	var load []*widget.Button
 	h.UI(func() {
 		for _, o := range test.LaidOutObjects(p.list) {
 			if rt, ok := o.(*widget.RichText); ok {
-				for _, sg := range rt.Segments {
-					texts = append(texts, sg.Textual())
-					if hl, ok := sg.(*widget.HyperlinkSegment); ok {
-						links = append(links, hl)
-					}
-				}
+				walk(rt.Segments)
 			}
 		}
 		load = kittest.Buttons(p.list, func(b *widget.Button) bool { return b.Text == "Load image" })
@@ -59,14 +69,19 @@ func TestReplyImagesAndLinksLoadNothingUntilClicked(t *testing.T) {
 	if !strings.Contains(all, "[image: x — 127.0.0.1") {
 		t.Fatalf("the image must show as a placeholder: %q", all)
 	}
-	if len(links) != 1 || links[0].URL.Scheme != "https" {
-		t.Fatalf("only the https link may be a link: %+v", links)
+	if len(links) != 2 || links[0].URL.Scheme != "https" || links[1].URL.Host != "example.org" {
+		t.Fatalf("only the https links may be links: %+v", links)
+	}
+	for _, l := range links {
+		if l.OnTapped == nil {
+			t.Fatalf("the link to %s would open without asking", l.URL)
+		}
 	}
 	if !strings.Contains(all, "run me") {
 		t.Fatalf("the javascript: link's text must stay, as text: %q", all)
 	}
-	if len(load) != 1 {
-		t.Fatalf("one Load image button, got %d", len(load))
+	if len(load) != 2 {
+		t.Fatalf("one Load image button per image, got %d", len(load))
 	}
 
 	// A web link shows where it goes and waits for "Open".
