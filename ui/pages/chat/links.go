@@ -38,6 +38,37 @@ const (
 	maxReplyImagePx    = 40e6 // width × height: a small file must not decode to gigabytes
 )
 
+// keepLoaded is how many loaded reply images are kept to show again when their row is drawn
+// anew (the list makes rows afresh); past it the oldest is forgotten and asks to be loaded again.
+const keepLoaded = 32
+
+// loadedImages are the reply images the user loaded, by address (UI goroutine only).
+type loadedImages struct {
+	byURL map[string]image.Image
+	order []string
+}
+
+func (p *Page) loadedImage(addr string) image.Image {
+	if p.loaded == nil {
+		return nil
+	}
+	return p.loaded.byURL[addr]
+}
+
+func (p *Page) keepImage(addr string, img image.Image) {
+	if p.loaded == nil {
+		p.loaded = &loadedImages{byURL: map[string]image.Image{}}
+	}
+	if _, ok := p.loaded.byURL[addr]; !ok {
+		p.loaded.order = append(p.loaded.order, addr)
+	}
+	p.loaded.byURL[addr] = img
+	if len(p.loaded.order) > keepLoaded {
+		delete(p.loaded.byURL, p.loaded.order[0])
+		p.loaded.order = p.loaded.order[1:]
+	}
+}
+
 // replyImage is an image a reply points at.
 type replyImage struct{ alt, url string }
 
@@ -193,7 +224,17 @@ func (p *Page) newImageSlot(im replyImage) *imageSlot {
 	s.load = widget.NewButtonWithIcon("Load image", theme.DownloadIcon(), func() { p.loadImage(s) })
 	s.load.Importance = widget.LowImportance
 	s.root = container.NewVBox(container.NewHBox(s.label, s.load), s.view)
+	if img := p.loadedImage(im.url); img != nil {
+		s.show(img) // loaded earlier, on a click: shown again without a request
+	}
 	return s
+}
+
+func (s *imageSlot) show(img image.Image) {
+	s.load.Hide()
+	s.view.Image = img
+	s.view.Show()
+	s.view.Refresh()
 }
 
 // loadImage fetches and decodes a slot's image off the UI goroutine.
@@ -209,11 +250,11 @@ func (p *Page) loadImage(s *imageSlot) {
 				p.h.ShowError(err)
 				return
 			}
-			s.load.Hide()
-			s.view.Image = img
-			s.view.Show()
-			s.view.Refresh()
-			p.list.Refresh() // the row grew
+			p.keepImage(s.im.url, img)
+			s.show(img)
+			// The row grew: measure the rows again (their pieces are kept, not parsed again).
+			clear(p.rowSig)
+			p.list.Refresh()
 		})
 	}()
 }

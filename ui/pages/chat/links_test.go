@@ -101,6 +101,17 @@ func TestReplyImagesAndLinksLoadNothingUntilClicked(t *testing.T) {
 	if n := hits.Load(); n != 1 {
 		t.Fatalf("Load image made %d requests, want 1", n)
 	}
+	var shown bool
+	h.UI(func() {
+		for _, o := range test.LaidOutObjects(p.list) {
+			if b, ok := o.(*proseBlock); ok && len(b.slots) > 0 && b.slots[0].view.Visible() {
+				shown = b.slots[0].view.Image != nil && b.MinSize().Height > b.text.MinSize().Height+200
+			}
+		}
+	})
+	if !shown {
+		t.Fatal("the loaded image is not shown in its row")
+	}
 	if a := auth.Load().(string); a != "" {
 		t.Fatalf("the image fetch sent credentials: %q", a)
 	}
