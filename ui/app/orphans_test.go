@@ -113,3 +113,38 @@ func TestLeftOverJobTakenElsewhereIsDropped(t *testing.T) {
 		t.Fatalf("a job taken elsewhere must not run here: %d requests", n)
 	}
 }
+
+// "Resume all" runs every left-over job once; "Discard all" (on another library) runs none.
+func TestLeftOverJobsAllAtOnce(t *testing.T) {
+	for _, resume := range []bool{true, false} {
+		var ids []int64
+		h := newHarnessAt(t, "secret", t.TempDir(), func(l *lib.Library) {
+			ids = append(ids, leftBehind(t, l, "first"), leftBehind(t, l, "second"))
+		})
+		h.eventually("the key", h.s.HasKey)
+		h.ui(func() {
+			if resume {
+				test.Tap(h.s.orphans.resumeAll)
+			} else {
+				test.Tap(h.s.orphans.discardAll)
+			}
+		})
+		want, runs := jobs.Canceled, 0
+		if resume {
+			want, runs = jobs.Done, 1
+		}
+		for _, id := range ids {
+			h.eventually("the job settled", func() bool {
+				j, err := h.s.lib.Job(context.Background(), id)
+				return err == nil && j.Status == want
+			})
+			if j, _ := h.s.lib.Job(context.Background(), id); j.Attempts != runs {
+				t.Fatalf("resume=%v: job %d ran %d times, want %d", resume, id, j.Attempts, runs)
+			}
+		}
+		h.eventually("the banner gone", func() bool { return !h.s.orphans.content.Visible() })
+		if n := imageRequests(h.sim); n != 2*runs {
+			t.Fatalf("resume=%v: %d image requests, want %d", resume, n, 2*runs)
+		}
+	}
+}
