@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
@@ -75,6 +76,10 @@ func Run(o Options) error {
 	w := a.NewWindow("Pollinations Studio")
 	w.SetIcon(appIcon)
 	s, err := New(a, w, o)
+	if errors.Is(err, storage.ErrAlreadyOpen) {
+		showAlreadyOpen(a, w)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -85,6 +90,18 @@ func Run(o Options) error {
 	w.CenterOnScreen()
 	w.ShowAndRun()
 	return nil
+}
+
+// showAlreadyOpen tells the user, in a small window of its own, that another window has this
+// library; Quit ends the run (the caller then exits non-zero with the same words).
+func showAlreadyOpen(a fyne.App, w fyne.Window) {
+	w.SetTitle("Pollinations Studio")
+	msg := widget.NewLabel(storage.ErrAlreadyOpen.Error() + ".\nSwitch to that window, or quit it before opening this one.")
+	quit := widget.NewButton("Quit", a.Quit)
+	quit.Importance = widget.HighImportance
+	w.SetContent(container.NewPadded(container.NewVBox(msg, container.NewCenter(quit))))
+	w.CenterOnScreen()
+	w.ShowAndRun()
 }
 
 // page is one tab: its name, its title and the page.
@@ -101,6 +118,7 @@ type Shell struct {
 	win fyne.Window
 	o   Options
 
+	lock  *storage.WindowLock // one window per library, released on Close
 	lib   *storage.Library
 	jobs  *jobs.Service
 	audio *audio.Engine // nil when the machine has no sound device
@@ -122,12 +140,16 @@ type Shell struct {
 	tabs    *container.AppTabs
 	pages   []*page
 	status  *statusBar
+	// leftOver is what an earlier run left unfinished (recoverJobs); orphans offers it.
+	leftOver []storage.Job
+	orphans  *orphanBanner
 
 	// Settings is the one page the shell speaks to directly (notes about the key it found).
 	settings *settings.Page
 
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closeOnce sync.Once
 }
 
 // New builds the window's content on a (real or test) app.
@@ -147,10 +169,18 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 		}
 		dir = d
 	}
+	// Two windows on one library would each run and reconcile its queue: the second is
+	// refused before it opens anything.
+	lock, err := storage.LockWindow(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.lock = lock
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	lib, err := storage.Open(s.ctx, dir)
 	if err != nil {
 		s.cancel()
+		lock.Unlock()
 		return nil, err
 	}
 	s.lib = lib
@@ -163,6 +193,7 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 	if err := s.startJobs(); err != nil {
 		s.cancel()
 		lib.Close()
+		lock.Unlock()
 		return nil, err
 	}
 	s.build()
@@ -177,8 +208,8 @@ func New(a fyne.App, w fyne.Window, o Options) (*Shell, error) {
 	return s, nil
 }
 
-// startJobs starts the job service and then, as its own step, recovers the jobs a previous
-// run left queued or running (they run again now).
+// startJobs starts the job service and then, as its own step, lists the jobs a previous run
+// left queued or running; they are offered, paused, until the user resumes or discards them.
 func (s *Shell) startJobs() error {
 	if err := s.jobs.Start(s.ctx); err != nil {
 		return fmt.Errorf("starting the job service: %w", err)
@@ -186,19 +217,18 @@ func (s *Shell) startJobs() error {
 	return s.recoverJobs()
 }
 
-// recoverJobs queues again what a previous run left unfinished. Today jobs.Service.Start
-// recovers them itself, so there is nothing more to do here; when the job service offers
-// recovery as its own call, it is made here, and only here.
-func (s *Shell) recoverJobs() error { return nil }
-
-// Close stops the services.
+// Close stops the services and lets another window open the library (once; later calls do
+// nothing).
 func (s *Shell) Close() {
-	s.cancel()
-	s.jobs.Close()
-	if s.audio != nil {
-		s.audio.Close()
-	}
-	s.lib.Close()
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.jobs.Close()
+		if s.audio != nil {
+			s.audio.Close()
+		}
+		s.lib.Close()
+		s.lock.Unlock()
+	})
 }
 
 // Content is the window's content.
@@ -267,7 +297,8 @@ func (s *Shell) build() {
 	}
 	s.status = newStatusBar(s)
 	s.OnJob(func(ev jobs.Event) { s.status.update(); s.onJobEnded(ev) })
-	s.content = container.NewBorder(nil, s.status.content, nil, nil, s.tabs)
+	s.orphans = newOrphanBanner(s, s.leftOver)
+	s.content = container.NewBorder(s.orphans.content, s.status.content, nil, nil, s.tabs)
 	s.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { s.HandleDrop(uris) })
 	s.shortcuts()
 	s.app.Lifecycle().SetOnExitedForeground(func() { s.away.Store(true) })

@@ -40,6 +40,21 @@ type harness struct {
 
 func newHarness(t *testing.T, keyKind string) *harness {
 	t.Helper()
+	return newHarnessAt(t, keyKind, t.TempDir(), nil)
+}
+
+// newHarnessAt opens the window on the library in dir; prepare, when set, runs on that
+// library (through its own connection) before the window opens it.
+func newHarnessAt(t *testing.T, keyKind, dir string, prepare func(*lib.Library)) *harness {
+	t.Helper()
+	if prepare != nil {
+		l, err := lib.Open(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prepare(l)
+		l.Close()
+	}
 	srv, err := sim.Start("127.0.0.1:0", sim.Options{TimeScale: 0.001})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +80,7 @@ func newHarness(t *testing.T, keyKind string) *harness {
 	}
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	s, err := New(a, w, Options{DataDir: t.TempDir(), BaseURL: srv.URL(), EnterURL: srv.URL(), Keychain: h.keys,
+	s, err := New(a, w, Options{DataDir: dir, BaseURL: srv.URL(), EnterURL: srv.URL(), Keychain: h.keys,
 		RunOnUI: func(f func()) { h.queue <- f }, SilentAudio: true,
 		OpenURL: func(u *url.URL) error {
 			h.mu.Lock()
@@ -277,4 +292,28 @@ func TestDemoUsesATemporaryLibrary(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil || o.DataDir != dir {
 		t.Fatalf("an explicit --data-dir must be used and kept: %q %v", o.DataDir, err)
 	}
+}
+
+// One window per library: a second shell on the same folder is refused before it opens the
+// library, and the folder is free again once the first closes.
+func TestSecondWindowOnALibraryIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarnessAt(t, "", dir, nil)
+	// The refusal comes before anything is built: the first window's app and window will do.
+	second, err := New(h.s.app, h.s.win, Options{DataDir: dir, BaseURL: h.sim.URL(), RunOnUI: func(f func()) {}, SilentAudio: true})
+	if !errors.Is(err, lib.ErrAlreadyOpen) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("a second window on one library: %v, want %v", err, lib.ErrAlreadyOpen)
+	}
+	if !strings.Contains(err.Error(), "already open on this library") {
+		t.Fatalf("the refusal must say why: %q", err)
+	}
+	h.s.Close()
+	third, err := lib.LockWindow(dir)
+	if err != nil {
+		t.Fatalf("the lock must be released on close: %v", err)
+	}
+	third.Unlock()
 }

@@ -111,8 +111,8 @@ func NewWithSim(t *testing.T, keyKind string, opts sim.Options) *Host {
 	go func() {
 		defer close(followed)
 		for ev := range events {
-			if ev.Audio != nil && h.player != nil {
-				h.player.Play(context.Background(), ev.Audio, audio.FormatAuto)
+			if pl := h.Player(); ev.Audio != nil && pl != nil { // UseOutput replaces it meanwhile
+				pl.Play(context.Background(), ev.Audio, audio.FormatAuto)
 			}
 			h.mu.Lock()
 			ls := slices.Clone(h.onJob)

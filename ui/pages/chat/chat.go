@@ -34,6 +34,7 @@ type Page struct {
 	list       *widget.List
 	rendered   map[fyne.CanvasObject]textutil.Part // what each piece of a row shows now
 	rowSig     map[fyne.CanvasObject]string        // which message, in which state, each row shows
+	loaded     *loadedImages                       // reply images the user chose to load (links.go)
 	shownGen   int                                 // bumped when rows must be drawn again whatever they show
 	rowsDrawn  int                                 // rows drawn afresh, not left as they were (tests bound it)
 	empty      fyne.CanvasObject                   // the hint shown while the conversation is empty

@@ -159,7 +159,7 @@ const chunkBytes = 2000
 const reasoningTailBytes = 3000
 
 // renderParts draws a message's Markdown into box, reusing the widgets already there: prose as
-// rich text, code blocks in monospace with a button that copies the block. A piece that already
+// rich text (images as placeholders, links behind a confirmation: links.go), code blocks in monospace with a button that copies the block. A piece that already
 // shows the same text is left alone: the list calls back for every row it lays out (twice for a
 // row whose height changes), and re-parsing unchanged Markdown there is what stalls scrolling.
 func (p *Page) renderParts(box *fyne.Container, parts []textutil.Part) {
@@ -183,13 +183,12 @@ func (p *Page) renderParts(box *fyne.Container, parts []textutil.Part) {
 			continue
 		}
 		if !part.Code {
-			rt, ok := have.(*widget.RichText)
+			b, ok := have.(*proseBlock)
 			if !ok {
-				rt = widget.NewRichText()
-				rt.Wrapping = fyne.TextWrapWord
+				b = newProseBlock()
 			}
-			rt.ParseMarkdown(part.Text)
-			have = rt
+			p.showProse(b, part.Text) // made safe: showing a reply loads nothing
+			have = b
 		} else {
 			c, ok := have.(*codeBlock)
 			if !ok {

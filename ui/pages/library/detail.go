@@ -8,6 +8,7 @@ import (
 	"image"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -103,9 +104,12 @@ func (p *Page) renderDetail(it *lib.Item) {
 		pic.onTap = func() { p.zoom(pic.img.Image, kit.Shorten(it.Prompt, 60)) }
 		p.picture = pic
 		objs = append(objs, pic)
-		path := it.MediaPath
 		go func() {
-			img, err := decodeImage(path)
+			path, err := h.Library().ItemMediaPath(it) // an imported item's file must be the library's
+			var img image.Image
+			if err == nil {
+				img, err = decodeImage(path)
+			}
 			h.RunOnUI(func() {
 				if gen != p.detailGen {
 					return
@@ -189,24 +193,49 @@ func (p *Page) renderDetail(it *lib.Item) {
 		actions.Add(widget.NewButtonWithIcon("Zoom", theme.ZoomInIcon(), func() { pic.Tapped(nil) }))
 	}
 	if it.Kind == lib.KindImage {
-		// What the image studio does with an image goes there as a navigation value.
-		toImage := func(action string) func() {
-			return func() { h.Navigate(kit.Nav{Page: kit.PageImage, Action: action, Item: it}) }
-		}
-		actions.Add(widget.NewButtonWithIcon("Remix", theme.ViewRefreshIcon(), toImage(kit.ActRemix)))
-		actions.Add(widget.NewButtonWithIcon("Use as reference", theme.ContentAddIcon(), toImage(kit.ActUseRef)))
+		// What the image studio does with an image goes there as a navigation value, carrying
+		// only what is safe to send: the library's own files, http(s) links, the hosted copy.
+		actions.Add(widget.NewButtonWithIcon("Remix", theme.ViewRefreshIcon(), func() {
+			h.Navigate(kit.Nav{Page: kit.PageImage, Action: kit.ActRemix, Item: p.forRemix(it)})
+		}))
+		actions.Add(widget.NewButtonWithIcon("Use as reference", theme.ContentAddIcon(), func() {
+			if ref, ok := p.asReference(it, time.Now()); ok {
+				h.Navigate(kit.Nav{Page: kit.PageImage, Action: kit.ActUseRef, Item: ref})
+			}
+		}))
 		if it.Seed != nil {
-			actions.Add(widget.NewButtonWithIcon("Reuse seed", theme.ContentRedoIcon(), toImage(kit.ActUseSeed)))
+			actions.Add(widget.NewButtonWithIcon("Reuse seed", theme.ContentRedoIcon(), func() {
+				h.Navigate(kit.Nav{Page: kit.PageImage, Action: kit.ActUseSeed, Item: p.forRemix(it)})
+			}))
 		}
 	}
 	if it.Kind == lib.KindSpeech || it.Kind == lib.KindRecording || it.Kind == lib.KindTranscript {
 		// Played by the window's one player, without leaving the library.
 		actions.Add(widget.NewButtonWithIcon("Play", theme.MediaPlayIcon(), func() {
-			h.Navigate(kit.Nav{Page: kit.PageSpeech, Action: kit.ActPlay, Item: it, Quiet: true})
+			if path := p.mediaPath(it); path != "" {
+				c := *it
+				c.MediaPath = path
+				h.Navigate(kit.Nav{Page: kit.PageSpeech, Action: kit.ActPlay, Item: &c, Quiet: true})
+			}
 		}))
 	}
 	if it.Kind == lib.KindVideo {
-		actions.Add(widget.NewButtonWithIcon("Open in player", theme.MediaVideoIcon(), func() { h.OpenPath("Video", it.MediaPath) }))
+		actions.Add(widget.NewButtonWithIcon("Open in player", theme.MediaVideoIcon(), func() {
+			if path := p.mediaPath(it); path != "" {
+				h.OpenPath("Video", path)
+			}
+		}))
+	}
+	if it.MediaHash != "" && !it.Missing {
+		actions.Add(widget.NewButtonWithIcon("Show in folder", theme.FolderOpenIcon(), func() {
+			if dir := p.folderOf(it); dir != "" {
+				h.OpenPath("Folder", dir)
+			}
+		}))
+	}
+	if strings.HasPrefix(it.HostedURL, "https://") {
+		hosted := it.HostedURL
+		actions.Add(widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() { h.Clipboard().SetContent(hosted) }))
 	}
 	form := widget.NewForm(widget.NewFormItem("Tags", tags), widget.NewFormItem("Collections", p.collectionsBox(it)))
 	objs = append(objs, form, actions)

@@ -4,6 +4,7 @@
 package library
 
 import (
+	"cmp"
 	"fmt"
 	"image"
 	"image/color"
@@ -13,6 +14,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -63,6 +65,10 @@ func (p *Page) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject) {
 	var tok uint64
 	p.mu.Lock()
 	p.cells[c] = true
+	if old := c.id; old != id && old != 0 {
+		c.id = 0
+		p.cancelLocked(old) // the cell shows another item now: its pending load is dropped
+	}
 	c.id, c.index = id, i
 	p.seq++
 	c.seq = p.seq
@@ -75,6 +81,7 @@ func (p *Page) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject) {
 		p.token++
 		tok = p.token
 		p.inflight[id] = tok
+		p.enqueueLocked(id)
 	}
 	p.mu.Unlock()
 	if stale {
@@ -84,7 +91,15 @@ func (p *Page) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject) {
 	}
 	p.paintCell(c, id, e)
 	if tok != 0 {
-		go p.load(id, tok)
+		p.workers.Do(func() {
+			for range loadWorkers {
+				go p.loadWorker()
+			}
+		})
+		select {
+		case p.wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
 	}
 	if !p.swept {
 		p.swept = true
@@ -186,16 +201,109 @@ func (p *Page) shownLocked(id int64) bool {
 	return false
 }
 
-// load reads an item and its thumbnail, a few at a time, and hands them to the cells that show
-// it. A cell scrolled out of view before its turn costs nothing (it asks again if it comes
-// back); a load disowned by a refresh drops what it read.
-func (p *Page) load(id int64, tok uint64) {
-	select {
-	case p.loads <- struct{}{}:
-	case <-p.h.Context().Done():
+// The thumbnail loads: loadWorkers workers take the newest request first from a queue of at
+// most queueSize; past that the oldest request is dropped (its cell has most likely scrolled
+// away; it asks again if it comes back, and a cell still on screen is asked for again once the
+// queue is empty), and a cell given another item drops its pending one.
+// However fast the gallery is scrolled, at most loadWorkers+queueSize loads are pending or
+// running, and no goroutine is started per cell.
+const (
+	loadWorkers = 3
+	queueSize   = 64
+)
+
+// enqueueLocked queues a load of id (its token is in p.inflight); p.mu is held.
+func (p *Page) enqueueLocked(id int64) {
+	p.queue = append(p.queue, id)
+	if len(p.queue) > queueSize {
+		oldest := p.queue[0]
+		p.queue = append(p.queue[:0], p.queue[1:]...)
+		delete(p.inflight, oldest)
+	}
+}
+
+// cancelLocked drops the pending load of id when no cell shows it any more; p.mu is held.
+func (p *Page) cancelLocked(id int64) {
+	if p.shownLocked(id) {
 		return
 	}
-	defer func() { <-p.loads }()
+	for i, q := range p.queue {
+		if q == id {
+			p.queue = append(p.queue[:i], p.queue[i+1:]...)
+			delete(p.inflight, id)
+			return
+		}
+	}
+}
+
+// requeueShownLocked queues again the cells in view whose load was dropped from a full queue
+// and returns the queue's length; p.mu is held.
+func (p *Page) requeueShownLocked() int {
+	var again []*libCell
+	for c := range p.cells {
+		if c.id != 0 && p.entries[c.id] == nil && p.inflight[c.id] == 0 {
+			again = append(again, c)
+		}
+	}
+	// The latest bound last, so they are taken first.
+	slices.SortFunc(again, func(a, b *libCell) int { return cmp.Compare(a.seq, b.seq) })
+	for _, c := range again {
+		if p.inflight[c.id] == 0 {
+			p.token++
+			p.inflight[c.id] = p.token
+			p.enqueueLocked(c.id)
+		}
+	}
+	return len(p.queue)
+}
+
+// loadWorker runs queued loads, newest first, until the window closes.
+func (p *Page) loadWorker() {
+	done := p.h.Context().Done()
+	for {
+		p.mu.Lock()
+		gate := p.gate
+		n := len(p.queue)
+		var id int64
+		var tok uint64
+		if n == 0 && gate == nil {
+			n = p.requeueShownLocked()
+		}
+		if n > 0 && gate == nil {
+			id = p.queue[n-1]
+			p.queue = p.queue[:n-1]
+			tok = p.inflight[id]
+			p.begun++
+		}
+		p.mu.Unlock()
+		switch {
+		case gate != nil:
+			select {
+			case <-gate:
+				p.mu.Lock()
+				if p.gate == gate {
+					p.gate = nil
+				}
+				p.mu.Unlock()
+			case <-done:
+				return
+			}
+		case n == 0:
+			select {
+			case <-p.wake:
+			case <-done:
+				return
+			}
+		case tok != 0:
+			p.load(id, tok)
+		}
+	}
+}
+
+// load reads an item and its thumbnail and hands them to the cells that show it. A cell
+// scrolled out of view before its turn costs nothing (it asks again if it comes back); a load
+// disowned by a refresh drops what it read.
+func (p *Page) load(id int64, tok uint64) {
 	p.mu.Lock()
 	if p.inflight[id] != tok {
 		p.mu.Unlock()
@@ -207,6 +315,7 @@ func (p *Page) load(id int64, tok uint64) {
 		return
 	}
 	e := p.entries[id]
+	p.decodes++
 	p.mu.Unlock()
 	if e == nil {
 		e = &entry{}

@@ -69,7 +69,12 @@ type Page struct {
 	inflight map[int64]uint64  // the load that owns an id; a refresh disowns them all
 	token    uint64            // numbers the loads
 	cells    map[*libCell]bool // the cells in view (loads ask what they show)
-	loads    chan struct{}     // bounds the loads in flight
+	queue    []int64           // loads waiting for a worker, newest last (at most queueSize)
+	wake     chan struct{}     // tells the workers the queue has work
+	workers  sync.Once         // starts the loadWorkers workers at the first load
+	gate     chan struct{}     // tests: when set, a worker waits on it before each load
+	begun    int               // loads a worker has taken from the queue (tests measure it)
+	decodes  int               // loads that read an item and its thumbnail (tests measure it)
 	swept    bool              // a sweep of the cells is queued (UI goroutine only)
 	seq      uint64            // numbers the cell updates (UI goroutine only)
 
@@ -107,7 +112,7 @@ type Page struct {
 // New builds the library page on its host.
 func New(h kit.Host) *Page {
 	p := &Page{h: h, entries: map[int64]*entry{}, inflight: map[int64]uint64{}, cells: map[*libCell]bool{},
-		loads: make(chan struct{}, 4), picked: map[int64]bool{}, anchor: -1}
+		wake: make(chan struct{}, 1), picked: map[int64]bool{}, anchor: -1}
 	p.search = widget.NewEntry()
 	p.search.SetPlaceHolder("Search prompts, chats and transcripts (Ctrl+F)")
 	p.search.OnChanged = func(string) {
@@ -319,6 +324,7 @@ func (p *Page) reload() {
 			p.mu.Lock()
 			clear(p.entries)
 			clear(p.inflight)
+			p.queue = p.queue[:0]
 			p.mu.Unlock()
 			p.grid.UnselectAll()
 			p.grid.Refresh()

@@ -383,7 +383,10 @@ func TestLibrarySearchTagFavouriteTrashAndUndo(t *testing.T) {
 func TestLibraryDetailNavigates(t *testing.T) {
 	h, page := newPage(t, "secret")
 	seed := int64(7)
-	ids := addItems(t, h, lib.Item{Kind: lib.KindImage, Prompt: "a fox", Seed: &seed}, lib.Item{Kind: lib.KindSpeech, Prompt: "hello"})
+	// With their files: what is used as a reference or played is the item's file in the library.
+	pic, clip := putMedia(t, h, pngBytes(1), ".png"), putMedia(t, h, kittest.ToneWAV(1), ".wav")
+	ids := addItems(t, h, lib.Item{Kind: lib.KindImage, Prompt: "a fox", Seed: &seed, MediaHash: pic, ContentType: "image/png"},
+		lib.Item{Kind: lib.KindSpeech, Prompt: "hello", MediaHash: clip, ContentType: "audio/wav"})
 	lp := openLibrary(h, page)
 	wantListed(t, h, lp, "the items", ids...)
 	for _, tc := range []struct {

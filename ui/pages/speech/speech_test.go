@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"pollinations-studio/backend/api"
+	"pollinations-studio/backend/sim"
 	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
 	"pollinations-studio/ui/kit/kittest"
@@ -136,9 +137,10 @@ func TestFreeAccountStartsOnAVoiceItCanUse(t *testing.T) {
 		t.Fatalf("speech item: %+v %v", page.Items, err)
 	}
 
+	// Paid-only models stay visible to a free account, marked as needing paid Pollen.
 	for _, o := range options {
-		if strings.Contains(o, " · paid") {
-			t.Fatalf("a paid-only model is not offered to an account without paid Pollen: %q", o)
+		if strings.HasPrefix(o, "elevenlabs/") && !strings.Contains(o, "paid Pollen") {
+			t.Fatalf("a paid-only model must be marked: %q", o)
 		}
 	}
 }
@@ -242,5 +244,51 @@ func TestPaidAccountMayChooseAPaidOnlyModel(t *testing.T) {
 	})
 	if shown {
 		t.Fatal("a paid account needs no remedy")
+	}
+}
+
+// The speaker changes (Settings' output device) while speech plays: the page's tick, the live
+// audio and the buttons read the player from other goroutines while it is replaced. Run under
+// -race, this fails on an unguarded player.
+func TestSpeakerChangesWhileSpeechPlays(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the voices", func() bool { return p.voice.Selected != "" })
+	h.Sim.Inject(sim.Fault{PathPrefix: "/v1/audio/speech", BytesPerSec: 20000})
+	go p.Start() // the tick, as the window starts it
+	h.UI(func() {
+		test.Type(p.text, "Hello from the speech page, read slowly while the speaker changes.")
+		test.Tap(p.speakB)
+		h.UseOutput("") // the device changes as the live audio arrives
+	})
+	h.Eventually("playback", func() bool { pl := h.Player(); return pl != nil && pl.Position() > 0 })
+	// Settings may change the device at any moment, as more speech arrives.
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for range 500 { // bounded: each change makes a player
+			select {
+			case <-stop:
+				return
+			default:
+				h.UseOutput("")
+			}
+		}
+	}()
+	for i := 0; i < 3; i++ {
+		h.Eventually("the last clip saved", func() bool { return strings.Contains(p.state.Text, "Saved") })
+		h.UI(func() { p.state.SetText(""); test.Tap(p.speakB) })
+	}
+	close(stop)
+	<-stopped
+	for i := 0; i < 20; i++ {
+		h.UI(func() {
+			test.Tap(p.pauseB)
+			h.UseOutput("")
+			test.Tap(p.pauseB)
+		})
+	}
+	h.Eventually("the clip in the library", func() bool { return strings.Contains(p.state.Text, "Saved") })
+	if errs := h.Errors(); len(errs) != 0 {
+		t.Fatalf("changing the speaker: %v", errs)
 	}
 }
