@@ -124,6 +124,19 @@ func (p *Page) renderDetail(it *lib.Item) {
 			})
 		}()
 	}
+	var open3D func()
+	if it.Kind == lib.Kind3D && it.MediaHash != "" && !it.Missing {
+		// A preview the user turns by dragging, drawn off the UI goroutine from the library's
+		// own file; "Open with…" hands the file to the system's 3D viewer.
+		if path, err := h.Library().ItemMediaPath(it); err != nil {
+			objs = append(objs, widget.NewLabel("The 3D file cannot be shown: "+err.Error()))
+		} else {
+			view := kit.LoadMeshView(path, h.RunOnUI)
+			view.SetMinSize(fyne.NewSize(320, 320))
+			objs = append(objs, view)
+			open3D = func() { h.OpenPath("3D model", path) }
+		}
+	}
 	if it.Missing {
 		objs = append(objs, widget.NewLabelWithStyle("The file of this item is missing from the library folder.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
 	}
@@ -218,6 +231,19 @@ func (p *Page) renderDetail(it *lib.Item) {
 				h.Navigate(kit.Nav{Page: kit.PageSpeech, Action: kit.ActPlay, Item: &c, Quiet: true})
 			}
 		}))
+	}
+	if it.Kind == lib.KindMusic || it.Kind == lib.KindSound {
+		// Music and sound play on the Music page's player bar, which can seek.
+		actions.Add(widget.NewButtonWithIcon("Play", theme.MediaPlayIcon(), func() {
+			if path := p.mediaPath(it); path != "" {
+				c := *it
+				c.MediaPath = path
+				h.Navigate(kit.Nav{Page: kit.PageMusic, Action: kit.ActPlay, Item: &c})
+			}
+		}))
+	}
+	if open3D != nil {
+		actions.Add(widget.NewButtonWithIcon("Open with…", theme.FileIcon(), open3D))
 	}
 	if it.Kind == lib.KindVideo {
 		actions.Add(widget.NewButtonWithIcon("Open in player", theme.MediaVideoIcon(), func() {

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"pollinations-studio/internal/mesh"
 	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
 	"pollinations-studio/ui/kit/kittest"
@@ -385,8 +387,10 @@ func TestLibraryDetailNavigates(t *testing.T) {
 	seed := int64(7)
 	// With their files: what is used as a reference or played is the item's file in the library.
 	pic, clip := putMedia(t, h, pngBytes(1), ".png"), putMedia(t, h, kittest.ToneWAV(1), ".wav")
+	song := putMedia(t, h, kittest.ToneWAV(1), ".wav")
 	ids := addItems(t, h, lib.Item{Kind: lib.KindImage, Prompt: "a fox", Seed: &seed, MediaHash: pic, ContentType: "image/png"},
-		lib.Item{Kind: lib.KindSpeech, Prompt: "hello", MediaHash: clip, ContentType: "audio/wav"})
+		lib.Item{Kind: lib.KindSpeech, Prompt: "hello", MediaHash: clip, ContentType: "audio/wav"},
+		lib.Item{Kind: lib.KindMusic, Prompt: "a waltz", MediaHash: song, ContentType: "audio/wav"})
 	lp := openLibrary(h, page)
 	wantListed(t, h, lp, "the items", ids...)
 	for _, tc := range []struct {
@@ -399,6 +403,7 @@ func TestLibraryDetailNavigates(t *testing.T) {
 		{ids[0], "Use as reference", kit.PageImage, kit.ActUseRef, false},
 		{ids[0], "Reuse seed", kit.PageImage, kit.ActUseSeed, false},
 		{ids[1], "Play", kit.PageSpeech, kit.ActPlay, true},
+		{ids[2], "Play", kit.PageMusic, kit.ActPlay, false},
 	} {
 		h.UI(func() { lp.showDetail(tc.id) })
 		h.Eventually("the detail view of "+tc.button, func() bool {
@@ -417,4 +422,28 @@ func TestLibraryDetailNavigates(t *testing.T) {
 			t.Fatalf("%s: navigated to %+v", tc.button, v)
 		}
 	}
+}
+
+// A 3D item shows a preview the user can turn, and offers the file to the system's viewer.
+func TestLibraryShows3DItems(t *testing.T) {
+	h, page := newPage(t, "secret")
+	var glb bytes.Buffer
+	if err := mesh.WriteGLB(&glb, mesh.Box(2, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	model := putMedia(t, h, glb.Bytes(), ".glb")
+	ids := addItems(t, h, lib.Item{Kind: lib.Kind3D, Prompt: "a crate", MediaHash: model, ContentType: "model/gltf-binary"})
+	lp := openLibrary(h, page)
+	wantListed(t, h, lp, "the 3D item", ids...)
+	h.UI(func() { lp.showDetail(ids[0]) })
+	h.Eventually("the preview and Open with…", func() bool {
+		views := 0
+		for _, o := range lp.detail.Objects {
+			if _, ok := o.(*kit.MeshView); ok {
+				views++
+			}
+		}
+		return lp.selected == ids[0] && views == 1 &&
+			len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == "Open with…" })) == 1
+	})
 }
