@@ -39,6 +39,7 @@ type Page struct {
 	remedyText *widget.Label
 	remedyLink *widget.Hyperlink
 	pos        *widget.Slider
+	ticking    bool // the tick is moving pos: its OnChangeEnded is not the user seeking
 	jobID      int64
 	content    fyne.CanvasObject
 }
@@ -80,6 +81,9 @@ func New(h kit.Host) *Page {
 	p.pos.Step = 0.001
 	p.pos.Hide() // shown while something plays
 	p.pos.OnChangeEnded = func(v float64) {
+		if p.ticking {
+			return // Slider.SetValue fires OnChangeEnded too: the tick showing progress is no seek
+		}
 		player := h.Player()
 		if player == nil {
 			return
@@ -290,7 +294,9 @@ func (p *Page) Start() {
 		p.h.RunOnUI(func() {
 			if ok && d > 0 && pos < d {
 				p.pos.Show()
+				p.ticking = true
 				p.pos.SetValue(float64(pos) / float64(d))
+				p.ticking = false
 				p.elapsed.SetText(fmt.Sprintf("%s / %s", kit.Clock(pos), kit.Clock(d)))
 			} else if pos > 0 && !ok {
 				p.elapsed.SetText(kit.Clock(pos)) // still downloading: length not known yet
