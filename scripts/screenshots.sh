@@ -35,15 +35,18 @@ for p in "a lighthouse at dawn, oil painting" "a fox in a snowy forest" "neon ci
 done
 "$bin" --data-dir "$data" text "write 60 words about bees" >/dev/null 2>&1 || true
 "$bin" --data-dir "$data" speak "Welcome to Pollinations Studio." -o "$data/hello.mp3" >/dev/null 2>&1 || true
-"$bin" --data-dir "$data" transcribe "$data/hello.mp3" >/dev/null 2>&1 || true
+"$bin" --data-dir "$data" transcribe "$data/hello.mp3" --model scribe --format diarized_json --speakers 2 >/dev/null 2>&1 || true
+"$bin" --data-dir "$data" music "a calm piano melody" -o "$data/piano.mp3" --duration 20 >/dev/null 2>&1 || true
 unset POLLINATIONS_BASE_URL POLLINATIONS_ENTER_URL POLLINATIONS_API_KEY
-for page in image chat speech transcribe video library settings; do
+for shot in image chat speech transcribe video music library settings library-3d; do
 	# The showcase puts each page to work (images generating, a reply streaming, a transcript open).
-	POLLINATIONS_STUDIO_PAGE=$page POLLINATIONS_STUDIO_SHOWCASE=1 "$bin" --demo --data-dir "$data" >/dev/null 2>&1 &
+	page=${shot%-3d} showcase=1
+	[ "$shot" = library-3d ] && showcase=3d
+	POLLINATIONS_STUDIO_PAGE=$page POLLINATIONS_STUDIO_SHOWCASE=$showcase "$bin" --demo --data-dir "$data" >/dev/null 2>&1 &
 	app=$!
 	sleep "${SHOT_DELAY:-6}"
-	import -window root "$out/$page.png"
+	import -window root "$out/$shot.png"
 	kill $app 2>/dev/null || true
 	wait $app 2>/dev/null || true
-	log "wrote $out/$page.png"
+	log "wrote $out/$shot.png"
 done

@@ -22,6 +22,7 @@ import (
 	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	"pollinations-studio/internal/mesh"
 	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
 )
@@ -63,7 +64,11 @@ type (
 	imager interface {
 		Try(prompt string, variations int)
 	}
-	videoer interface{ SetPrompt(prompt string) }
+	videoer  interface{ SetPrompt(prompt string) }
+	musician interface {
+		SetPrompt(prompt string)
+		Generate()
+	}
 )
 
 // Start begins what the environment asks for (nothing when it asks nothing).
@@ -274,7 +279,30 @@ func showcase(w Window, page string) {
 		if id := first(lib.KindTranscript); id != 0 {
 			w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActShow, ItemID: id}) })
 		}
+	case kit.PageMusic:
+		w.RunOnUI(func() {
+			m := p.(musician)
+			m.SetPrompt("a calm piano melody on a rainy afternoon, soft and warm")
+			m.Generate()
+		})
 	case kit.PageLibrary:
+		if os.Getenv("POLLINATIONS_STUDIO_SHOWCASE") == "3d" {
+			// A 3D item (a mesh made in code, as the simulator makes them) in its detail view.
+			var glb bytes.Buffer
+			if err := mesh.WriteGLB(&glb, mesh.Icosphere(3)); err != nil {
+				return
+			}
+			hash, err := l.PutMedia(ctx, &glb, ".glb")
+			if err != nil {
+				return
+			}
+			it := &lib.Item{Kind: lib.Kind3D, Prompt: "a smooth pebble, from a photo", MediaHash: hash,
+				ContentType: "model/gltf-binary", ModelUsed: "microsoft/trellis-2"}
+			if _, err := l.AddItem(ctx, it); err == nil {
+				w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActShow, ItemID: it.ID}) })
+			}
+			return
+		}
 		if id := first(lib.KindImage); id != 0 {
 			w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActShow, ItemID: id}) })
 		}

@@ -6,3 +6,6 @@ package music
 
 // SetPrompt types a prompt.
 func (p *Page) SetPrompt(prompt string) { p.prompt.SetText(prompt) }
+
+// Generate presses Generate.
+func (p *Page) Generate() { p.generate() }
