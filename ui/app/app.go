@@ -446,6 +446,11 @@ func (s *Shell) playLive(ev jobs.Event) {
 		return
 	}
 	if err := p.Play(context.Background(), ev.Audio, audio.FormatAuto); err != nil {
+		if errors.Is(err, audio.ErrNoDevice) {
+			// Playing as it downloads is a courtesy nobody asked for: without a sound device
+			// the result is still saved and the page says so; no dialog interrupts the user.
+			return
+		}
 		s.ShowError(fmt.Errorf("playing: %w", err))
 	}
 }
