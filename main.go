@@ -25,7 +25,7 @@ func main() {
 		Getenv:   os.Getenv,
 		Keychain: keychain.NewOS(),
 		OpenWindow: func(o cli.WindowOptions) error {
-			return app.Run(app.Options{DataDir: o.DataDir, Demo: o.Demo, BaseURL: o.BaseURL, EnterURL: o.EnterURL, Keychain: keychain.NewOS()})
+			return app.Run(app.Options{DataDir: o.DataDir, Demo: o.Demo, DemoAccount: o.DemoAccount, BaseURL: o.BaseURL, EnterURL: o.EnterURL, Keychain: keychain.NewOS()})
 		},
 	})
 	stop()

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -31,10 +32,15 @@ const (
 	ExitCanceled   = 130
 )
 
+// DemoAccounts are the simulated accounts a demo can sign in with: what a paying user, a free
+// user, a Quest-Pollen-only key and a budgeted key each see.
+func DemoAccounts() []string { return []string{"paid", "free", "quest", "budgeted"} }
+
 // WindowOptions tells the window how to start.
 type WindowOptions struct {
 	DataDir           string
 	Demo              bool
+	DemoAccount       string // which simulated account a demo signs in with (DemoAccounts)
 	BaseURL, EnterURL string
 }
 
@@ -89,12 +95,13 @@ func isNetError(err error) bool {
 type globals struct {
 	dataDir, baseURL, enterURL string
 	demo                       bool
+	demoAccount                string
 }
 
 const usageText = `Pollinations Studio: images, text, speech, music, transcription and video from the Pollinations API.
 
 Usage:
-  pollinations-studio [--demo] [--data-dir DIR]      open the window
+  pollinations-studio [--demo [--demo-account A]] [--data-dir DIR]  open the window
   pollinations-studio [global flags] COMMAND [flags]
 
 Generation (each result is saved to the library; --json prints the saved item as JSON on stdout):
@@ -131,6 +138,8 @@ Global flags (before the command):
   --enter-url URL   sign-in host (env POLLINATIONS_ENTER_URL, default https://enter.pollinations.ai)
   --data-dir DIR    library folder (env POLLINATIONS_STUDIO_DATA)
   --demo            the window against the built-in simulator, with a demo key
+  --demo-account A  the demo's account: paid (default), free (Quest Pollen only), quest (a key
+                    that spends only Quest Pollen), budgeted (a key with a budget)
 
 The key comes from POLLINATIONS_API_KEY or the OS keychain ("key set").
 Data goes to stdout (a reply, a transcript, JSON); progress and errors go to stderr.
@@ -203,6 +212,7 @@ func run(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&g.baseURL, "base-url", "", "API base URL")
 	fs.StringVar(&g.enterURL, "enter-url", "", "sign-in host URL")
 	fs.BoolVar(&g.demo, "demo", false, "open the window against the built-in simulator")
+	fs.StringVar(&g.demoAccount, "demo-account", "paid", "the demo's account: "+strings.Join(DemoAccounts(), ", "))
 	fs.Usage = func() { fmt.Fprint(env.Stderr, usageText) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -225,12 +235,15 @@ func run(ctx context.Context, args []string, env Env) error {
 	if !g.demo {
 		windowDir = g.dataDir
 	}
+	if !slices.Contains(DemoAccounts(), g.demoAccount) {
+		return usagef("--demo-account is one of %s, not %q", strings.Join(DemoAccounts(), ", "), g.demoAccount)
+	}
 	rest := fs.Args()
 	if len(rest) == 0 {
 		if env.OpenWindow == nil {
 			return usagef("no command given, and this build has no window (try --help)")
 		}
-		return env.OpenWindow(WindowOptions{DataDir: windowDir, Demo: g.demo, BaseURL: g.baseURL, EnterURL: g.enterURL})
+		return env.OpenWindow(WindowOptions{DataDir: windowDir, Demo: g.demo, DemoAccount: g.demoAccount, BaseURL: g.baseURL, EnterURL: g.enterURL})
 	}
 	c := &command{ctx: ctx, env: env, g: g}
 	name, cargs := rest[0], rest[1:]

@@ -47,8 +47,11 @@ const userAgent = "pollinations-studio-desktop"
 // Options tell the window how to start.
 type Options struct {
 	// DataDir is the library folder ("" = the user's library; in demo mode a temporary one).
-	DataDir           string
-	Demo              bool
+	DataDir string
+	Demo    bool
+	// DemoAccount is the simulated account a demo signs in with: paid (the default), free
+	// (Quest Pollen only), quest (a key that spends only Quest Pollen) or budgeted.
+	DemoAccount       string
 	BaseURL, EnterURL string
 	Keychain          keychain.Store
 	// RunOnUI replaces fyne.Do (tests run widget updates in step with themselves).

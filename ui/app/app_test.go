@@ -317,3 +317,24 @@ func TestSecondWindowOnALibraryIsRefused(t *testing.T) {
 	}
 	third.Unlock()
 }
+
+// A demo signs in with the account asked for: a free one has Quest Pollen and no paid Pollen.
+func TestDemoAccounts(t *testing.T) {
+	o, stop, err := startDemo(Options{Demo: true, DemoAccount: "free"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	key, _ := o.Keychain.Get(context.Background())
+	c, err := api.New(api.Options{BaseURL: o.BaseURL, EnterURL: o.EnterURL, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bal, err := c.Balance(context.Background())
+	if err != nil || !bal.HasBreakdown || bal.Paid != 0 || bal.Quest <= 0 {
+		t.Fatalf("a free demo account: %+v %v", bal, err)
+	}
+	if _, _, err := startDemo(Options{Demo: true, DemoAccount: "rich"}); err == nil || !strings.Contains(err.Error(), "no demo account") {
+		t.Fatalf("an unknown demo account: %v", err)
+	}
+}

@@ -33,7 +33,15 @@ func startDemo(o Options) (_ Options, stop func(), err error) {
 	}
 	o.BaseURL, o.EnterURL = srv.URL(), srv.URL()
 	keys := keychain.NewMemory()
-	if err := keys.Set(context.Background(), srv.Key("secret")); err != nil {
+	kind := map[string]string{"": "secret", "paid": "secret", "free": "tier", "quest": "quest", "budgeted": "budgeted"}[o.DemoAccount]
+	if kind == "" {
+		srv.Close()
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+		return o, nil, fmt.Errorf("no demo account %q (paid, free, quest, budgeted)", o.DemoAccount)
+	}
+	if err := keys.Set(context.Background(), srv.Key(kind)); err != nil {
 		srv.Close()
 		if tmp != "" {
 			os.RemoveAll(tmp)

@@ -270,6 +270,11 @@ func showcase(w Window, page string) {
 	case kit.PageChat:
 		w.RunOnUI(func() { p.(conversation).Ask("Explain in a few lines how bees make honey, with a short list.") })
 	case kit.PageSpeech:
+		if os.Getenv("POLLINATIONS_STUDIO_SHOWCASE") == "remedy" {
+			// A free account choosing a paid-only voice is shown the way to pay at once.
+			w.RunOnUI(func() { p.(interface{ SelectModel(string) }).SelectModel("elevenlabs/eleven-v3") })
+			return
+		}
 		w.RunOnUI(func() {
 			p.(speaker).SetText("Welcome to Pollinations Studio. Type any text here and press Speak: it plays while it downloads and is kept in your library.")
 		})
