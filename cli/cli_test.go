@@ -286,7 +286,7 @@ func TestSimCommandPrintsURLAndKeys(t *testing.T) {
 		}
 		kinds[f[0]] = f[1]
 	}
-	for _, k := range []string{"secret", "tier", "publishable", "scoped", "exhausted", "quest", "budgeted"} {
+	for _, k := range []string{"secret", "free", "publishable", "scoped", "exhausted", "quest", "budgeted"} {
 		if kinds[k] == "" {
 			t.Fatalf("no %s key in %v", k, kinds)
 		}

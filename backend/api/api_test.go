@@ -186,7 +186,7 @@ func TestErrorClasses(t *testing.T) {
 		{"unknown key", "", "sk_" + strings.Repeat("q", 30), func(c *api.Client) error { _, err := c.Image(ctx, img); return err }, api.KindUnauthorized, "", false},
 		{"no key", "", "", func(c *api.Client) error { _, err := c.Image(ctx, img); return err }, api.KindUnauthorized, "", false},
 		{"exhausted image", "exhausted", "", func(c *api.Client) error { _, err := c.Image(ctx, img); return err }, api.KindPaymentRequired, api.PaymentKeyBudgetExhausted, false},
-		{"paid-only on tier", "tier", "", func(c *api.Client) error {
+		{"paid-only on tier", "free", "", func(c *api.Client) error {
 			_, err := c.Image(ctx, api.ImageRequest{Prompt: "x", Model: "seedream", Width: 64, Height: 64})
 			return err
 		}, api.KindPaymentRequired, api.PaymentPaidOnly, false},
@@ -332,7 +332,7 @@ func TestRetries(t *testing.T) {
 	t.Run("free account concurrency 429 is waited out", func(t *testing.T) {
 		e := newEnv(t)
 		e.sim.Inject(sim.Fault{PathPrefix: "/image/", Latency: 300 * time.Millisecond})
-		c := e.client(t, "tier")
+		c := e.client(t, "free")
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i := range errs {
@@ -588,7 +588,7 @@ func TestModelsAndAccount(t *testing.T) {
 	}
 	// The tier account has no paid pollen: paid-only models are hidden from it; an anonymous
 	// list keeps them, marked.
-	tierModels, _ := e.client(t, "tier").Models(ctx, "image")
+	tierModels, _ := e.client(t, "free").Models(ctx, "image")
 	if _, ok := api.FindModel(tierModels, "seedream"); ok {
 		t.Fatal("paid-only model listed for a tier-only account")
 	}
@@ -622,7 +622,7 @@ func TestModelsAndAccount(t *testing.T) {
 		}
 	}
 	// The free default voice: openai/tts-1 for a free account, never a paid-only model.
-	tierAudio, _ := e.client(t, "tier").Models(ctx, "audio")
+	tierAudio, _ := e.client(t, "free").Models(ctx, "audio")
 	for _, list := range [][]api.Model{audio, tierAudio} {
 		if m, ok := api.StartSpeechModel(list, false); !ok || m.Name != "openai/tts-1" {
 			t.Errorf("start voice: %+v", m)

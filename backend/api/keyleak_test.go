@@ -161,7 +161,7 @@ func TestKeyNeverLeaves(t *testing.T) {
 
 	keys := map[string]string{
 		"secret": e.sim.Key("secret"), "exhausted": e.sim.Key("exhausted"), "scoped": e.sim.Key("scoped"),
-		"tier": e.sim.Key("tier"), "unknown": "sk_" + strings.Repeat("Z", 32), "device": signedKey,
+		"free": e.sim.Key("free"), "unknown": "sk_" + strings.Repeat("Z", 32), "device": signedKey,
 	}
 	var errs []error
 	kinds := map[api.Kind]int{}

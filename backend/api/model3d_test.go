@@ -123,7 +123,7 @@ func TestModel3DErrors(t *testing.T) {
 	if e, _ := api.AsError(err); e == nil || e.Kind != api.KindBadRequest || !strings.Contains(e.Error(), "does not accept a resolution") {
 		t.Errorf("rodin with a resolution: %v", err)
 	}
-	tc, err := c.WithKey(s.Key("tier"))
+	tc, err := c.WithKey(s.Key("free"))
 	if err != nil {
 		t.Fatal(err)
 	}

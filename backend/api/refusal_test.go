@@ -60,8 +60,8 @@ func TestRefusalsAgainstTheSim(t *testing.T) {
 		{"quest-only key, stream notice", "quest", stream("claude"), api.KindPaymentRequired, api.PaymentQuestPollenOnly, api.RemedyAllowPaidPollen, "https://enter.pollinations.ai/edit-key?id=", true, ""},
 		{"spent budget: raise it, not top up", "exhausted", image("flux"), api.KindPaymentRequired, api.PaymentKeyBudgetExhausted, api.RemedyRaiseKeyBudget, "https://enter.pollinations.ai/edit-key?id=", false, ""},
 		{"spent budget, GET /text notice", "exhausted", text(""), api.KindPaymentRequired, api.PaymentKeyBudgetExhausted, api.RemedyRaiseKeyBudget, "https://enter.pollinations.ai/edit-key?id=", true, ""},
-		{"paid-only on Quest Pollen", "tier", image("seedream"), api.KindPaymentRequired, api.PaymentPaidOnly, api.RemedyTopUp, "https://enter.pollinations.ai/top-up?", false, ""},
-		{"paid-only on Quest Pollen, notice", "tier", text("claude"), api.KindPaymentRequired, api.PaymentPaidOnly, api.RemedyTopUp, "https://enter.pollinations.ai/top-up?", true, ""},
+		{"paid-only on Quest Pollen", "free", image("seedream"), api.KindPaymentRequired, api.PaymentPaidOnly, api.RemedyTopUp, "https://enter.pollinations.ai/top-up?", false, ""},
+		{"paid-only on Quest Pollen, notice", "free", text("claude"), api.KindPaymentRequired, api.PaymentPaidOnly, api.RemedyTopUp, "https://enter.pollinations.ai/top-up?", true, ""},
 		{"category closed, JSON", "budgeted", func(c *api.Client) error {
 			_, err := c.Speech(ctx, api.SpeechRequest{Text: "hello", Voice: "echo", UseGET: true})
 			return err

@@ -157,7 +157,7 @@ func TestFreeAccountRunsOneAtATime(t *testing.T) {
 	f := newFixture(t)
 	// Each image takes a while so that overlap would be seen.
 	f.sim.Inject(sim.Fault{PathPrefix: "/image/", Latency: 30 * time.Millisecond, Times: 100})
-	svc := f.service(t, "tier", false)
+	svc := f.service(t, "free", false)
 	ctx := context.Background()
 	var ids []int64
 	for i := 0; i < 6; i++ {
@@ -172,7 +172,7 @@ func TestFreeAccountRunsOneAtATime(t *testing.T) {
 			t.Fatalf("job %d: %v", id, err)
 		}
 	}
-	if n := f.sim.MaxConcurrent(f.sim.Key("tier")); n != 1 {
+	if n := f.sim.MaxConcurrent(f.sim.Key("free")); n != 1 {
 		t.Fatalf("a free account had %d generations in flight, want 1", n)
 	}
 }

@@ -110,7 +110,7 @@ func TestAccountUsage(t *testing.T) {
 	do(t, s, "GET", "/image/one?model=flux&width=64&height=64", key, nil)
 	do(t, s, "GET", "/image/one?model=flux&width=64&height=64", key, nil) // a cache hit: not billed
 	do(t, s, "GET", "/text/write%2010%20words", key, nil)
-	do(t, s, "GET", "/image/tier?model=flux&width=64&height=64", s.Key("tier"), nil) // another account
+	do(t, s, "GET", "/image/tier?model=flux&width=64&height=64", s.Key("free"), nil) // another account
 	r := do(t, s, "GET", "/account/usage", key, nil)
 	var u struct {
 		Usage []map[string]any `json:"usage"`
@@ -163,18 +163,18 @@ func TestAccountUsage(t *testing.T) {
 func TestAccountPermissions(t *testing.T) {
 	s := startSim(t, Options{})
 	// A key without account:usage and without a budget may not read usage or balance.
-	tier := s.Key("tier")
+	tier := s.Key("free")
 	s.mu.Lock()
 	a := s.accounts[tier]
 	a.permissions = []string{"profile"}
 	s.mu.Unlock()
 	for _, p := range []string{"/account/usage", "/account/balance"} {
-		r := do(t, s, "GET", p, s.Key("tier"), nil)
+		r := do(t, s, "GET", p, s.Key("free"), nil)
 		if r.status != 403 || !strings.HasPrefix(r.errorMessage(t), "Permission denied - API key missing `account:") {
 			t.Errorf("%s: %d %s", p, r.status, r.body)
 		}
 	}
-	if r := do(t, s, "GET", "/account/key", s.Key("tier"), nil); r.status != 200 {
+	if r := do(t, s, "GET", "/account/key", s.Key("free"), nil); r.status != 200 {
 		t.Errorf("/account/key needs no permission: %d", r.status)
 	}
 }

@@ -40,8 +40,8 @@ type account struct {
 }
 
 // seedAccounts creates the ready keys, one per kind. "secret", "publishable", "scoped", "quest"
-// and "budgeted" share one wallet (every key spends the owner's Pollen); "tier" (an account
-// with Quest Pollen only; the name is kept for existing callers) and "exhausted" have their own.
+// and "budgeted" share one wallet (every key spends the owner's Pollen); "free" (an account
+// with Quest Pollen only) and "exhausted" have their own.
 func (s *Server) seedAccounts() {
 	main := &wallet{quest: 0.6, paid: 25, name: "Ada Lovelace"}
 	add := func(kind, prefix, keyType string, w *wallet, mod func(a *account)) {
@@ -54,7 +54,7 @@ func (s *Server) seedAccounts() {
 		s.keys = append(s.keys, Key{Kind: kind, Key: a.key})
 	}
 	add("secret", "sk_", "secret", main, nil)
-	add("tier", "sk_", "secret", &wallet{quest: 0.5, name: "Quest Tester"}, nil)
+	add("free", "sk_", "secret", &wallet{quest: 0.5, name: "Quest Tester"}, nil)
 	add("publishable", "pk_", "publishable", main, nil)
 	add("scoped", "sk_", "secret", main, func(a *account) {
 		a.allowed = []string{"black-forest-labs/flux-schnell", "openai/gpt-5.4-nano"} // flux, openai

@@ -76,7 +76,7 @@ func TestModel3DOtherModels(t *testing.T) {
 	if r.status != 200 || r.header.Get("x-model-used") != "hyper3d/rodin-2.5" || r.header.Get("x-pollen-cost") != "0.1" {
 		t.Errorf("rodin: %d %s %s %.200s", r.status, r.header.Get("x-model-used"), r.header.Get("x-pollen-cost"), r.body)
 	}
-	r = do(t, s, "GET", "/3d/chest?model=hyper3d/rodin-2.5", s.Key("tier"), nil)
+	r = do(t, s, "GET", "/3d/chest?model=hyper3d/rodin-2.5", s.Key("free"), nil)
 	if r.status != 402 || !strings.Contains(string(r.body), "INSUFFICIENT_BALANCE") || !strings.Contains(string(r.body), "paid balance") {
 		t.Errorf("rodin on tier pollen: %d %.300s", r.status, r.body)
 	}
@@ -198,7 +198,7 @@ func TestModel3DModels(t *testing.T) {
 	if got := strings.Join(names(""), ","); got != "microsoft/trellis-2,nvidia/asset-harvester,hyper3d/rodin-2.5" {
 		t.Errorf("public list: %s", got)
 	}
-	if got := strings.Join(names(s.Key("tier")), ","); strings.Contains(got, "rodin") || !strings.Contains(got, "trellis") {
+	if got := strings.Join(names(s.Key("free")), ","); strings.Contains(got, "rodin") || !strings.Contains(got, "trellis") {
 		t.Errorf("tier key sees %s (rodin is paid-only)", got)
 	}
 }

@@ -38,8 +38,8 @@ func TestModelLists(t *testing.T) {
 		{"/embeddings/models", "", "openai/text-embedding-3-small"},
 		// With a key: the allow-list, and no paid-only models without paid pollen (every
 		// ElevenLabs model is paid-only; the free voices are openai/tts-1 and tts-1-hd).
-		{"/image/models", s.Key("tier"), "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext community/pixelsmith/pixel-art openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
-		{"/text/models", s.Key("tier"), "deepseek/deepseek-v3.2 openai/gpt-5-nano openai/gpt-5.4-nano openai/gpt-audio-mini qwen/qwen3-coder"},
+		{"/image/models", s.Key("free"), "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext community/pixelsmith/pixel-art openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
+		{"/text/models", s.Key("free"), "deepseek/deepseek-v3.2 openai/gpt-5-nano openai/gpt-5.4-nano openai/gpt-audio-mini qwen/qwen3-coder"},
 		{"/audio/models", s.Key("exhausted"), "openai/tts-1 openai/tts-1-hd openai/whisper-large-v3"},
 		{"/models", s.Key("scoped"), "black-forest-labs/flux-schnell openai/gpt-5.4-nano"},
 		{"/image/models", s.Key("secret"), "alibaba/wan-2.2-fast black-forest-labs/flux-schnell black-forest-labs/flux.1-kontext black-forest-labs/flux.2-pro bytedance/seedance-1-pro-fast bytedance/seedream-4.0 community/pixelsmith/pixel-art google/gemini-2.5-flash-image google/veo-3.1-fast openai/gpt-image-1-mini tongyi-mai/z-image-turbo"},
@@ -60,8 +60,8 @@ func TestModelLists(t *testing.T) {
 		}
 	}
 	// Paid-only models appear once the account has paid pollen.
-	s.SetBalance(s.Key("tier"), 0.5, 1)
-	if got := strings.Join(modelNames(t, do(t, s, "GET", "/video/models", s.Key("tier"), nil)), " "); got != "alibaba/wan-2.2-fast bytedance/seedance-1-pro-fast google/veo-3.1-fast" {
+	s.SetBalance(s.Key("free"), 0.5, 1)
+	if got := strings.Join(modelNames(t, do(t, s, "GET", "/video/models", s.Key("free"), nil)), " "); got != "alibaba/wan-2.2-fast bytedance/seedance-1-pro-fast google/veo-3.1-fast" {
 		t.Errorf("after top-up: %s", got)
 	}
 }

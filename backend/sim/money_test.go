@@ -13,7 +13,7 @@ import (
 
 func TestPaymentRequired(t *testing.T) {
 	s := startSim(t, Options{})
-	poor := s.Key("tier")
+	poor := s.Key("free")
 	const enter = "https://enter.pollinations.ai"
 	cases := []struct {
 		name, path, key string
@@ -130,7 +130,7 @@ func TestSpendingRules(t *testing.T) {
 // second one at once gets the non-standard 429.
 func TestTierAccountOneAtATime(t *testing.T) {
 	s := startSim(t, Options{TimeScale: 0.05}) // 100–300 ms per image
-	key := s.Key("tier")
+	key := s.Key("free")
 	var wg sync.WaitGroup
 	res := make([]resp, 3)
 	for i := range res {

@@ -3,7 +3,7 @@
 // same paths, parameters, JSON shapes, headers, errors, quirks and (scaled) timings. Every
 // test of the app runs against it, and `pollinations-studio sim` serves it standalone.
 //
-// Ready keys (Keys): "secret" (paid Pollen + Quest Pollen), "tier" (an account with Quest
+// Ready keys (Keys): "secret" (paid Pollen + Quest Pollen), "free" (an account with Quest
 // Pollen only: paid-only models refused, one generation at a time), "publishable" (pk_,
 // pollen-per-hour limiter), "scoped" (a legacy list of model ids: flux and openai, budget 5,
 // expires in 7 days), "exhausted" (no Pollen, budget 0), "quest" (a key that only spends Quest

@@ -314,8 +314,8 @@ func TestNotice(t *testing.T) {
 		t.Errorf("POST /text notice: %d %s %q", r.status, r.header.Get("Content-Type"), r.body)
 	}
 	// No key budget, no balance: the credits notice.
-	s.SetBalance(s.Key("tier"), 0, 0)
-	r = do(t, s, "GET", "/text/hi", s.Key("tier"), nil)
+	s.SetBalance(s.Key("free"), 0, 0)
+	r = do(t, s, "GET", "/text/hi", s.Key("free"), nil)
 	if r.status != 200 || !strings.HasPrefix(string(r.body), credits) {
 		t.Errorf("credits: %d %q", r.status, r.body)
 	}
@@ -351,7 +351,7 @@ func TestNotice(t *testing.T) {
 	quest := s.Key("quest")
 	for _, c := range []struct{ name, key, model, want string }{
 		{"quest-only, paid-only model", quest, "claude", "The API key used for this request only spends Quest Pollen. This model needs paid Pollen. Please [allow paid Pollen for this key](https://enter.pollinations.ai/edit-key?id="},
-		{"paid-only without paid Pollen", s.Key("tier"), "claude", "The account behind this API key doesn't have enough credits. This model needs paid Pollen. Please [top up](https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup), then try again."},
+		{"paid-only without paid Pollen", s.Key("free"), "claude", "The account behind this API key doesn't have enough credits. This model needs paid Pollen. Please [top up](https://enter.pollinations.ai/top-up?ref=agent_low_balance_topup), then try again."},
 	} {
 		r := do(t, s, "GET", "/text/hi?model="+c.model, c.key, nil)
 		if r.status != 200 || !strings.HasPrefix(string(r.body), c.want) || !strings.HasSuffix(string(r.body), "contact whoever runs the app or service you’re using.") {

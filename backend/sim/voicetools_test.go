@@ -46,7 +46,7 @@ func TestVoiceIsolator(t *testing.T) {
 		{"too large", "long.wav", tinyWAV(30), s.Key("secret"), 413, "maximum is 204800 bytes"},
 		{"not audio", "notes.txt", []byte("hello"), s.Key("secret"), 400, "Unsupported file format"},
 		{"no key", "talk.wav", five, "", 401, ""},
-		{"quest pollen only", "talk.wav", five, s.Key("tier"), 402, ""},
+		{"quest pollen only", "talk.wav", five, s.Key("free"), 402, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := voiceTool(t, s, path, c.key, nil, "file", c.file, c.data)

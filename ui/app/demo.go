@@ -33,7 +33,7 @@ func startDemo(o Options) (_ Options, stop func(), err error) {
 	}
 	o.BaseURL, o.EnterURL = srv.URL(), srv.URL()
 	keys := keychain.NewMemory()
-	kind := map[string]string{"": "secret", "paid": "secret", "free": "tier", "quest": "quest", "budgeted": "budgeted"}[o.DemoAccount]
+	kind := map[string]string{"": "secret", "paid": "secret", "free": "free", "quest": "quest", "budgeted": "budgeted"}[o.DemoAccount]
 	if kind == "" {
 		srv.Close()
 		if tmp != "" {

@@ -54,7 +54,7 @@ func TestBalanceText(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
-		if strings.Contains(strings.ToLower(got), "tier") || strings.Contains(got, "refill") {
+		if strings.Contains(strings.ToLower(got), "free") || strings.Contains(got, "refill") {
 			t.Errorf("old wording in %q", got)
 		}
 	}

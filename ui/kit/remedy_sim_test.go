@@ -122,7 +122,7 @@ func TestCategoryAndSafetyWords(t *testing.T) {
 // A paid-only model picked by an account without paid Pollen shows the way to pay at once,
 // before anything is sent; a model the key may use freely shows nothing.
 func TestModelNoteOffersTopUpOnSelection(t *testing.T) {
-	h := kittest.New(t, "tier") // Quest Pollen only, no paid Pollen
+	h := kittest.New(t, "free") // Quest Pollen only, no paid Pollen
 	h.Eventually("the balance", func() bool { _, b := h.Account(); return b != nil && len(h.Models("image")) > 0 })
 	var n *kit.ModelNote
 	h.UI(func() { n = kit.NewModelNote(h); n.SetModel("seedream") })

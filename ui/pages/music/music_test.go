@@ -296,7 +296,7 @@ func TestPaidOnlyModelWithoutPaidPollenShowsTheRemedy(t *testing.T) {
 // An account without paid Pollen still sees the music models, marked, and the way to pay as
 // soon as it picks one.
 func TestPaidOnlyMusicShownWithTheWayToPay(t *testing.T) {
-	h := kittest.New(t, "tier")
+	h := kittest.New(t, "free")
 	var p *Page
 	h.UI(func() { p = New(h) })
 	h.Show(p.Content())

@@ -124,7 +124,7 @@ func TestBalancesAndScopeInWords(t *testing.T) {
 					t.Errorf("%q lacks %q", text, w)
 				}
 			}
-			for _, bad := range []string{"tier", "refill", "top up"} {
+			for _, bad := range []string{"free", "refill", "top up"} {
 				if strings.Contains(strings.ToLower(text), bad) {
 					t.Errorf("%q says %q", text, bad)
 				}

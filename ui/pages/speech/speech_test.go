@@ -108,8 +108,8 @@ func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644
 // A free account (Quest Pollen only) starts on openai/tts-1 with its voices, and speaks; a
 // paid-only model shows the way to pay instead of a Speak that would be refused.
 func TestFreeAccountStartsOnAVoiceItCanUse(t *testing.T) {
-	h, p := newPage(t, "tier")
-	if _, paid := h.Sim.Balance(h.Sim.Key("tier")); paid != 0 {
+	h, p := newPage(t, "free")
+	if _, paid := h.Sim.Balance(h.Sim.Key("free")); paid != 0 {
 		t.Fatalf("the tier key must have no paid Pollen: %v", paid)
 	}
 	h.Eventually("the voices", func() bool { return p.voice.Selected != "" })
@@ -167,7 +167,7 @@ func (w wholeCatalogue) Models(kind string) []api.Model {
 // ElevenLabs shows the way out (top up), with its link, instead of a Speak that would be
 // refused.
 func TestPaidOnlyModelShowsTheRemedy(t *testing.T) {
-	h := kittest.New(t, "tier")
+	h := kittest.New(t, "free")
 	keyless, err := h.Client().WithKey("")
 	if err != nil {
 		t.Fatal(err)
