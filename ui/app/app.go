@@ -81,8 +81,7 @@ func Run(o Options) error {
 	w.SetContent(s.Content())
 	w.Resize(fyne.NewSize(1180, 780))
 	w.CenterOnScreen()
-	w.ShowAndRun()
-	return nil
+	return showAndRun(a, w) // a driver that gives no window is an error, not a panic
 }
 
 // page is one tab: its name, its title and the page.
