@@ -17,13 +17,13 @@ type NoWindowError struct {
 
 func (e *NoWindowError) Error() string {
 	d := e.Detail
-	if r := []rune(d); len(r) > 160 {
-		d = string(r[:160]) + "…"
+	if r := []rune(d); len(r) > 120 {
+		d = string(r[:120]) + "…"
 	}
-	return "Pollinations Studio could not open its window: the graphics driver does not offer " +
-		"OpenGL 2.1 here (a missing display driver, a virtual machine or a remote desktop does " +
-		"this; the driver said: " + d + "). Update the graphics driver or use the computer's " +
-		"own screen. The command line still works: pollinations-studio help"
+	return "Pollinations Studio could not open its window: the graphics system gave it no " +
+		"window with OpenGL 2.1 (no display, a missing or old graphics driver, a virtual machine " +
+		"or a remote desktop can cause this; the driver said: " + d + "). Update the graphics " +
+		"driver or use the computer's own screen. The command line still works: pollinations-studio help"
 }
 
 // showAndRun shows w and runs the app until it quits, like w.ShowAndRun, but a driver that
