@@ -185,6 +185,19 @@ func TestWindowsCommandLine(t *testing.T) {
 		before = after
 	}
 	w.run("library", "list")
+
+	// No display: the window says why it cannot open, with no Go panic, and exits 1.
+	nd := w.cmd("--demo")
+	for i, e := range nd.Env {
+		if strings.HasPrefix(e, "DISPLAY=") || strings.HasPrefix(e, "WAYLAND_DISPLAY=") {
+			nd.Env[i] = "STUDIO_NO_DISPLAY=1"
+		}
+	}
+	out, err := nd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 ||
+		!strings.Contains(string(out), "could not open its window") || strings.Contains(string(out), "goroutine ") {
+		t.Errorf("--demo without a display under Wine: %v\n%s", err, out)
+	}
 }
 
 func checkArchiveNames(t *testing.T, zipPath string) {

@@ -70,7 +70,10 @@ func Run(o Options) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	applyTheme(a, a.Preferences().StringWithFallback(kit.PrefTheme, "system"))
-	w := a.NewWindow("Pollinations Studio")
+	w, err := newWindow(a, "Pollinations Studio") // a driver that cannot start is an error
+	if err != nil {
+		return err
+	}
 	w.SetIcon(appIcon)
 	s, err := New(a, w, o)
 	if err != nil {

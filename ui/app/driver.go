@@ -39,15 +39,8 @@ func showAndRun(a fyne.App, w fyne.Window) error {
 func guardWindow(show func(), opened func() bool, run func()) (err error) {
 	up := false
 	defer func() {
-		if up {
-			return
-		}
-		if r := recover(); r != nil {
-			msg := fmt.Sprint(r)
-			if !driverFailure(msg) {
-				panic(r)
-			}
-			err = &NoWindowError{Detail: msg}
+		if !up {
+			driverPanic(recover(), &err)
 		}
 	}()
 	show()
@@ -57,6 +50,26 @@ func guardWindow(show func(), opened func() bool, run func()) (err error) {
 	up = true
 	run()
 	return nil
+}
+
+// newWindow is a.NewWindow, where the driver starts: on Windows a GLFW that could not start
+// (Wine without a display: "Failed to create helper window") panics already here.
+func newWindow(a fyne.App, title string) (w fyne.Window, err error) {
+	defer func() { driverPanic(recover(), &err) }()
+	return a.NewWindow(title), nil
+}
+
+// driverPanic turns a recovered panic of the graphics driver into a NoWindowError in *err and
+// passes any other panic on.
+func driverPanic(r any, err *error) {
+	if r == nil {
+		return
+	}
+	msg := fmt.Sprint(r)
+	if !driverFailure(msg) {
+		panic(r)
+	}
+	*err = &NoWindowError{Detail: msg}
 }
 
 // driverFailure tells a panic of the graphics stack from one of ours.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -97,4 +98,22 @@ func TestHasNativeWindowOnTestDriver(t *testing.T) {
 	if !hasNativeWindow(a.NewWindow("x")) {
 		t.Error("a test window counted as no window")
 	}
+}
+
+// A driver that panics while the window is being made (GLFW on Windows without a display)
+// gives a NoWindowError; the test driver gives a window.
+func TestNewWindowRecoversDriverPanic(t *testing.T) {
+	var nw *NoWindowError
+	if _, err := newWindow(panickyApp{test.NewTempApp(t)}, "x"); !errors.As(err, &nw) {
+		t.Fatalf("got %v, want a NoWindowError", err)
+	}
+	if w, err := newWindow(test.NewTempApp(t), "x"); err != nil || w == nil {
+		t.Fatalf("test driver: %v, %v", w, err)
+	}
+}
+
+type panickyApp struct{ fyne.App }
+
+func (panickyApp) NewWindow(string) fyne.Window {
+	panic("NotInitialized: The GLFW library is not initialized")
 }
