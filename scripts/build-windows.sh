@@ -29,11 +29,15 @@ fi
 start=$(date +%s)
 log "fyne package --os windows --release (cross-compiled with MinGW)"
 rm -f "Pollinations Studio.exe"
+# fyne package counts the build up in FyneApp.toml on every run: keep the file as it was.
+cp FyneApp.toml "$testdir/FyneApp.toml.keep"
+trap 'cp "$testdir/FyneApp.toml.keep" FyneApp.toml' EXIT
 # It writes "Pollinations Studio.exe" here, with a .syso resource (icon, manifest, version)
 # linked in, -H=windowsgui, -trimpath and -s -w.
 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ GOARCH=amd64 \
 	"$testdir/bin/fyne" package --os windows --release --tags "$APP_TAGS"
 mv -f "Pollinations Studio.exe" "$out/Pollinations Studio.exe"
+cp "$testdir/FyneApp.toml.keep" FyneApp.toml
 
 # The console twin: the same bytes with the PE subsystem set to console (3) instead of GUI (2),
 # what `editbin /SUBSYSTEM:CONSOLE` does, so that cmd and PowerShell wait for it and show its
