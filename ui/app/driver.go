@@ -30,7 +30,11 @@ func (e *NoWindowError) Error() string {
 // gives no window is an error instead of a Go panic (GLFW panics on its first call after a
 // failed start) or an app that runs on without any window (Fyne only logs a failed window).
 func showAndRun(a fyne.App, w fyne.Window) error {
-	return guardWindow(w.Show, func() bool { return hasNativeWindow(w) }, a.Run)
+	err := guardWindow(w.Show, func() bool { return hasNativeWindow(w) }, a.Run)
+	if err != nil {
+		tellWithoutConsole(err)
+	}
+	return err
 }
 
 // guardWindow runs show, then run if opened says a window exists. A panic from the driver
@@ -55,7 +59,11 @@ func guardWindow(show func(), opened func() bool, run func()) (err error) {
 // newWindow is a.NewWindow, where the driver starts: on Windows a GLFW that could not start
 // (Wine without a display: "Failed to create helper window") panics already here.
 func newWindow(a fyne.App, title string) (w fyne.Window, err error) {
-	defer func() { driverPanic(recover(), &err) }()
+	defer func() {
+		if driverPanic(recover(), &err); err != nil {
+			tellWithoutConsole(err)
+		}
+	}()
 	return a.NewWindow(title), nil
 }
 
