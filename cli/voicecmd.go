@@ -10,6 +10,7 @@ import (
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
+	"pollinations-studio/internal/safename"
 	"pollinations-studio/storage"
 )
 
@@ -133,8 +134,7 @@ func (c *command) stems(args []string) error {
 	}
 	total := 0.0
 	for _, s := range stems {
-		name := stemOf(s)
-		dst := filepath.Join(*out, name+".mp3")
+		dst := filepath.Join(*out, stemFile(s))
 		if err := copyMedia(lib, &s, dst); err != nil {
 			return err
 		}
@@ -172,6 +172,12 @@ func stemItems(c *command, lib *storage.Library, first *storage.Item) ([]storage
 }
 
 // stemOf is a stem item's name ("vocals"), already made safe when the archive was read.
+// stemFile is the file a stem is saved as: its name comes from the service, so it is made a
+// name every OS accepts that stays in the -o folder ("../x", "con" or "a:b" included).
+func stemFile(it storage.Item) string {
+	return safename.File(stemOf(it), ".mp3", fmt.Sprintf("stem-%d", it.ID))
+}
+
 func stemOf(it storage.Item) string {
 	var p struct {
 		Stem string `json:"stem"`

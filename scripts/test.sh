@@ -52,3 +52,11 @@ log "go vet"
 go vet -tags "$TEST_TAGS" ./...
 log "go test (race detector; Fyne headless driver; real window and sound through Xvfb and PulseAudio)"
 STUDIO_E2E=1 STUDIO_APP_TAGS="$APP_TAGS" go test -race -tags "$TEST_TAGS" -timeout 40m "$@" ./...
+
+# Optional, off unless STUDIO_WINDOWS=1: the Windows build (MinGW, fyne package) and its
+# command line end to end under Wine (windows_test.go). About 20 s with a warm build cache and
+# Wine prefix; a cold one adds about 11 min of cross-compiling and 10 s for the prefix.
+if [ "${STUDIO_WINDOWS:-}" = 1 ]; then
+	log "Windows build and its command line under Wine (STUDIO_WINDOWS=1)"
+	bash scripts/build-windows.sh --test
+fi

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // Lock waits for the sink and returns the function that gives it back.
@@ -23,12 +22,12 @@ func Lock() (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sink lock: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := acquire(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("sink lock %s: %w", path, err)
 	}
 	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		release(f)
 		f.Close()
 	}, nil
 }

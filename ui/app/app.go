@@ -76,7 +76,10 @@ func Run(o Options) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(appIcon)
 	applyTheme(a, a.Preferences().StringWithFallback(kit.PrefTheme, "system"))
-	w := a.NewWindow("Pollinations Studio")
+	w, err := newWindow(a, "Pollinations Studio") // a driver that cannot start is an error
+	if err != nil {
+		return err
+	}
 	w.SetIcon(appIcon)
 	s, err := New(a, w, o)
 	if errors.Is(err, storage.ErrAlreadyOpen) {
@@ -91,8 +94,7 @@ func Run(o Options) error {
 	w.SetContent(s.Content())
 	w.Resize(fyne.NewSize(1180, 780))
 	w.CenterOnScreen()
-	w.ShowAndRun()
-	return nil
+	return showAndRun(a, w) // a driver that gives no window is an error, not a panic
 }
 
 // showAlreadyOpen tells the user, in a small window of its own, that another window has this

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds Pollinations Studio for Windows (amd64) on Debian/Ubuntu, into dist/windows/:
+#   Pollinations Studio.exe   the window (GUI subsystem: no console), icon and version from FyneApp.toml
+#   pollinations-studio.exe   the same program as a console program, for the command line
+#   pollinations-studio-windows-amd64.zip   both, to hand out
+# With --test it then runs the command line's end-to-end test under Wine (windows_test.go).
+# The ProcessPrng stand-in (scripts/wine/processprng.c) is built into dist/windows-test/ for Wine
+# only; it is never part of what is handed out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+FYNE_TOOL_VERSION=v1.7.4
+out=dist/windows
+testdir=dist/windows-test
+
+ensure_pkgs gcc-mingw-w64-x86-64 zip
+ensure_go
+mkdir -p "$out" "$testdir/bin"
+
+# fyne package runs `go build` itself with our environment, so CC must be the cross compiler
+# then; `go run fyne.io/tools/...` would build the tool with that CC too and fail (a Linux
+# program through MinGW), so the tool is installed first with the host's compiler.
+if [ ! -x "$testdir/bin/fyne" ] || ! "$testdir/bin/fyne" version 2>/dev/null | grep -q "$FYNE_TOOL_VERSION"; then
+	log "installing the fyne tool $FYNE_TOOL_VERSION"
+	GOBIN="$PWD/$testdir/bin" go install "fyne.io/tools/cmd/fyne@$FYNE_TOOL_VERSION"
+fi
+
+start=$(date +%s)
+log "fyne package --os windows --release (cross-compiled with MinGW)"
+rm -f "Pollinations Studio.exe"
+# fyne package counts the build up in FyneApp.toml on every run: keep the file as it was.
+cp FyneApp.toml "$testdir/FyneApp.toml.keep"
+trap 'cp "$testdir/FyneApp.toml.keep" FyneApp.toml' EXIT
+# It writes "Pollinations Studio.exe" here, with a .syso resource (icon, manifest, version)
+# linked in, -H=windowsgui, -trimpath and -s -w.
+CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ GOARCH=amd64 \
+	"$testdir/bin/fyne" package --os windows --release --tags "$APP_TAGS"
+mv -f "Pollinations Studio.exe" "$out/Pollinations Studio.exe"
+cp "$testdir/FyneApp.toml.keep" FyneApp.toml
+
+# The console twin: the same bytes with the PE subsystem set to console (3) instead of GUI (2),
+# what `editbin /SUBSYSTEM:CONSOLE` does, so that cmd and PowerShell wait for it and show its
+# output and exit code.
+cp "$out/Pollinations Studio.exe" "$out/pollinations-studio.exe"
+pe=$(od -An -tu4 -j60 -N4 "$out/pollinations-studio.exe" | tr -d ' ')
+if [ "$(od -An -c -j"$pe" -N2 "$out/pollinations-studio.exe" | tr -d ' ')" != "PE" ]; then
+	log "not a PE file: $out/pollinations-studio.exe"
+	exit 1
+fi
+printf '\x03' | dd of="$out/pollinations-studio.exe" bs=1 seek=$((pe + 24 + 68)) conv=notrunc status=none
+
+rm -f "$out/pollinations-studio-windows-amd64.zip"
+(cd "$out" && zip -q -9 pollinations-studio-windows-amd64.zip "Pollinations Studio.exe" pollinations-studio.exe)
+built=$(date +%s)
+
+# For Wine 8 only (tests): Go's runtime asks for ProcessPrng, which Wine 8 does not have.
+x86_64-w64-mingw32-gcc -shared -O2 -s -o "$testdir/bcryptprimitives.dll" scripts/wine/processprng.c -ladvapi32
+
+log "built in $((built - start)) s:"
+ls -l "$out" >&2
+
+if [ "${1:-}" = "--test" ]; then
+	ensure_pkgs wine wine64 unzip
+	export WINEPREFIX="$PWD/$testdir/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+	if [ ! -d "$WINEPREFIX/drive_c/windows/system32" ]; then
+		log "making a Wine prefix in $WINEPREFIX"
+		wine wineboot -i >/dev/null 2>&1
+	fi
+	cp "$testdir/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
+	log "the command line under Wine (windows_test.go)"
+	t0=$(date +%s)
+	STUDIO_WINE=1 STUDIO_WINDOWS_EXE="$PWD/$out/pollinations-studio.exe" \
+		go test -tags "$TEST_TAGS" -count=1 -run 'TestWindows' -v -timeout 20m .
+	log "Wine test took $(($(date +%s) - t0)) s"
+fi
