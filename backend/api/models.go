@@ -699,7 +699,7 @@ func variantPricing(v json.RawMessage) Pricing {
 	return pricingOf(v)
 }
 
-// megapixelModels are priced per megapixel of output (price-units.ts), whatever their pricing
+// megapixelModels are priced per megapixel of output (docs/api.md), whatever their pricing
 // object says.
 var megapixelModels = []string{"black-forest-labs/flux.2-pro", "black-forest-labs/flux.2-flex", "black-forest-labs/flux.2-max", "qwen/qwen-image-2.1"}
 

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// codeFor maps a status to the envelope's code, as shared/error.ts does.
+// codeFor maps a status to the envelope's code, as the service does.
 func codeFor(status int) string {
 	switch status {
 	case 408:
@@ -52,7 +52,7 @@ func codeFor(status int) string {
 	return "UNKNOWN_ERROR"
 }
 
-// envelope is the standard error body of shared/error.ts. It has no requestId (declared there
+// envelope is the standard error body of the service. It has no requestId (declared there
 // but never filled) and no cause; details only on validation, internal and upstream errors.
 func envelope(status int, msg string, details map[string]any) []byte {
 	return envelopeCode(status, codeFor(status), msg, "", details)
@@ -88,7 +88,7 @@ func writeEnvelope(w http.ResponseWriter, status int, b []byte) {
 }
 
 // refuse answers a refused generation: a text route's 402/403 as a 200 notice unless JSON or
-// audio output was asked for (text-balance-notice.ts), otherwise the envelope with the
+// audio output was asked for (docs/api.md), otherwise the envelope with the
 // refusal's code and fixUrl; a 429 carries Retry-After.
 func (s *Server) refuse(w http.ResponseWriter, j job, ref *refusal) {
 	if ref.notice != "" && j.textRoute && !j.wantsJSON {
@@ -142,20 +142,20 @@ func writeContentBlocked(w http.ResponseWriter) {
 		"Your prompt was blocked by the safety filter. Please rephrase it and try again.", "", nil))
 }
 
-// writeModerated sends the 422 of contentModeration.ts (code content_policy_violation).
+// writeModerated sends the 422 of the service (code content_policy_violation).
 func writeModerated(w http.ResponseWriter) {
 	writeEnvelope(w, http.StatusUnprocessableEntity, envelopeCode(http.StatusUnprocessableEntity, "content_policy_violation", "Your request was rejected by content moderation. The prompt, input, or generated content was flagged as disallowed — adjust your input and try again. (Reason: simulated policy)", "",
 		map[string]any{"name": "ContentModerationError", "errorCode": "content_policy_violation"}))
 }
 
-// writeConcurrencyLimit sends account-concurrency.ts's non-standard 429.
+// writeConcurrencyLimit sends the service's non-standard 429.
 func writeConcurrencyLimit(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "1")
 	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "concurrency_limit_exceeded",
 		"message": "Another generation is still running on this account. Add credits for concurrent requests, or retry when it finishes."})
 }
 
-// writePublishableLimit sends rate-limit-durable.ts's non-standard 429: the body's
+// writePublishableLimit sends the service's non-standard 429: the body's
 // retryAfterSeconds has one decimal (more when the simulator is scaled below 0.1 s), the header
 // is whole seconds rounded up.
 func writePublishableLimit(w http.ResponseWriter, wait time.Duration) {

@@ -54,7 +54,7 @@ func (r resp) errorMessage(t *testing.T) string {
 	code, _ := e["code"].(string)
 	override := map[string]bool{"INSUFFICIENT_BALANCE": true, "KEY_BUDGET_EXHAUSTED": true, "QUEST_POLLEN_ONLY": true,
 		"content_blocked": true, "content_policy_violation": true, "community_model_rate_limit": true}
-	// The envelope of shared/error.ts: no requestId (never filled) and no cause any more.
+	// The envelope of the service: no requestId (never filled) and no cause any more.
 	_, hasID := e["requestId"]
 	_, hasCause := e["cause"]
 	if v["success"] != false || v["status"] != float64(r.status) || code != codeFor(r.status) && !override[code] || hasID || hasCause || e["timestamp"] == "" {

@@ -42,7 +42,7 @@ func (s *Server) handleVideoGET(w http.ResponseWriter, r *http.Request) {
 	s.mediaGET(w, r, "/video/", "video")
 }
 
-// validSafe is shared/schemas/safety.ts: a boolean-ish value, nsfw, or a list of features.
+// validSafe is the service's rule: a boolean-ish value, nsfw, or a list of features.
 var validSafe = regexp.MustCompile(`^(|true|false|0|1|nsfw|((privacy|secrets|sexual|violence|shield)(,(privacy|secrets|sexual|violence|shield))*))$`)
 
 // mediaGET validates what /image and /video share, then runs an image or a video.

@@ -157,7 +157,7 @@ func (s *Server) newSecretKey() string {
 	return a.key
 }
 
-// requestKey is the key as auth.ts reads it: the Bearer header, else X-API-KEY, else ?key= on
+// requestKey is the key as the service reads it: the Bearer header, else X-API-KEY, else ?key= on
 // GET.
 func requestKey(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -182,7 +182,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) *account {
 	a := s.accounts[key]
 	s.mu.Unlock()
 	if a == nil || (a.expiresAt != nil && time.Now().After(*a.expiresAt)) {
-		// One wording for a missing, unknown or expired key (auth.ts).
+		// One wording for a missing, unknown or expired key (docs/api.md).
 		writeError(w, http.StatusUnauthorized, "A valid API key is required. Get one at https://enter.pollinations.ai/keys", nil)
 		return nil
 	}

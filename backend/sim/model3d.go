@@ -15,7 +15,7 @@ import (
 	"pollinations-studio/internal/mesh"
 )
 
-// 3D generation: GET and POST /3d/{prompt}, GET /3d/models (the registry's model3d.ts).
+// 3D generation: GET and POST /3d/{prompt}, GET /3d/models (docs/api.md).
 // Results are small meshes made in code, deterministic for (model, prompt, image, resolution,
 // seed): an icosphere dented by the request's hash, as GLB, or as an ASCII PLY point cloud
 // for nvidia/asset-harvester (the real one returns Gaussian splats as PLY).

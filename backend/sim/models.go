@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// model is a ModelInfo as shared/registry/model-info.ts shapes it, plus what the simulator
+// model is a ModelInfo as the service shapes it, plus what the simulator
 // needs to price and time a generation.
 type model struct {
 	Name               string            `json:"name"`
@@ -246,7 +246,7 @@ func routeAccepts(route, kind string) bool {
 		(route == "audio" && kind == "music")
 }
 
-// endpointName is how model.ts names a route family in its messages.
+// endpointName is how the service names a route family in its messages.
 func endpointName(kind string) string {
 	switch kind {
 	case "transcription":

@@ -17,7 +17,7 @@ type refusal struct {
 	retryAfter int // seconds, for a 429
 }
 
-// Dashboard links, as refusals.ts builds them (no redirect: the simulator has no key metadata).
+// Dashboard links, as the service builds them (no redirect: the simulator has no key metadata).
 const enterBase = "https://enter.pollinations.ai"
 
 // noticeTail ends every notice (typographic apostrophe, as sent).
@@ -33,8 +33,8 @@ func (s *Server) admit(a *account, m *model, estimate float64, now time.Time) *r
 }
 
 // checkSpend decides whether the key may pay an estimated cost for a model, in the order
-// auth.ts and generation-access.ts check: permission, key budget, Quest-only key, paid-only
-// model, balance (bucket-selection.ts: a paid-only model needs paid Pollen above the
+// the service checks them: permission, key budget, Quest-only key, paid-only
+// model, balance (a paid-only model needs paid Pollen above the
 // estimate; another model needs either bucket to cover it). Caller holds s.mu.
 func (a *account) checkSpend(m *model, estimate float64) *refusal {
 	if !a.allows(m.Name) {

@@ -49,7 +49,7 @@ func usageHeaders(h http.Header, m *model, kind string, amount float64) {
 	h.Set("x-usage-"+kind, strconv.FormatFloat(amount, 'f', -1, 64))
 }
 
-// checkResolution validates resolution= as gen's image/params.ts does: a model without tiers
+// checkResolution validates resolution= as the service does: a model without tiers
 // takes none, and a tier must be one the model lists.
 func checkResolution(w http.ResponseWriter, m *model, res string) bool {
 	if res == "" {

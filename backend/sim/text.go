@@ -193,7 +193,7 @@ func (s *Server) handleTextGET(w http.ResponseWriter, r *http.Request) {
 		}})
 }
 
-// maxChatBody is textBodyLimit of generation-handlers.ts.
+// maxChatBody is textBodyLimit of the service.
 const maxChatBody = 20 << 20
 
 // spokenReply answers a text request with the reply read aloud (MP3).
@@ -464,7 +464,7 @@ func (s *Server) runChatStream(w http.ResponseWriter, r *http.Request, a *accoun
 		}})
 }
 
-// writeNotice answers a text route's 402/403 the way text-balance-notice.ts does: as a normal
+// writeNotice answers a text route's 402/403 the way the service does: as a normal
 // assistant reply with status 200, all-zero usage, Cache-Control: private, no-store and no
 // Content-Length, in the refusal's notice words (with its Markdown dashboard links).
 func (s *Server) writeNotice(w http.ResponseWriter, j job, ref *refusal) {
