@@ -65,7 +65,7 @@ type CostEstimate struct {
 	Amount float64 // pollen for the whole request
 	Unit   string  // image, megapixel, second, model, 1k characters, token
 	Known  bool    // false: no honest figure before the call
-	Label  string  // for people: "≈0.004 pollen (0.004 per image)", "priced by tokens"
+	Label  string  // for people: "about 0.004 pollen (0.004 per image)", "priced by tokens"
 }
 
 // PricedByTokens is the label of a token-priced model with no past cost to go by.
@@ -92,7 +92,7 @@ func Estimate(m api.Model, p EstimateParams, history []float64) CostEstimate {
 		return 0, false
 	}
 	done := func(amount float64, unit, detail string) CostEstimate {
-		return CostEstimate{Amount: amount, Unit: unit, Known: true, Label: fmt.Sprintf("≈%s pollen (%s)", pollen(amount), detail)}
+		return CostEstimate{Amount: amount, Unit: unit, Known: true, Label: fmt.Sprintf("about %s pollen (%s)", pollen(amount), detail)}
 	}
 	switch m.Kind {
 	case "image":

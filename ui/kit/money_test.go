@@ -11,12 +11,12 @@ import (
 )
 
 func TestEstimateAndCostText(t *testing.T) {
-	known := jobs.CostEstimate{Amount: 0.008, Unit: "image", Known: true, Label: "≈0.008 pollen (0.004 per image)"}
+	known := jobs.CostEstimate{Amount: 0.008, Unit: "image", Known: true, Label: "about 0.008 pollen (0.004 per image)"}
 	tokens := jobs.CostEstimate{Unit: "image", Label: jobs.PricedByTokens}
 	for _, tc := range []struct {
 		got, want string
 	}{
-		{EstimateText(known), "Estimate: ≈0.008 pollen (0.004 per image)"},
+		{EstimateText(known), "Estimate: about 0.008 pollen (0.004 per image)"},
 		{EstimateText(tokens), "Cost: priced by tokens, known after it is made"},
 		{EstimateText(jobs.CostEstimate{}), "Cost: not known before it is made"},
 		{CostText(0.0075, known), "cost 0.0075 Pollen (estimate 0.0080)"},
@@ -28,7 +28,7 @@ func TestEstimateAndCostText(t *testing.T) {
 	}
 	l := NewEstimateLabel()
 	l.SetEstimate(known)
-	if l.Text != "Estimate: ≈0.008 pollen (0.004 per image)" {
+	if l.Text != "Estimate: about 0.008 pollen (0.004 per image)" {
 		t.Fatalf("before: %q", l.Text)
 	}
 	l.SetCost(0.0075)

@@ -273,8 +273,8 @@ func TestEstimateBeforeAndCostAfter(t *testing.T) {
 		model, size, res, count string
 		want                    string
 	}{
-		{"flux", "", "", "1", "≈0.002 pollen (0.002 per image)"},
-		{"flux", "", "", "2", "≈0.004 pollen (0.002 per image)"},
+		{"flux", "", "", "1", "about 0.002 pollen (0.002 per image)"},
+		{"flux", "", "", "2", "about 0.004 pollen (0.002 per image)"},
 		{"seedream", "", "4K", "1", "(0.06 per image)"},
 		{"seedream", "", "1K", "1", "(0.03 per image)"},
 		{"flux-2-pro", "Landscape 1344 × 768", "", "1", "per megapixel × 1.03 MP"},

@@ -106,11 +106,11 @@ func TestVideoDefaultsDurationsAndEstimate(t *testing.T) {
 	if strings.Join(durs, ",") != "4 s,6 s,8 s" || dur != "4 s" || strings.Join(res, ",") != "720p,1080p" || !resShown {
 		t.Fatalf("lengths and resolutions are the model's: %v (%q) %v %v", durs, dur, res, resShown)
 	}
-	if !strings.Contains(cost, "≈0.32 pollen (0.08 per second)") {
+	if !strings.Contains(cost, "about 0.32 pollen (0.08 per second)") {
 		t.Fatalf("the estimate is per second: %q", cost)
 	}
 	h.UI(func() { p.withAudio.SetChecked(true); p.duration.SetSelected("8 s"); cost = p.cost.Text })
-	if !strings.Contains(cost, "≈0.8 pollen (0.1 per second)") {
+	if !strings.Contains(cost, "about 0.8 pollen (0.1 per second)") {
 		t.Fatalf("with sound, the soundtrack is priced too: %q", cost)
 	}
 	h.UI(func() {
