@@ -216,7 +216,7 @@ func TestCancelDetachesAndKeepsThePrompt(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Wait after cancel: %v", err)
 	}
-	if time.Since(start) > 2*time.Second {
+	if time.Since(start) >= 5*time.Second { // the video's latency, which a cancel must not wait out
 		t.Fatalf("cancel took %s", time.Since(start))
 	}
 	j, err := f.lib.Job(ctx, id)
