@@ -1,6 +1,7 @@
 package kit
 
 import (
+	"strings"
 	"testing"
 
 	"pollinations-studio/backend/api"
@@ -27,7 +28,8 @@ func TestPriceLabels(t *testing.T) {
 }
 
 func TestSafeNameAndShorten(t *testing.T) {
-	for in, want := range map[string]string{"A Cat, at Dawn!": "a-cat-at-dawn", "": "pollinations", "***": "pollinations"} {
+	for in, want := range map[string]string{"A Cat, at Dawn!": "a-cat-at-dawn", "": "pollinations", "***": "pollinations",
+		"CON": "con_", "aux": "aux_", strings.Repeat("bee ", 30): strings.TrimSuffix(strings.Repeat("bee-", 10), "-")} {
 		if got := SafeName(in); got != want {
 			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
 		}

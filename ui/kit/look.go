@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"pollinations-studio/storage"
+
+	"pollinations-studio/internal/safename"
 )
 
 // Heading is a page's or section's title.
@@ -48,20 +50,18 @@ func Clock(d time.Duration) string {
 func SafeName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
+		if b.Len() >= 40 {
+			break
+		}
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
 			b.WriteRune(r)
 		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
 			b.WriteByte('-')
 		}
-		if b.Len() > 40 {
-			break
-		}
 	}
-	if b.Len() == 0 {
-		return "pollinations"
-	}
-	return strings.Trim(b.String(), "-")
+	// A prompt of "CON" or "aux" must not become a device name on Windows.
+	return safename.Name(strings.Trim(b.String(), "-"), "pollinations")
 }
 
 // IsImageFile tells an image file by its extension.
@@ -109,6 +109,6 @@ func SaveAs(h Host, it storage.Item) {
 			}
 		}()
 	}, h.Window())
-	d.SetFileName(SafeName(it.Prompt) + filepath.Ext(it.MediaPath))
+	d.SetFileName(safename.File(SafeName(it.Prompt), filepath.Ext(it.MediaPath), "pollinations"))
 	d.Show()
 }
