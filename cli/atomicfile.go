@@ -29,6 +29,21 @@ func createAtomic(target string) (*atomicFile, error) {
 
 // checkOutput tells, before anything is generated (and paid for), whether target can be
 // written: its folder exists and takes a new file, and target is not a folder.
+// requireOutput is every generation command's rule for -o: it is given (or, where the command
+// can play instead, --play is), and it can be written, all before anything is sent and paid for.
+// play is nil for commands that cannot play.
+func requireOutput(cmd, out string, play *bool) error {
+	switch {
+	case out != "":
+		return checkOutput(out)
+	case play == nil:
+		return usagef("%s: -o FILE is required", cmd)
+	case !*play:
+		return usagef("%s: -o FILE or --play is required", cmd)
+	}
+	return nil
+}
+
 func checkOutput(target string) error {
 	if target == "" {
 		return &fileError{errors.New("no output file given")}

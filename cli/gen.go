@@ -41,10 +41,7 @@ func (c *command) image(args []string) error {
 	if prompt, err = readPromptArg(prompt, c.env.Stdin); err != nil {
 		return err
 	}
-	if *out == "" {
-		return usagef("image: -o FILE is required")
-	}
-	if err := checkOutput(*out); err != nil {
+	if err := requireOutput("image", *out, nil); err != nil {
 		return err
 	}
 	req := api.ImageRequest{Prompt: prompt, Model: *model, Width: *width, Height: *height,
@@ -194,13 +191,8 @@ func (c *command) speak(args []string) error {
 	if text, err = readPromptArg(text, c.env.Stdin); err != nil {
 		return err
 	}
-	if *out == "" && !*play {
-		return usagef("speak: -o FILE or --play is required")
-	}
-	if *out != "" {
-		if err := checkOutput(*out); err != nil {
-			return err
-		}
+	if err := requireOutput("speak", *out, play); err != nil {
+		return err
 	}
 	if *format == "" {
 		*format = "mp3"
@@ -332,10 +324,7 @@ func (c *command) video(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		return usagef("video: -o FILE is required")
-	}
-	if err := checkOutput(*out); err != nil {
+	if err := requireOutput("video", *out, nil); err != nil {
 		return err
 	}
 	for _, f := range []string{*start, *end} {

@@ -51,8 +51,8 @@ func (c *command) runMusic(name string, pos []string, out string, play, asJSON b
 	if prompt, err = readPromptArg(prompt, c.env.Stdin); err != nil {
 		return err
 	}
-	if out == "" && !play {
-		return usagef("%s: -o FILE or --play is required", name)
+	if err := requireOutput(name, out, &play); err != nil {
+		return err
 	}
 	req.Prompt = prompt
 	if req.Duration < 0 {

@@ -36,6 +36,7 @@ func TestBadOutputIsRefusedBeforePaying(t *testing.T) {
 	if err := os.Mkdir(folder, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	talk := h.voiceWAV("talk.wav", 5)
 	for _, tc := range []struct{ name, out string }{
 		{"missing folder", h.path("no such folder/cat.jpg")},
 		{"onto a folder", folder},
@@ -45,6 +46,10 @@ func TestBadOutputIsRefusedBeforePaying(t *testing.T) {
 				{"image", "a cat", "-o", tc.out},
 				{"speak", "hello", "-o", tc.out},
 				{"video", "a cat", "-o", tc.out},
+				{"music", "a waltz", "-o", tc.out, "--duration", "5"},
+				{"sound", "a door", "-o", tc.out, "--duration", "2"},
+				{"isolate", talk, "-o", tc.out},
+				{"revoice", talk, "--voice", "onyx", "-o", tc.out},
 			} {
 				code, _, stderr := h.run(args...)
 				if code != ExitFailure {

@@ -31,8 +31,8 @@ func (c *command) isolate(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		return usagef("isolate: -o FILE is required")
+	if err := requireOutput("isolate", *out, nil); err != nil {
+		return err
 	}
 	v := jobs.VoiceTool{Tool: jobs.ToolIsolate, File: file}
 	if _, err := v.Check(); err != nil {
@@ -57,8 +57,8 @@ func (c *command) revoice(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		return usagef("revoice: -o FILE is required")
+	if err := requireOutput("revoice", *out, nil); err != nil {
+		return err
 	}
 	if strings.TrimSpace(*voice) == "" {
 		return usagef("revoice: --voice V is required")
