@@ -4,10 +4,8 @@
 package music
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -17,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
 	lib "pollinations-studio/storage"
@@ -454,30 +451,7 @@ func (p *Page) playItem(it *lib.Item) {
 		p.h.ShowError(err)
 		return
 	}
-	p.playFile(path)
-}
-
-// playFile plays a file through the window's player (any goroutine; returns at once).
-func (p *Page) playFile(path string) {
-	player := p.h.Player()
-	if player == nil {
-		p.h.ShowError(audio.ErrNoDevice)
-		return
-	}
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			p.h.ShowError(err)
-			return
-		}
-		if err := player.Play(context.Background(), f, audio.FormatAuto); err != nil {
-			f.Close()
-			p.h.ShowError(fmt.Errorf("playing: %w", err))
-			return
-		}
-		<-player.Done()
-		f.Close()
-	}()
+	kit.PlayFile(p.h, path, 0)
 }
 
 // Navigate plays a music or sound item (kit.ActPlay), showing its bar and "Open in library".
@@ -500,7 +474,7 @@ func (p *Page) Navigate(v kit.Nav) {
 		p.relayout()
 		p.playAgain()
 	case len(v.Paths) > 0:
-		p.playFile(v.Paths[0])
+		kit.PlayFile(p.h, v.Paths[0], 0)
 	}
 }
 

@@ -3,10 +3,8 @@
 package speech
 
 import (
-	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
 	"pollinations-studio/ui/kit"
@@ -252,29 +249,6 @@ func (p *Page) onJob(ev jobs.Event) {
 	}
 }
 
-// playFile plays a clip from the library.
-func (p *Page) playFile(path string) {
-	player := p.h.Player()
-	if player == nil {
-		p.h.ShowError(audio.ErrNoDevice)
-		return
-	}
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			p.h.ShowError(err)
-			return
-		}
-		if err := player.Play(context.Background(), f, audio.FormatAuto); err != nil {
-			f.Close()
-			p.h.ShowError(fmt.Errorf("playing: %w", err))
-			return
-		}
-		<-player.Done()
-		f.Close()
-	}()
-}
-
 // Start moves the progress bar while something plays, until the window closes.
 func (p *Page) Start() {
 	t := time.NewTicker(200 * time.Millisecond)
@@ -321,8 +295,8 @@ func (p *Page) Navigate(v kit.Nav) {
 	}
 	switch {
 	case v.Item != nil:
-		p.playFile(v.Item.MediaPath)
+		kit.PlayFile(p.h, v.Item.MediaPath, 0)
 	case len(v.Paths) > 0:
-		p.playFile(v.Paths[0])
+		kit.PlayFile(p.h, v.Paths[0], 0)
 	}
 }

@@ -443,28 +443,10 @@ func stampOf(sec float64) string { return kit.Clock(time.Duration(sec * float64(
 
 // playFrom plays the transcript's audio from a point.
 func (p *Page) playFrom(sec float64) {
-	player := p.h.Player()
-	if player == nil || p.media == "" {
+	if p.h.Player() == nil || p.media == "" {
 		return
 	}
-	path := p.media
-	go func() {
-		f, err := os.Open(path)
-		if err != nil {
-			p.h.ShowError(err)
-			return
-		}
-		if err := player.Play(p.h.Context(), f, audio.FormatAuto); err != nil {
-			f.Close()
-			p.h.ShowError(fmt.Errorf("playing: %w", err))
-			return
-		}
-		if err := player.Seek(time.Duration(sec * float64(time.Second))); err != nil {
-			p.h.ShowError(err)
-		}
-		<-player.Done()
-		f.Close()
-	}()
+	kit.PlayFile(p.h, p.media, time.Duration(sec*float64(time.Second)))
 }
 
 // saveEdit keeps a corrected segment in the library.
