@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"fyne.io/fyne/v2/widget"
+
 	"pollinations-studio/backend/api"
 )
 
@@ -176,4 +178,19 @@ func LoadCatalogue(ctx context.Context, c *api.Client) ([]api.Model, error) {
 	}
 	sort.SliceStable(models, func(i, j int) bool { return models[i].Name < models[j].Name })
 	return models, nil
+}
+
+// SelectStored selects in a model picker the model a stored name means (an id or any alias:
+// a remix's, a default's, a conversation's), given the picker's label → id map. It reports
+// false, leaving the picker as it is, when the catalogue no longer lists that model.
+func SelectStored(picker *widget.Select, ids map[string]string, models []api.Model, stored string) bool {
+	for _, l := range picker.Options {
+		if api.SameModel(models, ids[l], stored) {
+			if picker.Selected != l {
+				picker.SetSelected(l)
+			}
+			return true
+		}
+	}
+	return false
 }

@@ -455,16 +455,7 @@ func (p *Page) redraw() {
 // under (an alias, or the id the service used then); it reports false when the catalogue no
 // longer lists it, and the picker stays as it is.
 func (p *Page) selectModel(stored string) bool {
-	models := p.h.Models("text")
-	for _, l := range p.model.Options {
-		if api.SameModel(models, p.modelNames[l], stored) {
-			if p.model.Selected != l {
-				p.model.SetSelected(l)
-			}
-			return true
-		}
-	}
-	return false
+	return kit.SelectStored(p.model, p.modelNames, p.h.Models("text"), stored)
 }
 
 func (p *Page) openChat(id int64) {

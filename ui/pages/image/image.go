@@ -233,16 +233,7 @@ func (p *Page) currentModel() (api.Model, bool) {
 // selectModel picks a model stored under any of its names (a remix's, a default's); false
 // when the catalogue no longer lists it.
 func (p *Page) selectModel(stored string) bool {
-	models := p.h.Models("image")
-	for _, l := range p.model.Options {
-		if api.SameModel(models, p.modelNames[l], stored) {
-			if p.model.Selected != l {
-				p.model.SetSelected(l)
-			}
-			return true
-		}
-	}
-	return false
+	return kit.SelectStored(p.model, p.modelNames, p.h.Models("image"), stored)
 }
 
 // estimateParams is what the price depends on in the form (a custom size that does not parse
