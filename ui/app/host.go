@@ -84,7 +84,7 @@ func (s *Shell) Models(kind string) []api.Model {
 	defer s.mu.Unlock()
 	var out []api.Model
 	for _, m := range s.models {
-		if m.Kind == kind {
+		if kind == "" || m.Kind == kind {
 			out = append(out, m)
 		}
 	}

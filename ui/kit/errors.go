@@ -135,11 +135,7 @@ type Account struct {
 // AccountOf gathers a host's account and catalogue.
 func AccountOf(h Host) Account {
 	info, bal := h.Account()
-	var all []api.Model
-	for _, k := range []string{"image", "video", "text", "audio", "transcription", api.KindMusic, api.KindAudioTool, "3d"} {
-		all = append(all, h.Models(k)...)
-	}
-	return Account{Info: info, Balance: bal, Models: all}
+	return Account{Info: info, Balance: bal, Models: h.Models("")} // every kind, known or not
 }
 
 // questOnly reports a key known to spend only Quest Pollen.

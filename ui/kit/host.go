@@ -74,7 +74,8 @@ type Host interface {
 	OnJob(f func(jobs.Event))
 	// HasKey reports whether a key is set (the catalogue loads without one).
 	HasKey() bool
-	// Models is the catalogue's models of a kind; Allowed whether the key may use a model.
+	// Models is the catalogue's models of a kind ("" for every kind); Allowed whether the key
+	// may use a model.
 	Models(kind string) []api.Model
 	Allowed(model string) bool
 	// OnAccount registers f for when the account or catalogue changes (UI goroutine);

@@ -346,7 +346,7 @@ func (h *Host) Models(kind string) []api.Model {
 	defer h.mu.Unlock()
 	var out []api.Model
 	for _, m := range h.models {
-		if m.Kind == kind {
+		if kind == "" || m.Kind == kind {
 			out = append(out, m)
 		}
 	}

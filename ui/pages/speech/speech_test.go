@@ -156,7 +156,7 @@ type wholeCatalogue struct {
 func (w wholeCatalogue) Models(kind string) []api.Model {
 	var out []api.Model
 	for _, m := range w.all {
-		if m.Kind == kind {
+		if kind == "" || m.Kind == kind {
 			out = append(out, m)
 		}
 	}
