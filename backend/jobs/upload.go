@@ -17,10 +17,16 @@ import (
 // library has no fresh address for the same content: one upload per content hash, again after
 // HostedReuseFor (the host forgets files about 30 days after their last read).
 func EnsureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string) (string, error) {
-	return ensureHosted(ctx, client, lib, path, time.Now())
+	return ensureHosted(ctx, client, lib, path, time.Now(), nil)
 }
 
-func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time) (string, error) {
+// EnsureHostedProgress is EnsureHosted telling progress the bytes sent so far (never called
+// when the address is already known).
+func EnsureHostedProgress(ctx context.Context, client *api.Client, lib *storage.Library, path string, progress func(sent int64)) (string, error) {
+	return ensureHosted(ctx, client, lib, path, time.Now(), progress)
+}
+
+func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time, progress func(int64)) (string, error) {
 	hash, err := fileHash(path)
 	if err != nil {
 		return "", err
@@ -28,7 +34,7 @@ func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library,
 	if url, at, ok := lib.UploadedURL(ctx, hash); ok && now.Sub(at) < HostedReuseFor {
 		return url, nil
 	}
-	res, err := client.UploadFile(ctx, path, nil)
+	res, err := client.UploadFile(ctx, path, progress)
 	if err != nil {
 		return "", err
 	}

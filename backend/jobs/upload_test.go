@@ -37,7 +37,7 @@ func TestEnsureHostedUploadsOncePerContent(t *testing.T) {
 	}
 	// Past 25 days the host may have forgotten it: uploaded again, and the new address kept.
 	later := time.Now().Add(HostedReuseFor + time.Hour)
-	u4, err := ensureHosted(ctx, c, f.lib, a, later)
+	u4, err := ensureHosted(ctx, c, f.lib, a, later, nil)
 	if err != nil || u4 == u1 || f.sim.Uploads() != 3 {
 		t.Fatalf("stale: %q, %d uploads, %v", u4, f.sim.Uploads(), err)
 	}
@@ -46,5 +46,30 @@ func TestEnsureHostedUploadsOncePerContent(t *testing.T) {
 	}
 	if _, err := EnsureHosted(ctx, c, f.lib, filepath.Join(f.dir, "missing.mp3")); err == nil {
 		t.Fatal("a missing file is accepted")
+	}
+}
+
+func TestEnsureHostedProgressReportsTheBytesSent(t *testing.T) {
+	f := newFixture(t)
+	c, err := api.New(api.Options{BaseURL: f.sim.URL(), MediaURL: f.sim.URL(), Key: f.sim.Key("secret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a := filepath.Join(f.dir, "frame.png")
+	data := make([]byte, 200<<10)
+	os.WriteFile(a, data, 0o644)
+	var last int64
+	calls := 0
+	progress := func(n int64) { last, calls = n, calls+1 }
+	if _, err := EnsureHostedProgress(ctx, c, f.lib, a, progress); err != nil {
+		t.Fatal(err)
+	}
+	if last != int64(len(data)) || calls == 0 {
+		t.Fatalf("progress ended at %d after %d calls, want %d", last, calls, len(data))
+	}
+	calls = 0
+	if _, err := EnsureHostedProgress(ctx, c, f.lib, a, progress); err != nil || calls != 0 || f.sim.Uploads() != 1 {
+		t.Fatalf("a known file: %d progress calls, %d uploads, %v", calls, f.sim.Uploads(), err)
 	}
 }

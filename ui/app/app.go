@@ -53,7 +53,9 @@ type Options struct {
 	// (Quest Pollen only), quest (a key that spends only Quest Pollen) or budgeted.
 	DemoAccount       string
 	BaseURL, EnterURL string
-	Keychain          keychain.Store
+	// MediaURL is where uploads go ("" = the real media host; the demo's simulator takes them).
+	MediaURL string
+	Keychain keychain.Store
 	// RunOnUI replaces fyne.Do (tests run widget updates in step with themselves).
 	RunOnUI func(func())
 	// SilentAudio plays and records on the null backend (tests, machines without sound).
@@ -127,6 +129,8 @@ type Shell struct {
 	lib   *storage.Library
 	jobs  *jobs.Service
 	audio *audio.Engine // nil when the machine has no sound device
+	// images is the system's image clipboard, started on first use.
+	images systemImages
 
 	runOnUI func(func())
 
@@ -333,7 +337,7 @@ func (s *Shell) Client() *api.Client {
 
 // NewClient makes a client for a key at the current address.
 func (s *Shell) NewClient(key string) (*api.Client, error) {
-	return api.New(api.Options{BaseURL: s.BaseURL(), EnterURL: s.o.EnterURL, Key: key, UserAgent: userAgent})
+	return api.New(api.Options{BaseURL: s.BaseURL(), EnterURL: s.o.EnterURL, MediaURL: s.o.MediaURL, Key: key, UserAgent: userAgent})
 }
 
 // loadKey finds the key in the keychain and loads the account and catalogue.

@@ -31,7 +31,7 @@ func startDemo(o Options) (_ Options, stop func(), err error) {
 		}
 		o.DataDir = tmp
 	}
-	o.BaseURL, o.EnterURL = srv.URL(), srv.URL()
+	o.BaseURL, o.EnterURL, o.MediaURL = srv.URL(), srv.URL(), srv.URL()
 	keys := keychain.NewMemory()
 	kind := map[string]string{"": "secret", "paid": "secret", "free": "free", "quest": "quest", "budgeted": "budgeted"}[o.DemoAccount]
 	if kind == "" {

@@ -39,6 +39,7 @@ const (
 	ActUseSeed  = "use-seed"  // image: reuse the item's seed, locked
 	ActPlay     = "play"      // speech, music: play the item's (or Paths[0]'s) sound
 	ActAddFiles = "add-files" // transcribe: transcribe Paths
+	ActAnimate  = "animate"   // video: the item (or Paths[0]) becomes the start frame
 )
 
 // Nav asks the shell to take the user to a page and hand it something to do there.
@@ -54,7 +55,8 @@ type Nav struct {
 }
 
 // Host is what a page may ask of the window around it. Every method may be called from the
-// UI goroutine; RunOnUI, ShowError, Library, Jobs, Context, Models, Allowed and Player from any.
+// UI goroutine; RunOnUI, ShowError, Library, Client, Jobs, Context, Models, Allowed, Player and
+// ImageClipboard from any.
 type Host interface {
 	// RunOnUI applies a change to the widgets from any goroutine.
 	RunOnUI(f func())
@@ -64,8 +66,12 @@ type Host interface {
 	Context() context.Context
 	Window() fyne.Window
 	Clipboard() fyne.Clipboard
+	// ImageClipboard carries pictures through the system clipboard (Clipboard carries text).
+	ImageClipboard() ImageClipboard
 	Preferences() fyne.Preferences
 	Library() *storage.Library
+	// Client is the API client of the key in use (uploads a page makes itself go through it).
+	Client() *api.Client
 	// Jobs is the job service (cancel, retry, wait); Submit queues a generation, saying why
 	// when it cannot (no key yet).
 	Jobs() *jobs.Service

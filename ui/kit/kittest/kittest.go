@@ -40,6 +40,8 @@ type Host struct {
 	App  fyne.App
 	Win  fyne.Window
 	Lib  *storage.Library
+	// Images is the image clipboard, in memory.
+	Images *MemClipboard
 
 	jobs   *jobs.Service
 	engine *audio.Engine
@@ -79,7 +81,7 @@ func NewWithSim(t *testing.T, keyKind string, opts sim.Options) *Host {
 	}
 	t.Cleanup(func() { srv.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Host{T: t, Sim: srv, Keys: keychain.NewMemory(), queue: make(chan func(), 100000), ctx: ctx}
+	h := &Host{T: t, Sim: srv, Keys: keychain.NewMemory(), Images: &MemClipboard{}, queue: make(chan func(), 100000), ctx: ctx}
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -273,15 +275,16 @@ func ToneWAV(secs int) []byte {
 
 // kit.Host
 
-func (h *Host) RunOnUI(f func())              { h.queue <- f }
-func (h *Host) Context() context.Context      { return h.ctx }
-func (h *Host) Window() fyne.Window           { return h.Win }
-func (h *Host) Clipboard() fyne.Clipboard     { return h.App.Clipboard() }
-func (h *Host) Preferences() fyne.Preferences { return h.App.Preferences() }
-func (h *Host) Library() *storage.Library     { return h.Lib }
-func (h *Host) Jobs() *jobs.Service           { return h.jobs }
-func (h *Host) HasSound() bool                { return h.engine != nil }
-func (h *Host) OpenPath(what, path string)    {}
+func (h *Host) RunOnUI(f func())                   { h.queue <- f }
+func (h *Host) Context() context.Context           { return h.ctx }
+func (h *Host) Window() fyne.Window                { return h.Win }
+func (h *Host) Clipboard() fyne.Clipboard          { return h.App.Clipboard() }
+func (h *Host) ImageClipboard() kit.ImageClipboard { return h.Images }
+func (h *Host) Preferences() fyne.Preferences      { return h.App.Preferences() }
+func (h *Host) Library() *storage.Library          { return h.Lib }
+func (h *Host) Jobs() *jobs.Service                { return h.jobs }
+func (h *Host) HasSound() bool                     { return h.engine != nil }
+func (h *Host) OpenPath(what, path string)         {}
 
 // ShowError records the error and shows the dialog the window would.
 func (h *Host) ShowError(err error) {
@@ -437,7 +440,7 @@ func (h *Host) Client() *api.Client {
 }
 
 func (h *Host) NewClient(key string) (*api.Client, error) {
-	return api.New(api.Options{BaseURL: h.BaseURL(), EnterURL: h.Sim.URL(), Key: key})
+	return api.New(api.Options{BaseURL: h.BaseURL(), EnterURL: h.Sim.URL(), MediaURL: h.Sim.URL(), Key: key})
 }
 
 func (h *Host) UseClient(c *api.Client) {

@@ -1,0 +1,111 @@
+// Pictures through the system clipboard: copying a library image so that it pastes into a
+// chat or a document, and pasting one as a reference or an attachment.
+
+package kit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // the library keeps what the API returns and what was dropped in
+	_ "image/jpeg"
+	"image/png"
+	"io"
+	"os"
+
+	_ "golang.org/x/image/webp"
+
+	"pollinations-studio/storage"
+)
+
+// ImageClipboard carries PNG pictures through the system clipboard. Both calls may wait on
+// the system: pages make them off the UI goroutine.
+type ImageClipboard interface {
+	// CopyImage puts a PNG picture on the clipboard.
+	CopyImage(png []byte) error
+	// PasteImage is the clipboard's picture as PNG, ErrNoClipboardImage when it holds none.
+	PasteImage() ([]byte, error)
+}
+
+// ErrNoClipboardImage says the clipboard holds no picture.
+var ErrNoClipboardImage = errors.New("the clipboard holds no image: copy an image first (in a browser: right-click, Copy Image)")
+
+// Bounds on a picture taken from the clipboard: what another program put there is read whole
+// and decoded, so a huge one is refused before it is decoded.
+const (
+	MaxPasteBytes  = 50 << 20
+	MaxPastePixels = 40_000_000
+)
+
+// CheckImage says why a picture's bytes are refused (nil when they are not): too many bytes,
+// not a picture, or too many pixels. Only the header is decoded.
+func CheckImage(data []byte) error {
+	if len(data) > MaxPasteBytes {
+		return fmt.Errorf("the image is %.1f MB; at most %d MB is taken", float64(len(data))/(1<<20), MaxPasteBytes>>20)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("the clipboard's content is not an image this program reads (png, jpeg, webp, gif): %w", err)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPastePixels {
+		return fmt.Errorf("the image is %d × %d (%.0f million pixels); at most %d million are taken", cfg.Width, cfg.Height, float64(px)/1e6, MaxPastePixels/1_000_000)
+	}
+	return nil
+}
+
+// ImagePNG reads an image file as PNG bytes for the clipboard: a PNG as it is, a JPEG, WebP
+// or GIF converted. The same bounds as a paste apply, checked before decoding.
+func ImagePNG(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the image: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxPasteBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the image: %w", err)
+	}
+	if err := CheckImage(data); err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(data, pngMagic) {
+		return data, nil
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("decoding the image: %w", err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return nil, fmt.Errorf("converting the image to PNG: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+var pngMagic = []byte("\x89PNG\r\n\x1a\n")
+
+// PasteImage takes the clipboard's picture into the library's media folder, whole, and
+// returns the file's path (the same picture pasted twice is one file). Run it off the UI
+// goroutine.
+func PasteImage(ctx context.Context, clip ImageClipboard, lib *storage.Library) (string, error) {
+	if clip == nil {
+		return "", errors.New("no clipboard for images here")
+	}
+	data, err := clip.PasteImage()
+	if err != nil {
+		return "", err
+	}
+	if len(data) == 0 {
+		return "", ErrNoClipboardImage
+	}
+	if err := CheckImage(data); err != nil {
+		return "", err
+	}
+	hash, err := lib.PutMedia(ctx, bytes.NewReader(data), ".png")
+	if err != nil {
+		return "", fmt.Errorf("keeping the pasted image: %w", err)
+	}
+	return lib.MediaPath(hash), nil
+}
