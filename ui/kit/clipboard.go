@@ -32,25 +32,53 @@ type ImageClipboard interface {
 // ErrNoClipboardImage says the clipboard holds no picture.
 var ErrNoClipboardImage = errors.New("the clipboard holds no image: copy an image first (in a browser: right-click, Copy Image)")
 
-// Bounds on a picture taken from the clipboard: what another program put there is read whole
-// and decoded, so a huge one is refused before it is decoded.
+// Bounds on a picture read whole (a paste, a copy, a video's frame): what another program made
+// is refused before it is decoded or sent when it is huge.
 const (
-	MaxPasteBytes  = 50 << 20
-	MaxPastePixels = 40_000_000
+	MaxImageBytes  = 50 << 20
+	MaxImagePixels = 40_000_000
 )
 
 // CheckImage says why a picture's bytes are refused (nil when they are not): too many bytes,
 // not a picture, or too many pixels. Only the header is decoded.
 func CheckImage(data []byte) error {
-	if len(data) > MaxPasteBytes {
-		return fmt.Errorf("the image is %.1f MB; at most %d MB is taken", float64(len(data))/(1<<20), MaxPasteBytes>>20)
+	if err := checkImageSize(int64(len(data))); err != nil {
+		return err
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	return checkImageHeader(bytes.NewReader(data))
+}
+
+// CheckImageFile is CheckImage for a file, reading only its size and header.
+func CheckImageFile(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("the clipboard's content is not an image this program reads (png, jpeg, webp, gif): %w", err)
+		return fmt.Errorf("reading the image: %w", err)
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxPastePixels {
-		return fmt.Errorf("the image is %d × %d (%.0f million pixels); at most %d million are taken", cfg.Width, cfg.Height, float64(px)/1e6, MaxPastePixels/1_000_000)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("reading the image: %w", err)
+	}
+	if err := checkImageSize(st.Size()); err != nil {
+		return err
+	}
+	return checkImageHeader(f)
+}
+
+func checkImageSize(n int64) error {
+	if n > MaxImageBytes {
+		return fmt.Errorf("the image is %.1f MB; at most %d MB is taken", float64(n)/(1<<20), MaxImageBytes>>20)
+	}
+	return nil
+}
+
+func checkImageHeader(r io.Reader) error {
+	cfg, _, err := image.DecodeConfig(r)
+	if err != nil {
+		return fmt.Errorf("not an image this program reads (png, jpeg, webp, gif): %w", err)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > MaxImagePixels {
+		return fmt.Errorf("the image is %d × %d (%.0f million pixels); at most %d million are taken", cfg.Width, cfg.Height, float64(px)/1e6, MaxImagePixels/1_000_000)
 	}
 	return nil
 }
@@ -63,7 +91,7 @@ func ImagePNG(path string) ([]byte, error) {
 		return nil, fmt.Errorf("reading the image: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxPasteBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxImageBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the image: %w", err)
 	}

@@ -3,6 +3,7 @@
 package video
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -31,8 +32,10 @@ type Page struct {
 	resRow       *fyne.Container
 	aspect       *widget.Select
 	withAudio    *widget.Check
-	startFrame   *widget.Entry
-	endFrame     *widget.Entry
+	start, end   *frame // the start and end frames
+	genB         *widget.Button
+	upBar        *widget.ProgressBar // the local frames' upload
+	cancelUpload context.CancelFunc  // stops the upload (nil when none runs)
 	cost         *widget.Label
 	status       *widget.Label
 	bar          *widget.ProgressBarInfinite
@@ -66,26 +69,30 @@ func New(h kit.Host) *Page {
 	p.aspect = widget.NewSelect([]string{"16:9", "9:16", "1:1"}, nil)
 	p.aspect.SetSelected("16:9")
 	p.withAudio = widget.NewCheck("With sound", func(bool) { p.updateCost() })
-	p.startFrame = widget.NewEntry()
-	p.startFrame.SetPlaceHolder("https://… image to start from (optional)")
-	p.endFrame = widget.NewEntry()
-	p.endFrame.SetPlaceHolder("https://… image to end on (optional)")
+	p.start = p.newFrame("start frame", "https://… image to start from (optional)")
+	p.end = p.newFrame("end frame", "https://… image to end on (optional)")
 	p.status = widget.NewLabel("")
 	p.bar = widget.NewProgressBarInfinite()
 	p.bar.Hide()
+	p.upBar = widget.NewProgressBar()
+	p.upBar.Hide()
 	gen := widget.NewButtonWithIcon("Generate video", theme.MediaVideoIcon(), p.generate)
 	gen.Importance = widget.HighImportance
+	p.genB = gen
 	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if p.cancelUpload != nil {
+			p.cancelUpload()
+		}
 		if p.jobID != 0 {
 			h.Jobs().Cancel(p.jobID)
 		}
 	})
 	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", container.NewVBox(p.duration, p.resRow)),
 		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio),
-		widget.NewFormItem("Start frame", p.startFrame), widget.NewFormItem("End frame", p.endFrame))
+		widget.NewFormItem("Start frame", p.start.row), widget.NewFormItem("End frame", p.end.row))
 	note := widget.NewLabelWithStyle("Videos take one to two minutes. You can keep working: a notification says when it is ready.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	note.Wrapping = fyne.TextWrapWord
-	p.content = container.NewPadded(container.NewVBox(kit.Heading("Video"), p.prompt, form, p.cost, container.NewHBox(gen, cancel), p.bar, p.status, note))
+	p.content = container.NewPadded(container.NewVBox(kit.Heading("Video"), p.prompt, form, p.cost, container.NewHBox(gen, cancel), p.upBar, p.bar, p.status, note))
 	h.OnAccount(p.fillModels)
 	h.OnJob(p.onJob)
 
@@ -163,8 +170,8 @@ func (p *Page) fillDurations() {
 		p.withAudio.Disable()
 	}
 	p.loadTypical(m)
-	kit.SetEnabled(p.startFrame, m.HasCapability("start_frame"))
-	kit.SetEnabled(p.endFrame, m.HasCapability("end_frame"))
+	p.start.setEnabled(m.HasCapability("start_frame"))
+	p.end.setEnabled(m.HasCapability("end_frame"))
 	p.duration.Refresh()
 	p.updateCost()
 }
@@ -199,24 +206,38 @@ func (p *Page) generate() {
 	}
 	req := api.VideoRequest{Prompt: prompt, Model: m.Name, Duration: p.seconds(), AspectRatio: p.aspect.Selected,
 		Audio: p.withAudio.Checked, Resolution: p.resolution.Selected}.FitTo(m) // lengths and resolutions the model takes
+	if p.cancelUpload != nil {
+		return // the frames are still going up; this request is sent once they are
+	}
+	var local []*frame
 	for _, f := range []struct {
-		e   *widget.Entry
+		f   *frame
 		dst *string
-	}{{p.startFrame, &req.StartFrame}, {p.endFrame, &req.EndFrame}} {
-		v := strings.TrimSpace(f.e.Text)
-		if v == "" || f.e.Disabled() {
-			continue
-		}
-		if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
-			p.h.ShowError(fmt.Errorf("frames are given as http(s) addresses of images"))
+	}{{p.start, &req.StartFrame}, {p.end, &req.EndFrame}} {
+		url, upload, err := f.f.frameURL()
+		if err != nil {
+			p.h.ShowError(err)
 			return
 		}
-		*f.dst = v
+		if upload {
+			local = append(local, f.f)
+		}
+		*f.dst = url
 	}
-	if req.EndFrame != "" && req.StartFrame == "" {
+	hasStart := req.StartFrame != "" || slices.Contains(local, p.start)
+	if (req.EndFrame != "" || slices.Contains(local, p.end)) && !hasStart {
 		p.h.ShowError(fmt.Errorf("an end frame needs a start frame"))
 		return
 	}
+	if len(local) > 0 {
+		p.upload(req, m, local)
+		return
+	}
+	p.submit(req, m)
+}
+
+// submit queues the video once its frames are addresses.
+func (p *Page) submit(req api.VideoRequest, m api.Model) {
 	if id, ok := p.h.Submit(jobs.Request{Video: &req}); ok {
 		p.jobID, p.started, p.running, p.runningModel = id, time.Now(), m.Name, m
 		p.bar.Show()
@@ -307,3 +328,10 @@ func (p *Page) Content() fyne.CanvasObject { return p.content }
 
 // Primary generates (Ctrl+Enter).
 func (p *Page) Primary() { p.generate() }
+
+// Navigate takes a library image's "Animate": it becomes the start frame.
+func (p *Page) Navigate(v kit.Nav) {
+	if v.Action == kit.ActAnimate {
+		p.animate(v)
+	}
+}

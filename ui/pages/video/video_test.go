@@ -1,12 +1,19 @@
 package video
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"pollinations-studio/backend/sim"
 	lib "pollinations-studio/storage"
@@ -139,5 +146,141 @@ func TestVideoDefaultByAlias(t *testing.T) {
 	h.UI(func() { model = p.modelNames[p.model.Selected] })
 	if model != "bytedance/seedance-1-pro-fast" {
 		t.Fatalf("the default stored as seedance must pick its model: %q", model)
+	}
+}
+
+// addImage puts a picture in the library as an item with no hosted address (an imported or
+// pasted one): animating it means uploading it.
+func addImage(t *testing.T, h *kittest.Host, w, hgt int) lib.Item {
+	t.Helper()
+	var b bytes.Buffer
+	img := image.NewNRGBA(image.Rect(0, 0, w, hgt))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := h.Lib.PutMedia(context.Background(), &b, ".png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := &lib.Item{Kind: lib.KindImage, Status: lib.StatusDone, Prompt: "a lighthouse", ContentType: "image/png",
+		MediaHash: hash, Width: w, Height: hgt, CreatedAt: time.Now(), FinishedAt: time.Now()}
+	if _, err := h.Lib.AddItem(context.Background(), it); err != nil {
+		t.Fatal(err)
+	}
+	return *it
+}
+
+// videoQueries are the image= values of the video requests the simulator saw.
+func videoFrames(h *kittest.Host) []string {
+	var out []string
+	for _, r := range h.Sim.Requests() {
+		if strings.HasPrefix(r.Path, "/video/") {
+			q, _ := url.ParseQuery(r.RawQuery)
+			out = append(out, q.Get("image"))
+		}
+	}
+	return out
+}
+
+// Animate makes a library image the start frame: shown as a thumbnail, uploaded once at
+// submit, and sent as the hosted address; a second Animate of the same image uploads nothing.
+func TestAnimateUploadsTheStartFrameOnce(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the video models", func() bool { return p.model.Selected != "" && p.duration.Selected != "" })
+	it := addImage(t, h, 64, 48)
+	for round := 1; round <= 2; round++ {
+		h.UI(func() { p.start.clear(); p.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Item: &it}) })
+		h.Eventually("the start frame's thumbnail", func() bool {
+			return p.start.local.Visible() && !p.start.typed.Visible() && p.start.thumb.Image != nil
+		})
+		var name string
+		h.UI(func() {
+			name = p.start.name.Text
+			p.prompt.SetText("the light turns")
+			p.generate()
+		})
+		if name != "a lighthouse" {
+			t.Fatalf("the frame is named by its item: %q", name)
+		}
+		h.Eventually("the finished video", func() bool { return p.jobID == 0 && strings.HasPrefix(p.status.Text, "Done") })
+		if n := h.Sim.Uploads(); n != 1 {
+			t.Fatalf("round %d: %d uploads, want 1 (the same image goes up once)", round, n)
+		}
+		frames := videoFrames(h)
+		if len(frames) != round || !strings.HasPrefix(frames[round-1], h.Sim.URL()+"/") {
+			t.Fatalf("round %d: the video must start from the hosted image: %q", round, frames)
+		}
+		if round == 2 && frames[0] != frames[1] {
+			t.Fatalf("the remembered address is reused: %q", frames)
+		}
+	}
+	// Remove goes back to an address typed.
+	h.UI(func() { test.Tap(p.start.remove) })
+	var file string
+	var typed bool
+	h.UI(func() { file, typed = p.start.file, p.start.typed.Visible() })
+	if file != "" || !typed {
+		t.Fatalf("after Remove, no file and the address field: %q %v", file, typed)
+	}
+}
+
+// An image over the bounds is refused with its size before anything is uploaded or paid.
+func TestAnimateRefusesTooLargeAnImageBeforeUpload(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the video models", func() bool { return p.model.Selected != "" && p.duration.Selected != "" })
+	// A sparse file: its size is over the bound without writing it.
+	big := filepath.Join(t.TempDir(), "huge.png")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("\x89PNG\r\n\x1a\n"))
+	if err := f.Truncate(kit.MaxImageBytes + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// The frame is set as if its thumbnail were fine, then sent: the check at submit refuses it.
+	h.UI(func() {
+		p.start.file, p.start.hosted = big, ""
+		p.start.typed.Hide()
+		p.start.local.Show()
+		p.prompt.SetText("the light turns")
+		p.generate()
+	})
+	h.Eventually("the refusal", func() bool { return len(h.Errors()) > 0 && p.cancelUpload == nil })
+	if msg := h.Errors()[0].Error(); !strings.Contains(msg, "at most 50 MB") || !strings.Contains(msg, "start frame") {
+		t.Fatalf("the refusal says why: %q", msg)
+	}
+	if h.Sim.Uploads() != 0 || len(videoFrames(h)) != 0 {
+		t.Fatalf("nothing may be sent: %d uploads, %d videos", h.Sim.Uploads(), len(videoFrames(h)))
+	}
+	// Animate with the same file refuses it at once, and the frame stays empty.
+	h.UI(func() { p.start.clear(); p.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Paths: []string{big}}) })
+	h.Eventually("the second refusal", func() bool { return len(h.Errors()) > 1 && p.start.file == "" })
+}
+
+// Cancel during the upload stops it, and no video is asked for.
+func TestFrameUploadCancel(t *testing.T) {
+	h, p := newPage(t, "secret")
+	h.Eventually("the video models", func() bool { return p.model.Selected != "" && p.duration.Selected != "" })
+	it := addImage(t, h, 64, 48)
+	h.Sim.Inject(sim.Fault{PathPrefix: "/upload", Latency: kittest.HangGuard})
+	h.UI(func() { p.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Item: &it}) })
+	h.Eventually("the start frame", func() bool { return p.start.thumb.Image != nil })
+	h.UI(func() { p.prompt.SetText("the light turns"); p.generate() })
+	h.Eventually("the upload", func() bool { return p.cancelUpload != nil && p.upBar.Visible() })
+	h.UI(func() {
+		for _, b := range kittest.Buttons(p.content, func(b *widget.Button) bool { return b.Text == "Cancel" }) {
+			test.Tap(b)
+		}
+	})
+	h.Eventually("the cancelled upload", func() bool {
+		return p.cancelUpload == nil && !p.upBar.Visible() && strings.Contains(p.status.Text, "cancelled")
+	})
+	if len(videoFrames(h)) != 0 || p.jobID != 0 {
+		t.Fatalf("a cancelled upload sends no video: %v", videoFrames(h))
 	}
 }
