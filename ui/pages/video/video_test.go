@@ -258,7 +258,10 @@ func TestAnimateRefusesTooLargeAnImageBeforeUpload(t *testing.T) {
 		t.Fatalf("nothing may be sent: %d uploads, %d videos", h.Sim.Uploads(), len(videoFrames(h)))
 	}
 	// Animate with the same file refuses it at once, and the frame stays empty.
-	h.UI(func() { p.start.clear(); p.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Paths: []string{big}}) })
+	h.UI(func() {
+		p.start.clear()
+		p.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Paths: []string{big}})
+	})
 	h.Eventually("the second refusal", func() bool { return len(h.Errors()) > 1 && p.start.file == "" })
 }
 
