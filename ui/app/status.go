@@ -184,7 +184,8 @@ func (b *statusBar) showJobs() {
 }
 
 // shortcuts: Ctrl+Enter runs the main action of the page in front, Ctrl+F searches the
-// library, Esc closes the panel or message on top (when no text field has the keyboard).
+// library, Esc closes the panel or message on top, Ctrl+C and Ctrl+V copy and paste pictures
+// (these three when no text field has the keyboard).
 func (s *Shell) shortcuts() {
 	c := s.win.Canvas()
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -199,5 +200,17 @@ func (s *Shell) shortcuts() {
 	})
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 		s.Navigate(kit.Nav{Page: kit.PageLibrary, Action: kit.ActSearch})
+	})
+	// Copy and paste reach the canvas only when no text field has the keyboard (a field
+	// copies and pastes its text): they go to the page in front (a picture copied, pasted).
+	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) {
+		if p, ok := s.current().page.(kit.Copier); ok {
+			p.Copy()
+		}
+	})
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) {
+		if p, ok := s.current().page.(kit.Paster); ok {
+			p.Paste()
+		}
 	})
 }

@@ -14,7 +14,10 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"strings"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 	_ "golang.org/x/image/webp"
 
 	"pollinations-studio/storage"
@@ -136,4 +139,30 @@ func PasteImage(ctx context.Context, clip ImageClipboard, lib *storage.Library) 
 		return "", fmt.Errorf("keeping the pasted image: %w", err)
 	}
 	return lib.MediaPath(hash), nil
+}
+
+// ImagePasteEntry is a multi-line entry whose Ctrl+V hands over to OnPasteImage when the
+// clipboard holds no text (a picture copied in a browser or an image editor carries none).
+type ImagePasteEntry struct {
+	widget.Entry
+	OnPasteImage func()
+}
+
+// NewImagePasteEntry makes a multi-line entry that pastes pictures through OnPasteImage.
+func NewImagePasteEntry() *ImagePasteEntry {
+	e := &ImagePasteEntry{}
+	e.MultiLine = true
+	e.Wrapping = fyne.TextWrapWord
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut pastes a picture when the clipboard has no text, and leaves the rest to the
+// entry.
+func (e *ImagePasteEntry) TypedShortcut(s fyne.Shortcut) {
+	if ps, ok := s.(*fyne.ShortcutPaste); ok && e.OnPasteImage != nil && ps.Clipboard != nil && strings.TrimSpace(ps.Clipboard.Content()) == "" {
+		e.OnPasteImage()
+		return
+	}
+	e.Entry.TypedShortcut(s)
 }

@@ -121,6 +121,10 @@ type (
 	Shower interface{ Shown() }
 	// Starter starts the page's background work once every page exists (run on its own goroutine).
 	Starter interface{ Start() }
+	// Copier copies what the page shows (Ctrl+C when no text field has the keyboard).
+	Copier interface{ Copy() }
+	// Paster pastes into the page (Ctrl+V when no text field has the keyboard).
+	Paster interface{ Paste() }
 	// DropTaker takes files dropped while the page is in front; it returns those it did not
 	// take, which the shell routes as on any page.
 	DropTaker interface {

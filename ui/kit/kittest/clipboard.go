@@ -1,6 +1,11 @@
 package kittest
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"slices"
 	"sync"
 
@@ -54,3 +59,26 @@ func (m *MemClipboard) SetError(err error) {
 }
 
 var _ kit.ImageClipboard = (*MemClipboard)(nil)
+
+// PNG is a w×h picture with a few colours, as PNG bytes.
+func PNG(w, h int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+// ClaimedPNG is a small PNG whose header claims w×h pixels: what a check of the header must
+// refuse without decoding (the pixels are not there).
+func ClaimedPNG(w, h int) []byte {
+	b := PNG(1, 1)
+	// The IHDR chunk: length (4), "IHDR" (4), width, height, …, then its CRC over type+data.
+	ihdr := b[8:]
+	binary.BigEndian.PutUint32(ihdr[8:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[12:], uint32(h))
+	binary.BigEndian.PutUint32(ihdr[8+13:], crc32.ChecksumIEEE(ihdr[4:8+13]))
+	return b
+}

@@ -111,9 +111,13 @@ func (p *Page) showAttachments() {
 	p.clearB.Show()
 }
 
-// paste attaches files copied in a file manager; it reports false for ordinary text, which the
-// input then pastes as usual.
+// paste attaches files copied in a file manager, or the clipboard's picture when it holds no
+// text; it reports false for ordinary text, which the input then pastes as usual.
 func (p *Page) paste(clip string) bool {
+	if strings.TrimSpace(clip) == "" {
+		p.pasteImage()
+		return true
+	}
 	paths, ok := textutil.PastedFiles(clip)
 	if !ok {
 		return false
@@ -124,8 +128,30 @@ func (p *Page) paste(clip string) bool {
 	return true
 }
 
+// pasteImage attaches the clipboard's picture, kept whole in the library's media folder first
+// (read, checked and written off the UI goroutine).
+func (p *Page) pasteImage() {
+	h := p.h
+	go func() {
+		path, err := kit.PasteImage(h.Context(), h.ImageClipboard(), h.Library())
+		if err != nil {
+			h.ShowError(fmt.Errorf("the image was not pasted: %w", err))
+			return
+		}
+		h.RunOnUI(func() { p.addAttachment(path) })
+	}()
+}
+
+// Paste attaches what the clipboard holds (Ctrl+V when no text field has the keyboard): files,
+// a picture, or text, which goes into the message.
+func (p *Page) Paste() {
+	p.h.Window().Canvas().Focus(p.input)
+	p.input.TypedShortcut(&fyne.ShortcutPaste{Clipboard: p.h.Clipboard()})
+}
+
 // modelChanged offers attachments only to models whose catalogue entry takes them.
 func (p *Page) modelChanged() {
 	m, ok := p.current()
 	kit.SetEnabled(p.attachB, !ok || m.AcceptsImages() || m.AcceptsAudio())
+	kit.SetEnabled(p.pasteB, !ok || m.AcceptsImages())
 }

@@ -52,6 +52,7 @@ type Page struct {
 	attach     []string
 	attachL    *widget.Label
 	attachB    *widget.Button
+	pasteB     *widget.Button // attaches the clipboard's picture
 	clearB     *widget.Button
 	siblings   map[int64]lib.SiblingPosition
 	editing    *lib.Message // a user message being edited: the next send branches from it
@@ -111,6 +112,7 @@ func New(h kit.Host) *Page {
 	p.effort.SetSelected("default")
 	p.attachL = widget.NewLabel("")
 	p.attachB = widget.NewButtonWithIcon("Attach…", theme.ContentAddIcon(), p.chooseAttachment)
+	p.pasteB = widget.NewButtonWithIcon("Paste image", theme.ContentPasteIcon(), p.pasteImage)
 	p.clearB = widget.NewButtonWithIcon("", theme.ContentClearIcon(), func() {
 		p.attach = nil
 		p.showAttachments()
@@ -162,7 +164,7 @@ func New(h kit.Host) *Page {
 	}
 	p.list = widget.NewList(func() int { return len(p.msgs) + p.streamingRow() }, p.newRow, p.updateRow)
 	top := container.NewVBox(container.NewBorder(nil, nil, kit.Heading("Chat"), container.NewHBox(regen, copyB, export), p.model), options)
-	bottom := container.NewBorder(container.NewBorder(nil, nil, p.attachB, p.clearB, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
+	bottom := container.NewBorder(container.NewBorder(nil, nil, container.NewHBox(p.attachB, p.pasteB), p.clearB, p.attachL), nil, nil, container.NewVBox(p.sendB, p.stopB), p.input)
 	p.empty = container.NewCenter(widget.NewLabelWithStyle("Start a conversation: replies stream in and are kept in your library.", fyne.TextAlignCenter, fyne.TextStyle{Italic: true}))
 	conv := container.NewPadded(container.NewBorder(top, bottom, nil, nil, container.NewStack(p.empty, p.list)))
 	side := container.NewBorder(container.NewVBox(newChat, p.chatSearch), nil, nil, nil, p.chatList)

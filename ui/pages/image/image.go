@@ -53,7 +53,7 @@ const prefImageHistory = "imagePromptHistory"
 // Page is the image studio.
 type Page struct {
 	h             kit.Host
-	prompt        *widget.Entry
+	prompt        *kit.ImagePasteEntry // Ctrl+V of a picture adds it as a reference
 	model         *widget.Select
 	modelNames    map[string]string // label → model name
 	size          *widget.Select
@@ -96,7 +96,8 @@ func New(h kit.Host) *Page {
 	p.resolution = widget.NewSelect(nil, func(string) { p.updateCost() })
 	p.cost = widget.NewLabel("")
 	p.refLabel = widget.NewLabel("No reference images")
-	p.prompt = widget.NewMultiLineEntry()
+	p.prompt = kit.NewImagePasteEntry()
+	p.prompt.OnPasteImage = p.pasteImage
 	p.prompt.SetPlaceHolder("Describe the image… (Ctrl+Enter generates)")
 	p.prompt.Wrapping = fyne.TextWrapWord
 	p.prompt.SetMinRowsVisible(4)
@@ -351,6 +352,10 @@ func (p *Page) addRefs(paths []string) {
 // goroutine).
 func (p *Page) pasteRef() {
 	clip := p.h.Clipboard().Content()
+	if strings.TrimSpace(clip) == "" {
+		p.pasteImage() // no text: a picture, perhaps
+		return
+	}
 	go func() {
 		var refs, rest []string
 		for _, line := range strings.Split(clip, "\n") {
@@ -381,6 +386,23 @@ func (p *Page) pasteRef() {
 		p.h.RunOnUI(func() { p.addRefs(refs) })
 	}()
 }
+
+// pasteImage adds the clipboard's picture as a reference image, kept whole in the library's
+// media folder first (read, checked and written off the UI goroutine).
+func (p *Page) pasteImage() {
+	h := p.h
+	go func() {
+		path, err := kit.PasteImage(h.Context(), h.ImageClipboard(), h.Library())
+		if err != nil {
+			h.ShowError(fmt.Errorf("the image was not pasted: %w", err))
+			return
+		}
+		h.RunOnUI(func() { p.addRefs([]string{path}) })
+	}()
+}
+
+// Paste adds the clipboard's references (Ctrl+V when no text field has the keyboard).
+func (p *Page) Paste() { p.pasteRef() }
 
 // showHistory offers the prompts generated before.
 func (p *Page) showHistory(from fyne.CanvasObject) {
