@@ -65,6 +65,8 @@ type Options struct {
 	// RecordSource, when set, feeds the recorder instead of the microphone (16-bit mono PCM
 	// at 16 kHz), for tests and demos.
 	RecordSource func() io.Reader
+	// ImageClipboard, when set, carries pictures instead of the system's clipboard (tests).
+	ImageClipboard kit.ImageClipboard
 }
 
 // Run opens the window and returns when it is closed. In demo mode it first starts the

@@ -66,5 +66,25 @@ func (c *systemImages) PasteImage() ([]byte, error) {
 	return data, nil
 }
 
-// ImageClipboard is the system's image clipboard.
-func (s *Shell) ImageClipboard() kit.ImageClipboard { return &s.images }
+// ImageClipboard is the system's image clipboard (or the one the options give).
+func (s *Shell) ImageClipboard() kit.ImageClipboard {
+	if s.o.ImageClipboard != nil {
+		return s.o.ImageClipboard
+	}
+	return &s.images
+}
+
+// copyInFront is Ctrl+C when no text field has the keyboard: the page in front copies what it
+// shows (a picture).
+func (s *Shell) copyInFront() {
+	if p, ok := s.current().page.(kit.Copier); ok {
+		p.Copy()
+	}
+}
+
+// pasteInFront is Ctrl+V when no text field has the keyboard.
+func (s *Shell) pasteInFront() {
+	if p, ok := s.current().page.(kit.Paster); ok {
+		p.Paste()
+	}
+}

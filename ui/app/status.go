@@ -203,14 +203,6 @@ func (s *Shell) shortcuts() {
 	})
 	// Copy and paste reach the canvas only when no text field has the keyboard (a field
 	// copies and pastes its text): they go to the page in front (a picture copied, pasted).
-	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) {
-		if p, ok := s.current().page.(kit.Copier); ok {
-			p.Copy()
-		}
-	})
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) {
-		if p, ok := s.current().page.(kit.Paster); ok {
-			p.Paste()
-		}
-	})
+	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { s.copyInFront() })
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { s.pasteInFront() })
 }
