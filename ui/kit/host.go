@@ -35,7 +35,7 @@ const (
 	ActShow     = "show"      // library: show the item's details; transcribe: open the transcript
 	ActSearch   = "search"    // library: put the keyboard in the search box
 	ActRemix    = "remix"     // image: make the item again with a new seed
-	ActUseRef   = "use-ref"   // image: add the item (or Paths) as reference images
+	ActUseRef   = "use-ref"   // image: add the item (or Paths) as reference images; music: as reference audio
 	ActUseSeed  = "use-seed"  // image: reuse the item's seed, locked
 	ActPlay     = "play"      // speech, music: play the item's (or Paths[0]'s) sound
 	ActAddFiles = "add-files" // transcribe: transcribe Paths

@@ -1,5 +1,6 @@
-// An image item's actions that take it elsewhere as a picture: Animate (the video page's start
-// frame) and Copy image (the system clipboard, so that it pastes into a chat or a document).
+// An item's actions that take its media elsewhere: an image's Animate (the video page's start
+// frame) and Copy image (the system clipboard, so that it pastes into a chat or a document), a
+// sound's Use as reference (the music page's reference audio).
 
 package library
 
@@ -14,12 +15,23 @@ import (
 	"pollinations-studio/ui/kit"
 )
 
-// addPictureActions adds Animate and Copy image to an image item's actions.
+// addPictureActions adds Animate and Copy image to an image item's actions, and Use as
+// reference to a sound's.
 func (p *Page) addPictureActions(actions *fyne.Container, it *lib.Item) {
-	if it.Kind != lib.KindImage || it.MediaHash == "" || it.Missing {
+	if it.MediaHash == "" || it.Missing {
 		return
 	}
 	item := *it
+	switch it.Kind {
+	case lib.KindMusic, lib.KindSound, lib.KindRecording, lib.KindSpeech:
+		actions.Add(widget.NewButtonWithIcon("Use as reference", theme.ContentAddIcon(), func() {
+			p.h.Navigate(kit.Nav{Page: kit.PageMusic, Action: kit.ActUseRef, Item: &item})
+		}))
+		return
+	case lib.KindImage:
+	default:
+		return
+	}
 	actions.Add(widget.NewButtonWithIcon("Animate", theme.MediaVideoIcon(), func() {
 		p.h.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Item: &item})
 	}))

@@ -90,4 +90,10 @@ func TestLibraryAnimateAndCopyImage(t *testing.T) {
 	if animate != nil || copyB != nil {
 		t.Fatal("only images are animated or copied as pictures")
 	}
+	// A sound is a reference for music.
+	h.UI(func() { test.Tap(detailButton(lp, "Use as reference")) })
+	navs = h.Navs()
+	if v := navs[len(navs)-1]; v.Page != kit.PageMusic || v.Action != kit.ActUseRef || v.Item == nil || v.Item.ID != ids[1] {
+		t.Fatalf("a sound's Use as reference goes to the music page: %+v", v)
+	}
 }

@@ -222,7 +222,7 @@ func (p *Page) renderDetail(it *lib.Item) {
 			}))
 		}
 	}
-	p.addPictureActions(actions, it) // Animate, Copy image
+	p.addPictureActions(actions, it) // Animate, Copy image; a sound's Use as reference
 	if it.Kind == lib.KindSpeech || it.Kind == lib.KindRecording || it.Kind == lib.KindTranscript {
 		// Played by the window's one player, without leaving the library.
 		actions.Add(widget.NewButtonWithIcon("Play", theme.MediaPlayIcon(), func() {

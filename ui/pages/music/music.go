@@ -47,7 +47,8 @@ type Page struct {
 	influence    *widget.Slider
 	influenceVal *widget.Label
 	steps        *widget.Select
-	rows         map[string]formRow // by control: duration, length, instrumental, loop, influence, steps
+	rows         map[string]formRow // by control: duration, length, instrumental, loop, influence, steps, reference
+	ref          *refAudio          // ElevenLabs music's reference audio (refaudio.go)
 
 	cost      *widget.Label
 	note      *widget.Label // a refusal before sending (a duration out of range…)
@@ -136,6 +137,8 @@ func New(h kit.Host) *Page {
 	add("loop", "", p.loop)
 	add("influence", "Prompt influence", container.NewBorder(nil, nil, nil, p.influenceVal, p.influence))
 	add("steps", "Steps", p.steps)
+	p.ref = p.newRefAudio()
+	add("reference", "Reference audio", p.ref.row)
 
 	p.cost = widget.NewLabel("")
 	p.cost.Wrapping = fyne.TextWrapWord
@@ -147,6 +150,9 @@ func New(h kit.Host) *Page {
 	p.generateB = widget.NewButtonWithIcon("Generate", theme.MediaMusicIcon(), p.generate)
 	p.generateB.Importance = widget.HighImportance
 	p.cancelB = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() {
+		if p.ref.cancel != nil {
+			p.ref.cancel()
+		}
 		if p.jobID != 0 {
 			h.Jobs().Cancel(p.jobID)
 		}
@@ -263,6 +269,7 @@ func (p *Page) followModel() {
 	p.rows["loop"].show(spec.Sound)
 	p.rows["influence"].show(spec.Sound)
 	p.rows["steps"].show(spec.Steps)
+	p.rows["reference"].show(takesReference(spec))
 	p.note.Hide()
 	p.duration.Validate()
 	p.updateCost()
@@ -383,6 +390,18 @@ func (p *Page) generate() {
 		return
 	}
 	p.note.Hide()
+	if p.ref.cancel != nil {
+		return // the reference is still going up; this request is sent once it is
+	}
+	if m, ok := p.current(); ok && p.ref.file != "" && takesReference(api.MusicSpecFor(m.Name, &m)) {
+		p.uploadRef(r)
+		return
+	}
+	p.submit(r)
+}
+
+// submit queues the request once its reference audio is an address.
+func (p *Page) submit(r api.MusicRequest) {
 	id, ok := p.h.Submit(jobs.Request{Music: &r})
 	if !ok {
 		return
@@ -454,8 +473,13 @@ func (p *Page) playItem(it *lib.Item) {
 	kit.PlayFile(p.h, path, 0)
 }
 
-// Navigate plays a music or sound item (kit.ActPlay), showing its bar and "Open in library".
+// Navigate plays a music or sound item (kit.ActPlay), showing its bar and "Open in library",
+// or takes one as the reference audio (kit.ActUseRef).
 func (p *Page) Navigate(v kit.Nav) {
+	if v.Action == kit.ActUseRef {
+		p.useReference(v)
+		return
+	}
 	if v.Action != kit.ActPlay {
 		return
 	}
