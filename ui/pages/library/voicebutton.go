@@ -28,7 +28,7 @@ func (p *Page) voiceButton(it *lib.Item) fyne.CanvasObject {
 	if it.MediaHash == "" || it.Missing {
 		return nil
 	}
-	return widget.NewButtonWithIcon("Voice tools…", theme.MediaRecordIcon(), func() {
+	return widget.NewButtonWithIcon("Voice tools…", theme.FileAudioIcon(), func() {
 		if path := p.mediaPath(it); path != "" {
 			c := *it
 			c.MediaPath = path

@@ -44,6 +44,7 @@ type stemRow struct {
 func newMixer(p *Page) *mixer {
 	m := &mixer{p: p, title: kit.Heading("Stems"), list: container.NewVBox(), note: widget.NewLabel("")}
 	m.note.Wrapping = fyne.TextWrapWord
+	m.note.Hide()
 	m.playAll = widget.NewButtonWithIcon("Play all", theme.MediaPlayIcon(), func() { m.play(-1) })
 	m.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), m.stopPlaying)
 	m.open = widget.NewButtonWithIcon("Open source in library", theme.StorageIcon(), func() {
@@ -51,7 +52,7 @@ func newMixer(p *Page) *mixer {
 			p.h.Navigate(kit.Nav{Page: kit.PageLibrary, Action: kit.ActShow, ItemID: *m.items[0].ParentID})
 		}
 	})
-	m.content = container.NewVBox(m.title, m.list, container.NewHBox(m.playAll, m.stop, m.open), m.note)
+	m.content = container.NewVBox(container.NewHBox(m.title, m.playAll, m.stop, m.open), m.note, m.list)
 	m.content.Hide()
 	return m
 }
@@ -85,13 +86,14 @@ func (m *mixer) show(items []lib.Item) {
 	}
 	m.title.SetText(fmt.Sprintf("Stems (%d)", len(items)))
 	if m.p.h.Player() == nil {
-		m.note.SetText("No sound output on this machine: the stems are kept in the library, linked to their source.")
+		m.say("No sound output on this machine: the stems are kept in the library, linked to their source.")
 		m.playAll.Disable()
 		for _, r := range m.rows {
 			r.alone.Disable()
 		}
 	} else {
-		m.note.SetText("")
+		m.playAll.Enable()
+		m.say("")
 	}
 	m.content.Show()
 	m.p.relayout()
@@ -102,6 +104,7 @@ func (m *mixer) show(items []lib.Item) {
 func (m *mixer) play(solo int) {
 	if m.playing && m.mix != nil {
 		m.mix.SetSolo(solo)
+		m.sayPlaying(solo)
 		return
 	}
 	player := m.p.h.Player()
@@ -124,6 +127,7 @@ func (m *mixer) play(solo int) {
 	m.playing = true
 	m.gen++
 	gen := m.gen
+	m.sayPlaying(solo)
 	go func() {
 		mix, files, err := openMix(paths)
 		if err == nil {
@@ -138,6 +142,7 @@ func (m *mixer) play(solo int) {
 			m.p.h.RunOnUI(func() {
 				if m.gen == gen {
 					m.playing = false
+					m.say("")
 				}
 			})
 			m.p.h.ShowError(fmt.Errorf("playing the stems: %w", err))
@@ -158,9 +163,30 @@ func (m *mixer) play(solo int) {
 		m.p.h.RunOnUI(func() {
 			if m.gen == gen {
 				m.playing = false
+				m.say("")
 			}
 		})
 	}()
+}
+
+// say shows a line under the mixer's buttons, or hides it.
+func (m *mixer) say(text string) {
+	m.note.SetText(text)
+	if text == "" {
+		m.note.Hide()
+	} else {
+		m.note.Show()
+	}
+	m.p.relayout()
+}
+
+// sayPlaying says what is heard.
+func (m *mixer) sayPlaying(solo int) {
+	if solo >= 0 && solo < len(m.rows) {
+		m.say("Playing " + m.rows[solo].name.Text + " alone.")
+		return
+	}
+	m.say("Playing the stems together; Mute takes one out while they play.")
 }
 
 func (m *mixer) stopPlaying() {

@@ -95,11 +95,13 @@ func New(h kit.Host) *Page {
 
 	p.tool = widget.NewRadioGroup([]string{ToolIsolate, ToolRevoice, ToolStems}, func(string) { p.followTool() })
 	p.tool.Required = true
+	p.tool.Horizontal = true
 	p.voice = widget.NewSelect(nil, func(string) { p.note.Hide() })
 	p.voice.PlaceHolder = "Choose a voice"
 	p.voiceRow = container.NewBorder(nil, nil, widget.NewLabel("New voice"), nil, p.voice)
 	p.stems = widget.NewRadioGroup([]string{StemsTwo, StemsSix}, func(string) { p.updatePrice() })
 	p.stems.Required = true
+	p.stems.Horizontal = true
 	p.stemsRow = container.NewBorder(nil, nil, widget.NewLabel("Stems"), nil, p.stems)
 	p.price = widget.NewLabel("")
 	p.price.Wrapping = fyne.TextWrapWord

@@ -134,6 +134,9 @@ func TestSixStemsOnTheMixer(t *testing.T) {
 	if mix.Solo() != 4 || mix.Audible(0) {
 		t.Errorf("Play alone: solo %d", mix.Solo())
 	}
+	if want := names[4] + " alone"; !strings.Contains(p.mixer.note.Text, want) {
+		t.Errorf("the mixer says %q, want %q", p.mixer.note.Text, want)
+	}
 	h.UI(func() { p.mixer.playAll.OnTapped() })
 	if mix.Solo() != -1 || mix.Audible(2) || !mix.Audible(0) {
 		t.Errorf("Play all again: solo %d, the muted stem heard %v", mix.Solo(), mix.Audible(2))
