@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -48,6 +49,7 @@ type Page struct {
 	source  *widget.Label // what the tools will work on
 	srcPath string
 	srcItem *lib.Item // the library item the file is, nil for a file from disk
+	srcSecs float64   // the file's length when it could be measured (WAV, MP3), else 0
 	chooseB *widget.Button
 	pickB   *widget.Button
 	picker  *libraryPicker // the open "Pick from library" dialog, if any
@@ -257,7 +259,29 @@ func (p *Page) updatePrice() {
 		}
 	}
 	per, _ := api.VoiceToolPerMinute(model, variant)
-	p.price.SetText(fmt.Sprintf("%s pollen per minute of the file (paid Pollen).", kit.Pollen(per)))
+	text := fmt.Sprintf("%s pollen per minute of the file (paid Pollen)", kit.Pollen(per))
+	if p.srcSecs > 0 {
+		text += fmt.Sprintf(": about %s pollen for this %s file", kit.Pollen(per*p.srcSecs/60), kit.Clock(time.Duration(p.srcSecs*float64(time.Second))))
+	}
+	p.price.SetText(text + ".")
+}
+
+// measure finds the source's length off the UI goroutine, for the price.
+func (p *Page) measure(path string) {
+	p.srcSecs = 0
+	p.updatePrice()
+	go func() {
+		in, err := api.CheckVoiceToolFile(path, 0)
+		if err != nil || !in.Known {
+			return
+		}
+		p.h.RunOnUI(func() {
+			if p.srcPath == path {
+				p.srcSecs = in.Seconds
+				p.updatePrice()
+			}
+		})
+	}()
 }
 
 // refuse shows why nothing was sent.
@@ -415,6 +439,7 @@ func isToolFile(path string) bool {
 // setFile makes a file from disk the source.
 func (p *Page) setFile(path string) {
 	p.srcPath, p.srcItem = path, nil
+	p.measure(path)
 	p.source.SetText("File: " + filepath.Base(path))
 	p.note.Hide()
 	p.relayout()
@@ -428,6 +453,7 @@ func (p *Page) setItem(it lib.Item) {
 		return
 	}
 	p.srcPath, p.srcItem = path, &it
+	p.measure(path)
 	name := it.Prompt
 	if name == "" {
 		name = fmt.Sprintf("item %d", it.ID)

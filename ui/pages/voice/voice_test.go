@@ -60,8 +60,11 @@ func TestIsolateAChosenFile(t *testing.T) {
 	h.UI(func() {
 		p.setFile(wav)
 		p.tool.SetSelected(ToolIsolate)
-		p.runB.OnTapped()
 	})
+	// The price for this file: 5 s at 0.12 pollen a minute.
+	want := "about " + kit.Pollen(0.12*5/60) + " pollen for this 0:05 file"
+	h.Eventually("the price of the file", func() bool { return strings.Contains(p.price.Text, want) })
+	h.UI(func() { p.runB.OnTapped() })
 	h.Eventually("the isolated voice", func() bool { return p.result.valid && p.result.box.Visible() })
 	it := p.result.item
 	if it.Relation != jobs.RelationIsolated || it.ParentID == nil {
