@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -139,12 +140,21 @@ func (m *mixer) play(solo int) {
 		}
 		if err != nil {
 			closeAll(files)
+			alone := errors.Is(err, audio.ErrMixRates) && solo >= 0
 			m.p.h.RunOnUI(func() {
-				if m.gen == gen {
-					m.playing = false
-					m.say("")
+				if m.gen != gen {
+					return
+				}
+				m.playing = false
+				m.say("")
+				if alone { // stems that cannot be mixed still play one by one
+					m.say("The stems differ in sample rate, so they play one at a time, not mixed.")
 				}
 			})
+			if alone {
+				kit.PlayFile(m.p.h, paths[solo], 0)
+				return
+			}
 			m.p.h.ShowError(fmt.Errorf("playing the stems: %w", err))
 			return
 		}
@@ -208,7 +218,7 @@ func openMix(paths []string) (*audio.Mix, []*os.File, error) {
 			return nil, files, err
 		}
 		files = append(files, f)
-		s, err := audio.Decode(f, audio.FormatMP3)
+		s, err := audio.Decode(f, audio.FormatAuto) // MP3 from the service; WAV plays too
 		if err != nil {
 			return nil, files, fmt.Errorf("%s: %w", path, err)
 		}

@@ -1,13 +1,17 @@
 package voice
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"pollinations-studio/audio"
 	"pollinations-studio/backend/jobs"
 	lib "pollinations-studio/storage"
 	"pollinations-studio/ui/kit"
@@ -271,5 +275,43 @@ func TestDropsAndNavigation(t *testing.T) {
 	h.UI(func() { p.picker.list.Select(i) })
 	if p.srcItem == nil || p.srcItem.ID != rec.ID || p.picker != nil {
 		t.Errorf("picking did not make the item the source: %+v", p.srcItem)
+	}
+}
+
+// Stems that do not share a sample rate cannot be mixed: Play all says why, Play alone still
+// plays the one stem.
+func TestStemsOfDifferentRates(t *testing.T) {
+	h, p := newPage(t)
+	if h.Player() == nil {
+		t.Skip("no audio engine")
+	}
+	var items []lib.Item
+	for i, rate := range []int{16000, 8000} {
+		var wav bytes.Buffer
+		if err := audio.EncodeWAV(&wav, make([]int16, 3*rate), rate, 1); err != nil {
+			t.Fatal(err)
+		}
+		hash, err := h.Lib.PutMedia(context.Background(), &wav, ".wav")
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := lib.Item{Kind: lib.KindMusic, Prompt: fmt.Sprintf("stem %d", i), MediaHash: hash, ContentType: "audio/wav",
+			Relation: jobs.RelationStem, Params: []byte(fmt.Sprintf(`{"stem":"part%d"}`, i))}
+		if _, err := h.Lib.AddItem(context.Background(), &it); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, it)
+	}
+	h.UI(func() { p.mixer.show(items); p.mixer.playAll.OnTapped() })
+	h.Eventually("the refusal", func() bool { return len(h.Errors()) == 1 })
+	if err := h.Errors()[0]; !errors.Is(err, audio.ErrMixRates) {
+		t.Errorf("Play all: %v", err)
+	}
+	h.CloseOverlays()
+	h.UI(func() { p.mixer.rows[1].alone.OnTapped() })
+	h.Eventually("the stem playing alone", func() bool { return strings.Contains(p.mixer.note.Text, "one at a time") })
+	h.Eventually("the player playing", func() bool { return h.Player().Playing() })
+	if len(h.Errors()) != 1 {
+		t.Errorf("Play alone failed: %v", h.Errors())
 	}
 }
