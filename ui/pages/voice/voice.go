@@ -298,7 +298,7 @@ func (p *Page) refuse(err error) {
 // run checks the file against the service's limits (off the UI goroutine: it reads the file)
 // and queues the job.
 func (p *Page) run() {
-	if p.jobID != 0 {
+	if p.jobID != 0 || p.runB.Disabled() { // running, or the file is being checked (Ctrl+Enter twice)
 		return
 	}
 	v, err := p.request()

@@ -315,3 +315,18 @@ func TestStemsOfDifferentRates(t *testing.T) {
 		t.Errorf("Play alone failed: %v", h.Errors())
 	}
 }
+
+// Ctrl+Enter pressed twice while the file is checked queues one job, not two.
+func TestPrimaryTwiceQueuesOnce(t *testing.T) {
+	h, p := newPage(t)
+	h.UI(func() {
+		p.setFile(tone(t, "twice.wav", 5))
+		p.tool.SetSelected(ToolIsolate)
+		p.Primary()
+		p.Primary()
+	})
+	h.Eventually("the result", func() bool { return p.result.valid })
+	if n := len(h.Jobs().Snapshot()); n != 1 {
+		t.Errorf("%d jobs queued, want 1", n)
+	}
+}
