@@ -242,6 +242,7 @@ func (p *Page) renderDetail(it *lib.Item) {
 			}
 		}))
 	}
+	p.addVoiceButton(actions, it)
 	if open3D != nil {
 		actions.Add(widget.NewButtonWithIcon("Open with…", theme.FileIcon(), open3D))
 	}
