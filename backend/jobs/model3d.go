@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -173,4 +174,23 @@ func (r *runner) setProgress(stage string, bytes int64, progress float64) {
 	info := r.e.info
 	r.s.mu.Unlock()
 	r.s.emit(Event{Info: info})
+}
+
+// Takes3DText reports whether a 3D model makes a model from a prompt alone (the others need
+// a picture).
+func Takes3DText(m api.Model) bool { return slices.Contains(m.InputModalities, "text") }
+
+// Check3DModel refuses, against the catalogue's entry of the model, what the service would
+// answer 400 to: no picture for an image-only model, a resolution for a model without them.
+func Check3DModel(m api.Model, r api.Model3DRequest) error {
+	if len(r.Image) == 0 && !Takes3DText(m) {
+		return &api.Error{Kind: api.KindBadRequest, Message: m.Name + " makes 3D models from a picture only: give one"}
+	}
+	if r.Resolution != "" && len(m.Resolutions) > 0 && !slices.Contains(m.Resolutions, r.Resolution) {
+		return &api.Error{Kind: api.KindBadRequest, Message: fmt.Sprintf("%s takes a resolution of %s, not %q", m.Name, strings.Join(m.Resolutions, ", "), r.Resolution)}
+	}
+	if r.Resolution != "" && len(m.Resolutions) == 0 {
+		return &api.Error{Kind: api.KindBadRequest, Message: m.Name + " takes no resolution"}
+	}
+	return nil
 }

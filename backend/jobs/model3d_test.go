@@ -191,3 +191,36 @@ func TestModel3DBadInputIsRefusedBeforePaying(t *testing.T) {
 		t.Errorf("a refused request was paid for: balance %v+%v, was %v+%v", q, p, q0, p0)
 	}
 }
+
+func TestCheck3DModelAgainstTheCatalogue(t *testing.T) {
+	f := newFixture(t)
+	ms, err := f.client(t, "secret").Models(context.Background(), "3d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(name string) api.Model {
+		m, ok := api.FindModel(ms, name)
+		if !ok {
+			t.Fatalf("%s is not in the catalogue", name)
+		}
+		return m
+	}
+	pic := []string{"https://example.com/p.png"}
+	for _, tc := range []struct {
+		model string
+		req   api.Model3DRequest
+		ok    bool
+	}{
+		{"microsoft/trellis-2", api.Model3DRequest{Image: pic, Resolution: "high"}, true},
+		{"microsoft/trellis-2", api.Model3DRequest{Prompt: "a chair"}, false},
+		{"microsoft/trellis-2", api.Model3DRequest{Image: pic, Resolution: "ultra"}, false},
+		{"hyper3d/rodin-2.5", api.Model3DRequest{Prompt: "a chair"}, true},
+		{"hyper3d/rodin-2.5", api.Model3DRequest{Image: pic, Resolution: "low"}, false},
+		{"nvidia/asset-harvester", api.Model3DRequest{Prompt: "a chair"}, false},
+		{"nvidia/asset-harvester", api.Model3DRequest{Image: pic}, true},
+	} {
+		if err := Check3DModel(find(tc.model), tc.req); (err == nil) != tc.ok {
+			t.Errorf("%s %+v: %v", tc.model, tc.req, err)
+		}
+	}
+}
