@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"image"
@@ -133,6 +134,33 @@ func TestModel3DJobs(t *testing.T) {
 			t.Errorf("%s: the stored PLY starts %q", tc.name, data[:min(len(data), 8)])
 		}
 	}
+	// An export keeps the models as .glb and .ply files.
+	page, err := f.lib.Search(ctx, storage.Query{Kinds: []storage.Kind{storage.Kind3D}})
+	if err != nil || len(page.Items) != 5 {
+		t.Fatalf("%d 3D items: %v", len(page.Items), err)
+	}
+	var ids []int64
+	for _, it := range page.Items {
+		ids = append(ids, it.ID)
+	}
+	var zipped bytes.Buffer
+	if err := f.lib.Export(ctx, ids, &zipped); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exts := map[string]int{}
+	for _, zf := range zr.File {
+		if strings.HasPrefix(zf.Name, "media/") {
+			exts[filepath.Ext(zf.Name)]++
+		}
+	}
+	if exts[".glb"] == 0 || exts[".ply"] != 1 {
+		t.Errorf("exported media by extension: %v", exts)
+	}
+
 	// The first job told that its picture was going up.
 	uploading := false
 	for len(events) > 0 && !uploading {
