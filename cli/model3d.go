@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -52,7 +51,7 @@ func (c *command) model3d(args []string) error {
 	if err != nil {
 		return err
 	}
-	c.progress("generating a 3D model%s (this takes a minute or more)…", note)
+	c.progress("generating a 3D model%s; this takes a minute or more…", note)
 	it, lib, err := c.runJob(jobs.Request{Model3D: &req}, jobHooks{libraryNote: true})
 	if err != nil {
 		return streamErr(err)
@@ -98,7 +97,7 @@ func (c *command) check3DModel(name string, req api.Model3DRequest) (string, err
 	if !e.Known {
 		return "", nil
 	}
-	return fmt.Sprintf(" (%s)", e.Label), nil
+	return ", " + e.Label, nil
 }
 
 // refusal is an API refusal's message without its kind prefix.
