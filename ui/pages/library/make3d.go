@@ -33,6 +33,7 @@ type make3D struct {
 	resolution *widget.Select
 	estimate   *kit.EstimateLabel
 	note       *kit.ModelNote
+	how        *widget.Label // whether the picture goes by its address or is uploaded
 	problem    *widget.Label // why Submit is off
 	submit     *widget.Button
 	item       lib.Item
@@ -80,8 +81,13 @@ func (p *Page) showMake3D(it lib.Item) {
 	}
 	p.update3D()
 	form := widget.NewForm(widget.NewFormItem("Model", m.model), widget.NewFormItem("Resolution", m.resolution))
+	how := "The picture goes by its hosted address."
+	if url, _ := jobs.ReferenceFor(it, time.Now()); url == "" {
+		how = "The picture is uploaded to the media host first (once)."
+	}
+	m.how = widget.NewLabel(how)
 	body := container.NewVBox(widget.NewLabel("A 3D model of “"+kit.Shorten(it.Prompt, 60)+"”, saved to the library."),
-		form, m.note, m.estimate, m.problem, m.submit)
+		form, m.note, m.estimate, m.how, m.problem, m.submit)
 	m.dlg = dialog.NewCustom("Make 3D", "Cancel", body, h.Window())
 	m.dlg.Resize(fyne.NewSize(520, 0))
 	m.dlg.Show()

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
 	lib "pollinations-studio/storage"
 )
@@ -41,6 +42,9 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 		m := &lp.m3d
 		if !strings.HasPrefix(m.model.Selected, jobs.Default3DModel) || m.resolution.Disabled() || m.resolution.Selected != "low" {
 			t.Fatalf("the dialog opens on %q at %q", m.model.Selected, m.resolution.Selected)
+		}
+		if !strings.Contains(m.how.Text, "hosted address") {
+			t.Errorf("the dialog says %q", m.how.Text)
 		}
 		if !strings.Contains(m.estimate.Text, "0.24") || m.submit.Disabled() {
 			t.Errorf("estimate %q, submit disabled %v", m.estimate.Text, m.submit.Disabled())
@@ -90,6 +94,45 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 	got, err := h.Lib.Item(ctx, it.ID)
 	if err != nil || got.Kind != lib.Kind3D {
 		t.Fatalf("not in the library: %v %v", got, err)
+	}
+}
+
+// A picture with no fresh hosted copy goes as the library's file, uploaded by the job.
+func TestMake3DUploadsAPictureWithoutAHostedCopy(t *testing.T) {
+	h, page := newPage(t, "secret")
+	c, err := api.New(api.Options{BaseURL: h.Sim.URL(), EnterURL: h.Sim.URL(), MediaURL: h.Sim.URL(), Key: h.Sim.Key("secret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.UseClient(c)
+	png := pngBytes(9)
+	pic := putMedia(t, h, png, ".png")
+	old := time.Now().Add(-60 * 24 * time.Hour) // its hosted copy has expired
+	ids := addItems(t, h, lib.Item{Kind: lib.KindImage, Prompt: "an old lamp", MediaHash: pic, ContentType: "image/png",
+		HostedURL: "https://media.pollinations.ai/expired", CreatedAt: old})
+	lp := openLibrary(h, page)
+	wantListed(t, h, lp, "the picture", ids...)
+	h.Eventually("the 3D catalogue", func() bool { return len(h.Models("3d")) > 0 })
+	h.UI(func() { lp.showDetail(ids[0]) })
+	h.Eventually("Make 3D", func() bool { return lp.selected == ids[0] && lp.m3d.button != nil })
+	h.UI(func() { test.Tap(lp.m3d.button) })
+	h.UI(func() {
+		if !strings.Contains(lp.m3d.how.Text, "uploaded") {
+			t.Errorf("the dialog says %q", lp.m3d.how.Text)
+		}
+		test.Tap(lp.m3d.submit)
+	})
+	var job int64
+	h.UI(func() { job = lp.m3d.lastJob })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	it, err := h.Jobs().Wait(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Sim.Uploads() != 1 || it.Kind != lib.Kind3D || it.ParentID == nil || *it.ParentID != ids[0] ||
+		len(it.References) != 1 || it.References[0] != pic {
+		t.Fatalf("%d uploads; item %+v", h.Sim.Uploads(), it)
 	}
 }
 
