@@ -21,6 +21,11 @@ func EnsureHosted(ctx context.Context, client *api.Client, lib *storage.Library,
 }
 
 func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time) (string, error) {
+	return ensureHostedProgress(ctx, client, lib, path, now, nil)
+}
+
+// ensureHostedProgress is EnsureHosted telling progress (bytes sent) while a file goes up.
+func ensureHostedProgress(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time, progress func(sent int64)) (string, error) {
 	hash, err := fileHash(path)
 	if err != nil {
 		return "", err
@@ -28,7 +33,7 @@ func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library,
 	if url, at, ok := lib.UploadedURL(ctx, hash); ok && now.Sub(at) < HostedReuseFor {
 		return url, nil
 	}
-	res, err := client.UploadFile(ctx, path, nil)
+	res, err := client.UploadFile(ctx, path, progress)
 	if err != nil {
 		return "", err
 	}

@@ -222,6 +222,7 @@ func (p *Page) renderDetail(it *lib.Item) {
 			}))
 		}
 	}
+	p.addMake3D(actions, it) // a picture made into a 3D model (make3d.go)
 	if it.Kind == lib.KindSpeech || it.Kind == lib.KindRecording || it.Kind == lib.KindTranscript {
 		// Played by the window's one player, without leaving the library.
 		actions.Add(widget.NewButtonWithIcon("Play", theme.MediaPlayIcon(), func() {

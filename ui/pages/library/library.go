@@ -105,6 +105,7 @@ type Page struct {
 	collEntry *widget.SelectEntry // the detail view's "add to a collection"
 	collAdd   *widget.Button
 	tagsEntry *widget.Entry // the detail view's tags
+	m3d       make3D        // the detail view's Make 3D and its dialog (make3d.go)
 	content   fyne.CanvasObject
 	debounce  *time.Timer
 }
