@@ -18,6 +18,16 @@ import (
 	"pollinations-studio/ui/kit"
 )
 
+// kindFilters is "All kinds" and then every kind the library holds, so that a new kind has its
+// filter the day it exists.
+func kindFilters() []string {
+	out := []string{"All kinds"}
+	for _, k := range lib.Kinds() {
+		out = append(out, string(k))
+	}
+	return out
+}
+
 const (
 	thumbSize = 192
 	// keepEntries bounds the items the gallery keeps: past it, those no cell shows are dropped,
@@ -28,7 +38,6 @@ const (
 )
 
 var (
-	kindFilters = []string{"All kinds", "image", "video", "speech", "recording", "transcript", "chat", "text"}
 	dateFilters = []string{"Any time", "Today", "Last 7 days", "Last 30 days", "This year"}
 )
 
@@ -123,7 +132,7 @@ func New(h kit.Host) *Page {
 		}
 		p.debounce = time.AfterFunc(150*time.Millisecond, func() { h.RunOnUI(p.reload) })
 	}
-	p.kind = widget.NewSelect(kindFilters, nil)
+	p.kind = widget.NewSelect(kindFilters(), nil)
 	p.kind.SetSelectedIndex(0)
 	p.sortBy = widget.NewSelect([]string{"Newest", "Oldest", "Cost"}, nil)
 	p.sortBy.SetSelectedIndex(0)
