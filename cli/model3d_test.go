@@ -94,6 +94,10 @@ func TestModel3DWritesAModelAndALibraryItem(t *testing.T) {
 		if n := h.sim.Uploads(); n != tc.uploads {
 			t.Errorf("%s: %d uploads, want %d", tc.name, n, tc.uploads)
 		}
+		// The upload is said while it happens (only the first run of the file uploads).
+		if said := strings.Contains(stderr, "uploading the file"); said != (tc.name == "local file") {
+			t.Errorf("%s: upload progress shown %v: %s", tc.name, said, stderr)
+		}
 	}
 }
 
