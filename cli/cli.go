@@ -115,6 +115,8 @@ Generation (each result is saved to the library; --json prints the saved item as
   revoice FILE --voice V -o OUT [--model M] [--format mp3|opus|aac|wav|pcm] [--json]
   stems FILE -o DIR [--two] [--json]                 DIR/<stem>.mp3 for each stem (--json: an array of items)
   video PROMPT -o FILE [--model M] [--duration N] [--aspect 16:9] [--audio] [--seed S] [--start-frame URL] [--end-frame URL] [--json]
+  model3d [PROMPT] --image FILE|URL -o OUT.glb [--model M] [--resolution low|medium|high] [--seed S] [--json]
+                                                     a 3D model of a picture (a PROMPT alone for models that take text)
 
 Catalogue, account and key:
   models [--type image|text|audio|video|transcription] [--json]
@@ -263,6 +265,7 @@ var commands = map[string]func(*command, []string) error{
 	"sound":      (*command).sound,
 	"transcribe": (*command).transcribe,
 	"video":      (*command).video,
+	"model3d":    (*command).model3d,
 	"isolate":    (*command).isolate,
 	"revoice":    (*command).revoice,
 	"stems":      (*command).stems,
@@ -313,7 +316,8 @@ func (c *command) apiKey() (string, error) {
 
 // client builds an API client; withKey=false for the routes that need none (models).
 func (c *command) client(withKey bool) (*api.Client, error) {
-	opts := api.Options{BaseURL: c.g.baseURL, EnterURL: c.g.enterURL, UserAgent: "pollinations-studio-cli"}
+	opts := api.Options{BaseURL: c.g.baseURL, EnterURL: c.g.enterURL, UserAgent: "pollinations-studio-cli",
+		MediaURL: c.env.Getenv("POLLINATIONS_MEDIA_URL")}
 	if withKey {
 		k, err := c.apiKey()
 		if err != nil {

@@ -55,6 +55,7 @@ func (c *command) runJob(req jobs.Request, h jobHooks) (*storage.Item, *storage.
 	// The job's last event (its final state) comes after all its text: reading up to it, and
 	// not just until the job is over, is what makes the printed reply whole.
 	waitCh, ended, lastSeen := (<-chan struct{})(waited), false, false
+	uploading := false
 	for !(ended && lastSeen) {
 		select {
 		case ev, ok := <-events:
@@ -72,7 +73,17 @@ func (c *command) runJob(req jobs.Request, h jobHooks) (*storage.Item, *storage.
 				audioStarted = true
 				go func(r io.Reader) { h.onAudio(r); close(audioDone) }(ev.Audio)
 			}
-			if h.showBytes && ev.Bytes > 0 {
+			switch {
+			case ev.Stage == jobs.StageUploading && ev.Bytes > 0:
+				// A local picture going up to the media host before the request (3D, frames);
+				// a file the host already has sends nothing and says nothing.
+				uploading = true
+				fmt.Fprintf(c.env.Stderr, "\ruploading the file: %d KB (%d%%)", ev.Bytes>>10, int(ev.Progress*100))
+			case uploading:
+				uploading = false
+				fmt.Fprintln(c.env.Stderr)
+			}
+			if h.showBytes && ev.Bytes > 0 && ev.Stage == "" {
 				fmt.Fprintf(c.env.Stderr, "\r%d KB received", ev.Bytes>>10)
 			}
 			if ev.State == jobs.Done || ev.State == jobs.Failed || ev.State == jobs.Canceled {

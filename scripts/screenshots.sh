@@ -37,8 +37,9 @@ done
 "$bin" --data-dir "$data" speak "Welcome to Pollinations Studio." -o "$data/hello.mp3" >/dev/null 2>&1 || true
 "$bin" --data-dir "$data" transcribe "$data/hello.mp3" --model scribe --format diarized_json --speakers 2 >/dev/null 2>&1 || true
 "$bin" --data-dir "$data" music "a calm piano melody" -o "$data/piano.mp3" --duration 20 >/dev/null 2>&1 || true
+"$bin" --data-dir "$data" stems "$data/piano.mp3" -o "$data/stems" >/dev/null 2>&1 || true
 unset POLLINATIONS_BASE_URL POLLINATIONS_ENTER_URL POLLINATIONS_API_KEY
-for shot in image chat speech transcribe video music library settings library-3d speech-free; do
+for shot in image chat speech transcribe video music voice library settings library-3d speech-free; do
 	# The showcase puts each page to work (images generating, a reply streaming, a transcript open).
 	page=${shot%-*} showcase=1 account=paid
 	[ "$shot" = library-3d ] && showcase=3d

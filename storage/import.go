@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -44,8 +45,7 @@ type ImportReport struct {
 // ErrBadArchive means the zip is not a library export or tries something it must not.
 var ErrBadArchive = errors.New("not a valid Pollinations Studio export")
 
-var knownKinds = map[Kind]bool{KindImage: true, KindVideo: true, KindSpeech: true, KindRecording: true,
-	KindTranscript: true, KindChat: true, KindText: true, KindMusic: true, KindSound: true, Kind3D: true}
+func knownKind(k Kind) bool { return slices.Contains(Kinds(), k) }
 
 // Import merges an export zip into the library. Items already present (same media, or same
 // kind, time and prompt) are skipped; nothing is overwritten. Entries that would escape the
@@ -112,7 +112,7 @@ func (l *Library) Import(ctx context.Context, zipPath string) (ImportReport, err
 	use := map[string]Kind{}
 	for i := range m.Items {
 		e := &m.Items[i]
-		if !knownKinds[e.Kind] || (e.MediaHash != "" && l.MediaPath(e.MediaHash) == "") || !json.Valid(orEmptyObject(e.Params)) {
+		if !knownKind(e.Kind) || (e.MediaHash != "" && l.MediaPath(e.MediaHash) == "") || !json.Valid(orEmptyObject(e.Params)) {
 			return rep, fmt.Errorf("storage: importing: %w: item %d of the manifest is malformed", ErrBadArchive, i+1)
 		}
 		if e.MediaHash != "" && !allowedExt[strings.ToLower(path.Ext(e.MediaHash))] {

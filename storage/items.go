@@ -29,6 +29,12 @@ const (
 	Kind3D         Kind = "3d"
 )
 
+// Kinds is every kind, in the order a person browses them (filters list them so).
+func Kinds() []Kind {
+	return []Kind{KindImage, KindVideo, KindMusic, KindSound, Kind3D, KindSpeech, KindRecording,
+		KindTranscript, KindChat, KindText}
+}
+
 // Status is where a generation is.
 type Status string
 

@@ -92,6 +92,7 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 		}
 	case isWAV(it):
 		wave = true // the file's own waveform, cached under its hash
+	case is3DModel(it): // a drawing of the mesh (thumbs3d.go), cached under its hash
 	case !strings.HasPrefix(it.ContentType, "image/") || it.ContentType == "image/svg+xml":
 		key = "placeholder-" + string(it.Kind)
 	}
@@ -142,6 +143,8 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 		if err != nil {
 			img = placeholder(string(it.Kind), size)
 		}
+	case is3DModel(it):
+		img = meshThumbnail(it.MediaPath, size)
 	default:
 		img, err = scaledImage(it.MediaPath, size)
 		if err != nil {

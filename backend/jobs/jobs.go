@@ -68,8 +68,10 @@ type Request struct {
 	Chat       *ChatTurn              `json:"chat,omitempty"`
 	Voice      *VoiceTool             `json:"voice,omitempty"` // isolate, revoice, stems
 	Music      *api.MusicRequest      `json:"music,omitempty"` // music or a sound effect (music.go)
-	ParentID   *int64                 `json:"parent_id,omitempty"`
-	Relation   string                 `json:"relation,omitempty"`
+	// Model3D: Image entries may be local files, uploaded when the job runs (model3d.go).
+	Model3D  *api.Model3DRequest `json:"model3d,omitempty"`
+	ParentID *int64              `json:"parent_id,omitempty"`
+	Relation string              `json:"relation,omitempty"`
 }
 
 // ChatTurn is an assistant reply in a conversation kept in the library.
@@ -91,6 +93,7 @@ func (r Request) Kind() (storage.Kind, error) {
 		{r.Transcribe != nil, storage.KindTranscript}, {r.Text != nil, storage.KindText}, {r.Chat != nil, storage.KindChat},
 		{r.Voice != nil, KindVoiceResult},
 		{r.Music != nil, musicKind(r.Music)},
+		{r.Model3D != nil, storage.Kind3D},
 	} {
 		if c.set {
 			n++
@@ -121,6 +124,8 @@ func (r Request) promptAndModel() (prompt, model string) {
 		return r.Voice.Tool + " " + r.Voice.File, r.Voice.model()
 	case r.Music != nil:
 		return r.Music.Prompt, r.Music.Model
+	case r.Model3D != nil:
+		return prompt3D(*r.Model3D), orDefault(r.Model3D.Model, Default3DModel)
 	}
 	return "", ""
 }
@@ -154,7 +159,10 @@ type Info struct {
 	Elapsed       time.Duration
 	// Progress is 0..1, or -1 when the server tells nothing (video, image).
 	Progress float64
-	Bytes    int64
+	// Stage is what the job is doing before its request, when that takes time: StageUploading
+	// while a source file goes up to the media host; "" otherwise.
+	Stage string
+	Bytes int64
 	// Part and Parts, for a job sent as several requests (long speech, a big WAV): the request
 	// running (from 1) and how many there are. Both 0 for a job of one request.
 	Part, Parts int
@@ -380,6 +388,12 @@ func (s *Service) Submit(ctx context.Context, r Request) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if r.Model3D != nil {
+		// A picture that is not one is refused before anything goes up or is paid for.
+		if err := Check3D(*r.Model3D); err != nil {
+			return 0, err
+		}
+	}
 	fixSeed(&r)
 	body, err := json.Marshal(r)
 	if err != nil {
@@ -414,6 +428,8 @@ func fixSeed(r *Request) {
 		r.Image.Seed = seed()
 	case r.Video != nil && r.Video.Seed == nil:
 		r.Video.Seed = seed()
+	case r.Model3D != nil && r.Model3D.Seed == nil:
+		r.Model3D.Seed = seed()
 	}
 }
 

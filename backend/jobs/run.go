@@ -47,6 +47,8 @@ func (r *runner) execute(ctx context.Context) (*storage.Item, error) {
 		return r.voiceTool(ctx, *req.Voice)
 	case req.Music != nil:
 		return r.music(ctx, *req.Music)
+	case req.Model3D != nil:
+		return r.model3D(ctx, *req.Model3D)
 	}
 	return nil, errors.New("jobs: empty request")
 }

@@ -17,16 +17,21 @@ import (
 // library has no fresh address for the same content: one upload per content hash, again after
 // HostedReuseFor (the host forgets files about 30 days after their last read).
 func EnsureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string) (string, error) {
-	return ensureHosted(ctx, client, lib, path, time.Now(), nil)
+	return ensureHosted(ctx, client, lib, path, time.Now())
 }
 
 // EnsureHostedProgress is EnsureHosted telling progress the bytes sent so far (never called
 // when the address is already known).
 func EnsureHostedProgress(ctx context.Context, client *api.Client, lib *storage.Library, path string, progress func(sent int64)) (string, error) {
-	return ensureHosted(ctx, client, lib, path, time.Now(), progress)
+	return ensureHostedProgress(ctx, client, lib, path, time.Now(), progress)
 }
 
-func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time, progress func(int64)) (string, error) {
+func ensureHosted(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time) (string, error) {
+	return ensureHostedProgress(ctx, client, lib, path, now, nil)
+}
+
+// ensureHostedProgress is EnsureHosted telling progress (bytes sent) while a file goes up.
+func ensureHostedProgress(ctx context.Context, client *api.Client, lib *storage.Library, path string, now time.Time, progress func(sent int64)) (string, error) {
 	hash, err := fileHash(path)
 	if err != nil {
 		return "", err

@@ -37,7 +37,7 @@ func TestEnsureHostedUploadsOncePerContent(t *testing.T) {
 	}
 	// Past 25 days the host may have forgotten it: uploaded again, and the new address kept.
 	later := time.Now().Add(HostedReuseFor + time.Hour)
-	u4, err := ensureHosted(ctx, c, f.lib, a, later, nil)
+	u4, err := ensureHosted(ctx, c, f.lib, a, later)
 	if err != nil || u4 == u1 || f.sim.Uploads() != 3 {
 		t.Fatalf("stale: %q, %d uploads, %v", u4, f.sim.Uploads(), err)
 	}

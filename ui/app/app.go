@@ -37,6 +37,7 @@ import (
 	"pollinations-studio/ui/pages/speech"
 	"pollinations-studio/ui/pages/transcribe"
 	"pollinations-studio/ui/pages/video"
+	"pollinations-studio/ui/pages/voice"
 )
 
 // AppID identifies the app to the OS (preferences, notifications).
@@ -289,6 +290,7 @@ func (s *Shell) build() {
 		{name: kit.PageTranscribe, title: "Transcribe", icon: theme.DocumentIcon(), page: transcribe.New(s)},
 		{name: kit.PageVideo, title: "Video", icon: theme.MediaVideoIcon(), page: video.New(s)},
 		{name: kit.PageMusic, title: "Music & sound", icon: theme.MediaMusicIcon(), page: music.New(s)},
+		{name: kit.PageVoice, title: "Voice tools", icon: theme.FileAudioIcon(), page: voice.New(s)},
 		{name: kit.PageLibrary, title: "Library", icon: theme.StorageIcon(), page: library.New(s)},
 		{name: kit.PageSettings, title: "Settings", icon: theme.SettingsIcon(), page: s.settings},
 	}

@@ -25,6 +25,7 @@ const (
 	PageTranscribe = "transcribe"
 	PageVideo      = "video"
 	PageMusic      = "music"
+	PageVoice      = "voice"
 	PageLibrary    = "library"
 	PageSettings   = "settings"
 )
@@ -39,6 +40,7 @@ const (
 	ActUseSeed  = "use-seed"  // image: reuse the item's seed, locked
 	ActPlay     = "play"      // speech, music: play the item's (or Paths[0]'s) sound
 	ActAddFiles = "add-files" // transcribe: transcribe Paths
+	ActVoice    = "voice"     // voice: take the item (or Paths[0]) as the voice tools' source
 	ActAnimate  = "animate"   // video: the item (or Paths[0]) becomes the start frame
 )
 

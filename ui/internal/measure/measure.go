@@ -69,6 +69,9 @@ type (
 		SetPrompt(prompt string)
 		Generate()
 	}
+	voicer interface {
+		ShowStems(source lib.Item, stems []lib.Item, muted int)
+	}
 )
 
 // Start begins what the environment asks for (nothing when it asks nothing).
@@ -290,6 +293,12 @@ func showcase(w Window, page string) {
 			m.SetPrompt("a calm piano melody on a rainy afternoon, soft and warm")
 			m.Generate()
 		})
+	case kit.PageVoice:
+		if src, stems := newestStems(ctx, l); src != nil {
+			w.RunOnUI(func() { p.(voicer).ShowStems(*src, stems, 2) })
+		} else if id := first(lib.KindMusic); id != 0 {
+			w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActVoice, ItemID: id}) })
+		}
 	case kit.PageLibrary:
 		if os.Getenv("POLLINATIONS_STUDIO_SHOWCASE") == "3d" {
 			// A 3D item (a mesh made in code, as the simulator makes them) in its detail view.
@@ -312,6 +321,35 @@ func showcase(w Window, page string) {
 			w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActShow, ItemID: id}) })
 		}
 	}
+}
+
+// newestStems finds the library's newest stem separation: its source and its stems.
+func newestStems(ctx context.Context, l *lib.Library) (*lib.Item, []lib.Item) {
+	page, err := l.Search(ctx, lib.Query{Kinds: []lib.Kind{lib.KindMusic}, Limit: 50})
+	if err != nil {
+		return nil, nil
+	}
+	for _, it := range page.Items {
+		if it.Relation != jobs.RelationStem || it.ParentID == nil {
+			continue
+		}
+		src, err := l.Item(ctx, *it.ParentID)
+		if err != nil {
+			return nil, nil
+		}
+		kids, err := l.Children(ctx, src.ID)
+		if err != nil {
+			return nil, nil
+		}
+		var stems []lib.Item
+		for _, k := range kids {
+			if k.Relation == jobs.RelationStem {
+				stems = append(stems, k)
+			}
+		}
+		return src, stems
+	}
+	return nil, nil
 }
 
 // onUI runs f on the UI goroutine and returns its answer.

@@ -222,6 +222,7 @@ func (p *Page) renderDetail(it *lib.Item) {
 			}))
 		}
 	}
+	p.addMake3D(actions, it)         // a picture made into a 3D model (make3d.go)
 	p.addPictureActions(actions, it) // Animate, Copy image; a sound's Use as reference
 	if it.Kind == lib.KindSpeech || it.Kind == lib.KindRecording || it.Kind == lib.KindTranscript {
 		// Played by the window's one player, without leaving the library.
@@ -243,6 +244,7 @@ func (p *Page) renderDetail(it *lib.Item) {
 			}
 		}))
 	}
+	p.addVoiceButton(actions, it)
 	if open3D != nil {
 		actions.Add(widget.NewButtonWithIcon("Open with…", theme.FileIcon(), open3D))
 	}

@@ -18,6 +18,16 @@ import (
 	"pollinations-studio/ui/kit"
 )
 
+// kindFilters is "All kinds" and then every kind the library holds, so that a new kind has its
+// filter the day it exists.
+func kindFilters() []string {
+	out := []string{"All kinds"}
+	for _, k := range lib.Kinds() {
+		out = append(out, string(k))
+	}
+	return out
+}
+
 const (
 	thumbSize = 192
 	// keepEntries bounds the items the gallery keeps: past it, those no cell shows are dropped,
@@ -28,7 +38,6 @@ const (
 )
 
 var (
-	kindFilters = []string{"All kinds", "image", "video", "speech", "recording", "transcript", "chat", "text"}
 	dateFilters = []string{"Any time", "Today", "Last 7 days", "Last 30 days", "This year"}
 )
 
@@ -105,6 +114,7 @@ type Page struct {
 	collEntry *widget.SelectEntry // the detail view's "add to a collection"
 	collAdd   *widget.Button
 	tagsEntry *widget.Entry // the detail view's tags
+	m3d       make3D        // the detail view's Make 3D and its dialog (make3d.go)
 	content   fyne.CanvasObject
 	debounce  *time.Timer
 }
@@ -122,7 +132,7 @@ func New(h kit.Host) *Page {
 		}
 		p.debounce = time.AfterFunc(150*time.Millisecond, func() { h.RunOnUI(p.reload) })
 	}
-	p.kind = widget.NewSelect(kindFilters, nil)
+	p.kind = widget.NewSelect(kindFilters(), nil)
 	p.kind.SetSelectedIndex(0)
 	p.sortBy = widget.NewSelect([]string{"Newest", "Oldest", "Cost"}, nil)
 	p.sortBy.SetSelectedIndex(0)

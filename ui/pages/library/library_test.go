@@ -432,9 +432,18 @@ func TestLibraryShows3DItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := putMedia(t, h, glb.Bytes(), ".glb")
-	ids := addItems(t, h, lib.Item{Kind: lib.Kind3D, Prompt: "a crate", MediaHash: model, ContentType: "model/gltf-binary"})
+	ids := addItems(t, h, lib.Item{Kind: lib.Kind3D, Prompt: "a crate", MediaHash: model, ContentType: "model/gltf-binary"},
+		lib.Item{Prompt: "a picture of a crate"})
 	lp := openLibrary(h, page)
-	wantListed(t, h, lp, "the 3D item", ids...)
+	wantListed(t, h, lp, "both items", ids...)
+	// Every kind the library holds has its filter (music, sound and 3d were missing).
+	for _, k := range lib.Kinds() {
+		if !slices.Contains(lp.kind.Options, string(k)) {
+			t.Errorf("no kind filter for %q in %q", k, lp.kind.Options)
+		}
+	}
+	h.UI(func() { lp.kind.SetSelected(string(lib.Kind3D)) })
+	wantListed(t, h, lp, "the 3D item alone", ids[0])
 	h.UI(func() { lp.showDetail(ids[0]) })
 	h.Eventually("the preview and Open with…", func() bool {
 		views := 0

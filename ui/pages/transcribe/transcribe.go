@@ -46,7 +46,9 @@ type Page struct {
 	model    *widget.Select
 	language *widget.Entry
 	hint     *widget.Entry
-	content  fyne.CanvasObject
+	// isolate runs the voice isolator before transcribing (one job): for noisy recordings.
+	isolate *widget.Check
+	content fyne.CanvasObject
 
 	// speakers asks for a diarized transcript ("off", "detect" or how many people speak),
 	// shown for the models that can tell speakers apart.
@@ -87,10 +89,11 @@ func diarizes(m api.Model) bool {
 }
 
 type transcribeRow struct {
-	job    int64
-	name   string
-	state  string
-	itemID int64
+	job     int64
+	name    string
+	state   string
+	itemID  int64
+	isolate bool // the voice is isolated first
 }
 
 // fileRow is a file or recording in the list, with its state.
@@ -210,10 +213,11 @@ func New(h kit.Host) *Page {
 		p.model.Refresh()
 		p.modelChanged()
 	})
+	p.isolate = widget.NewCheck("Isolate the voice first (noisy recordings)", nil)
 	opts := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Language", p.language), widget.NewFormItem("Prompt", p.hint))
 	hint := widget.NewLabelWithStyle("Drop audio or video files (mp3, mp4, m4a, wav, webm) anywhere on the window, or record from the microphone.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	hint.Wrapping = fyne.TextWrapWord
-	left := container.NewBorder(container.NewVBox(kit.Heading("Transcribe"), hint, opts, p.speakersRow, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
+	left := container.NewBorder(container.NewVBox(kit.Heading("Transcribe"), hint, opts, p.isolate, p.speakersRow, container.NewHBox(choose, p.recordB), p.level), nil, nil, nil, p.list)
 	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), p.saveEdit)
 	right := container.NewBorder(p.text, container.NewVBox(container.NewBorder(nil, nil, nil, save, p.edit), p.renameRow, exports), nil, nil, p.segList)
 	split := container.NewHSplit(left, container.NewPadded(right))
@@ -245,6 +249,16 @@ func (p *Page) Start() {
 // Other files the route will not take are refused with the reason and the way out, never sent.
 func (p *Page) addFiles(paths []string) {
 	for _, path := range paths {
+		if p.isolate.Checked {
+			// The isolator takes the whole file and answers MP3, which is transcribed: its own
+			// limits (50 MB, at least 4.6 s) are the ones that count.
+			if _, err := (jobs.VoiceTool{Tool: jobs.ToolIsolate, File: path}).Check(); err != nil {
+				p.h.ShowError(isolateRefusal(err))
+				continue
+			}
+			p.queue(path, nil)
+			continue
+		}
 		err := jobs.CheckTranscribable(path)
 		switch {
 		case err == nil:
@@ -259,8 +273,27 @@ func (p *Page) addFiles(paths []string) {
 	}
 }
 
+// isolateRefusal is why a file cannot be isolated, with the way out.
+func isolateRefusal(err error) error {
+	e, ok := api.AsError(err)
+	if !ok {
+		return err
+	}
+	c := *e
+	c.Message = e.Message + `. Untick "Isolate the voice first" to transcribe it as it is.`
+	return &c
+}
+
 func (p *Page) queue(path string, parent *int64) {
 	name := filepath.Base(path)
+	isolate := p.isolate.Checked
+	if isolate && parent != nil {
+		// A recording is already kept: one too short to isolate is transcribed as it is.
+		if _, err := (jobs.VoiceTool{Tool: jobs.ToolIsolate, File: path}).Check(); err != nil {
+			isolate = false
+			name += " (too short to isolate the voice)"
+		}
+	}
 	lang := strings.ToLower(strings.TrimSpace(p.language.Text))
 	if lang == "auto" {
 		lang = ""
@@ -270,7 +303,7 @@ func (p *Page) queue(path string, parent *int64) {
 		return
 	}
 	req := &api.TranscribeRequest{File: path, Format: "verbose_json",
-		Model: p.model.Selected, Language: lang, Prompt: strings.TrimSpace(p.hint.Text)}
+		Model: p.model.Selected, Language: lang, Prompt: strings.TrimSpace(p.hint.Text), IsolateFirst: isolate}
 	if p.speakersRow.Visible() && p.speakers.Selected != speakersOff {
 		req.Format = "diarized_json"
 		if n, err := strconv.Atoi(p.speakers.Selected); err == nil {
@@ -281,7 +314,7 @@ func (p *Page) queue(path string, parent *int64) {
 	if !ok {
 		return
 	}
-	p.rows = append([]transcribeRow{{job: id, name: name, state: "queued"}}, p.rows...)
+	p.rows = append([]transcribeRow{{job: id, name: name, state: "queued", isolate: isolate}}, p.rows...)
 	p.list.Refresh()
 }
 
@@ -291,6 +324,9 @@ func (p *Page) onJob(ev jobs.Event) {
 			continue
 		}
 		p.rows[i].state = string(ev.State)
+		if ev.State == jobs.Running && p.rows[i].isolate {
+			p.rows[i].state = "isolating the voice, then transcribing"
+		}
 		if ev.State == jobs.Running && ev.Parts > 1 {
 			p.rows[i].state = fmt.Sprintf("part %d of %d", ev.Part, ev.Parts)
 		}
