@@ -1,0 +1,121 @@
+package peaks
+
+import (
+	"bytes"
+	"testing"
+
+	"pollinations-studio/internal/mp3tone"
+)
+
+// loudThenQuiet is n frames of a tone (peak about 0.35) then n frames of silence.
+func loudThenQuiet(n int) []byte {
+	return append(mp3tone.Tone(n, 204), mp3tone.Silence(n)...)
+}
+
+func peaksOf(t *testing.T, data []byte, cols int, lim Limits) []Column {
+	t.Helper()
+	got, err := MP3(bytes.NewReader(data), int64(len(data)), cols, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != cols {
+		t.Fatalf("%d columns, want %d", len(got), cols)
+	}
+	return got
+}
+
+func loud(c Column) bool  { return c.Max > 0.3 && c.Min < -0.3 && c.Max < 0.4 && c.Min > -0.4 }
+func quiet(c Column) bool { return c.Max == 0 && c.Min == 0 }
+
+func TestLoudThenQuiet(t *testing.T) {
+	data := loudThenQuiet(40)
+	got := peaksOf(t, data, 20, DefaultLimits)
+	// Column 10 starts where the silence does; the decoder's overlap carries the tone's last
+	// granule into it.
+	for i, c := range got {
+		switch {
+		case i < 10 && !loud(c):
+			t.Errorf("column %d of the tone: %+v, want about ±0.35", i, c)
+		case i > 10 && !quiet(c):
+			t.Errorf("column %d of the silence: %+v, want 0", i, c)
+		}
+	}
+
+	// Limits: only the first half of the sound (the tone) is read, and fills every column.
+	for name, lim := range map[string]Limits{
+		"seconds": {MaxSeconds: 40 * mp3tone.FrameSamples / float64(mp3tone.Rate)},
+		"bytes":   {MaxBytes: 40 * mp3tone.FrameBytes},
+	} {
+		for i, c := range peaksOf(t, data, 8, lim) {
+			if !loud(c) {
+				t.Errorf("%s limit: column %d %+v, want the tone", name, i, c)
+			}
+		}
+	}
+
+	// More columns than samples: no panic, the sound lands in some columns, the rest are flat.
+	short := mp3tone.Tone(1, 204)
+	got = peaksOf(t, short, 2000, DefaultLimits)
+	n := 0
+	for _, c := range got {
+		if c.Max > 0.01 {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("one frame of tone over 2000 columns: all flat")
+	}
+}
+
+func TestNotMP3(t *testing.T) {
+	tone := mp3tone.Tone(10, 204)
+	for name, data := range map[string][]byte{
+		"text":   []byte("this is not audio at all, only some words"),
+		"empty":  nil,
+		"header": tone[:4],
+		"riff":   []byte("RIFF\x24\x00\x00\x00WAVEfmt "),
+	} {
+		if _, err := MP3(bytes.NewReader(data), int64(len(data)), 10, DefaultLimits); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if _, err := MP3(bytes.NewReader(tone), int64(len(tone)), 0, DefaultLimits); err == nil {
+		t.Error("0 columns: no error")
+	}
+	// Cut short in the middle of a frame: what is there counts.
+	cut := tone[:len(tone)-mp3tone.FrameBytes/2]
+	got := peaksOf(t, cut, 4, DefaultLimits)
+	if !loud(got[0]) {
+		t.Errorf("a cut file: first column %+v", got[0])
+	}
+}
+
+// FuzzMP3 feeds damaged streams to the reader: an error or columns in range, never a panic.
+func FuzzMP3(f *testing.F) {
+	f.Add(loudThenQuiet(3), 7)
+	f.Add(mp3tone.Tone(2, 255), 1)
+	f.Add([]byte("ID3\x03\x00\x00\x00\x00\x00\x00"), 3)
+	f.Add([]byte{0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0}, 5)
+	f.Fuzz(func(t *testing.T, data []byte, cols int) {
+		cols = 1 + abs(cols)%500
+		got, err := MP3(bytes.NewReader(data), int64(len(data)), cols, Limits{MaxBytes: 1 << 20, MaxSeconds: 60})
+		if err != nil {
+			return
+		}
+		if len(got) != cols {
+			t.Fatalf("%d columns, want %d", len(got), cols)
+		}
+		for i, c := range got {
+			if c.Min < -1 || c.Max > 1 || c.Min > c.Max {
+				t.Fatalf("column %d out of range: %+v", i, c)
+			}
+		}
+	})
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
