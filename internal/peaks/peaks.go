@@ -18,22 +18,24 @@ type Column struct{ Min, Max float32 }
 // Limits bound the work for one file.
 type Limits struct {
 	// MaxBytes is how much of the file is read at most (the decoder scans every frame header
-	// to learn the length first).
+	// to learn the length first); the columns then cover only that much.
 	MaxBytes int64
-	// MaxSeconds is how much sound is decoded at most; the columns then cover only that much.
-	MaxSeconds float64
+	// DecodeSeconds is how much sound is decoded at most. A longer file is sampled: each column
+	// decodes an equal share of this from its start, as a WAV waveform reads a window a column.
+	DecodeSeconds float64
 }
 
-// DefaultLimits cover a long song (decoding runs at well over 100× real time) and keep a
-// pathological file from costing more than a few seconds.
-var DefaultLimits = Limits{MaxBytes: 64 << 20, MaxSeconds: 15 * 60}
+// DefaultLimits decode at most 8 s of sound (go-mp3 decodes 44.1 kHz stereo at roughly 100×
+// real time on one core, so a waveform of any MP3 costs about a tenth of a second) and read
+// at most 64 MB.
+var DefaultLimits = Limits{MaxBytes: 64 << 20, DecodeSeconds: 8}
 
 // ErrEmpty means the file decoded to no sound at all.
 var ErrEmpty = errors.New("peaks: no samples")
 
 // MP3 returns cols columns of an MP3 stream of size bytes read from r: the first column holds
-// the first 1/cols of its sound (up to the limits), and so on. Both channels count. A stream
-// that does not decode is an error, never a panic.
+// the first 1/cols of its sound, and so on. Both channels count. The sound streams through the
+// decoder a buffer at a time. A stream that does not decode is an error, never a panic.
 func MP3(r io.ReaderAt, size int64, cols int, lim Limits) (out []Column, err error) {
 	if cols <= 0 {
 		return nil, fmt.Errorf("peaks: %d columns", cols)
@@ -52,21 +54,70 @@ func MP3(r io.ReaderAt, size int64, cols int, lim Limits) (out []Column, err err
 		return nil, fmt.Errorf("peaks: not an MP3: %w", err)
 	}
 	total := d.Length() / 4 // 16-bit stereo frames
-	if lim.MaxSeconds > 0 {
-		total = min(total, int64(lim.MaxSeconds*float64(d.SampleRate())))
-	}
 	if total <= 0 {
 		return nil, ErrEmpty
 	}
+	budget := total
+	if lim.DecodeSeconds > 0 {
+		budget = max(int64(lim.DecodeSeconds*float64(d.SampleRate())), int64(cols))
+	}
 	out = make([]Column, cols)
 	buf := make([]byte, 16<<10)
-	var pos int64 // sample frames read so far
+	if total <= budget {
+		n, err := scan(d, buf, out, 0, total, total)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, ErrEmpty
+		}
+		return out, nil
+	}
+	// Sampled: a window at the start of each column. A seek decodes the frame before the one
+	// it lands in, and the window ends in a partly used frame: so that the budget holds (to
+	// within twice) for any number of columns, windows are at least two frames long, and when
+	// there are more columns than such windows, neighbouring columns share one.
+	const frame = 1152 // samples in an MPEG-1 frame; MPEG-2 ones are half that
+	n := min(int64(cols), max(1, budget/(2*frame)))
+	window := budget / n
+	read := int64(0)
+	for j := range n {
+		c0, c1 := int(j*int64(cols)/n), int((j+1)*int64(cols)/n)
+		start := int64(c0) * total / int64(cols)
+		if _, err := d.Seek(start*4, io.SeekStart); err != nil {
+			if errors.Is(err, io.EOF) {
+				break // shorter than its headers said
+			}
+			return nil, fmt.Errorf("peaks: seeking: %w", err)
+		}
+		span := min(window, total-start)
+		got, err := scan(d, buf, out[c0:c0+1], 0, span, span)
+		if err != nil {
+			return nil, err
+		}
+		for c := c0 + 1; c < c1; c++ {
+			out[c] = out[c0]
+		}
+		read += got
+	}
+	if read == 0 {
+		return nil, ErrEmpty
+	}
+	return out, nil
+}
+
+// scan reads n sample frames from d into the columns out, which share the span of total
+// frames evenly, starting with the frame numbered pos. It returns how many frames it read:
+// fewer at an early end of the stream.
+func scan(d io.Reader, buf []byte, out []Column, pos, n, total int64) (int64, error) {
+	cols := len(out)
 	col, next := 0, columnEnd(0, total, cols)
 	lo, hi := int16(0), int16(0)
 	started := false
-	for pos < total {
-		n, err := io.ReadFull(d, buf[:min(int64(len(buf)), (total-pos)*4)])
-		for i := 0; i+4 <= n; i += 4 {
+	read := int64(0)
+	for read < n {
+		m, err := io.ReadFull(d, buf[:min(int64(len(buf)), (n-read)*4)])
+		for i := 0; i+4 <= m; i += 4 {
 			for pos >= next && col < cols-1 {
 				out[col] = column(lo, hi, started)
 				col++
@@ -80,19 +131,17 @@ func MP3(r io.ReaderAt, size int64, cols int, lim Limits) (out []Column, err err
 			}
 			lo, hi = min(lo, l, rt), max(hi, l, rt)
 			pos++
+			read++
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break // shorter than its headers said: what was there counts
 		}
 		if err != nil {
-			return nil, fmt.Errorf("peaks: decoding: %w", err)
+			return read, fmt.Errorf("peaks: decoding: %w", err)
 		}
 	}
-	if pos == 0 {
-		return nil, ErrEmpty
-	}
 	out[col] = column(lo, hi, started)
-	return out, nil
+	return read, nil
 }
 
 // columnEnd is the first sample frame after column c of cols over total frames.

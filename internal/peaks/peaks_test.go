@@ -41,14 +41,23 @@ func TestLoudThenQuiet(t *testing.T) {
 		}
 	}
 
-	// Limits: only the first half of the sound (the tone) is read, and fills every column.
-	for name, lim := range map[string]Limits{
-		"seconds": {MaxSeconds: 40 * mp3tone.FrameSamples / float64(mp3tone.Rate)},
-		"bytes":   {MaxBytes: 40 * mp3tone.FrameBytes},
-	} {
-		for i, c := range peaksOf(t, data, 8, lim) {
-			if !loud(c) {
-				t.Errorf("%s limit: column %d %+v, want the tone", name, i, c)
+	// A byte limit: only the first half of the file (the tone) is read, and fills every column.
+	for i, c := range peaksOf(t, data, 8, Limits{MaxBytes: 40 * mp3tone.FrameBytes}) {
+		if !loud(c) {
+			t.Errorf("byte limit: column %d %+v, want the tone", i, c)
+		}
+	}
+	// A decoding budget under the 80 frames: sampled windows at the columns' starts still draw
+	// the tone, then silence. 40 frames pay for a window of two frames a column; 20 for ten
+	// windows, each shared by two columns (so the window at the boundary covers 10 and 11).
+	for _, tc := range []struct{ frames, edge int }{{40, 10}, {20, 11}} {
+		lim := Limits{DecodeSeconds: float64(tc.frames*mp3tone.FrameSamples) / mp3tone.Rate}
+		for i, c := range peaksOf(t, data, 20, lim) {
+			switch {
+			case i < 10 && !loud(c):
+				t.Errorf("budget of %d frames: column %d of the tone: %+v, want about ±0.35", tc.frames, i, c)
+			case i > tc.edge && !quiet(c):
+				t.Errorf("budget of %d frames: column %d of the silence: %+v, want 0", tc.frames, i, c)
 			}
 		}
 	}
@@ -93,12 +102,13 @@ func TestNotMP3(t *testing.T) {
 // FuzzMP3 feeds damaged streams to the reader: an error or columns in range, never a panic.
 func FuzzMP3(f *testing.F) {
 	f.Add(loudThenQuiet(3), 7)
+	f.Add(loudThenQuiet(30), 9) // over the 1 s budget below: sampled, with seeks
 	f.Add(mp3tone.Tone(2, 255), 1)
 	f.Add([]byte("ID3\x03\x00\x00\x00\x00\x00\x00"), 3)
 	f.Add([]byte{0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0}, 5)
 	f.Fuzz(func(t *testing.T, data []byte, cols int) {
 		cols = 1 + abs(cols)%500
-		got, err := MP3(bytes.NewReader(data), int64(len(data)), cols, Limits{MaxBytes: 1 << 20, MaxSeconds: 60})
+		got, err := MP3(bytes.NewReader(data), int64(len(data)), cols, Limits{MaxBytes: 1 << 20, DecodeSeconds: 1})
 		if err != nil {
 			return
 		}
