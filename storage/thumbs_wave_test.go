@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"pollinations-studio/internal/mp3tone"
@@ -125,20 +127,47 @@ func TestMP3WaveformThumbnail(t *testing.T) {
 	}
 }
 
-// BenchmarkMP3WaveformThumbnail makes the waveform of a 3-minute MP3 (44.1 kHz, 32 kbit/s).
+// BenchmarkMP3WaveformThumbnail makes the waveform of a 3-minute MP3: the generated tone
+// (44.1 kHz mono, 32 kbit/s), and, when ffmpeg is there to encode it, music-like stereo at
+// 192 kbit/s (noise under a sine), which costs the decoder more a frame.
 func BenchmarkMP3WaveformThumbnail(b *testing.B) {
-	l, err := Open(context.Background(), b.TempDir())
-	if err != nil {
-		b.Fatal(err)
+	files := map[string]func(b *testing.B) []byte{
+		"tone-mono-32k": func(*testing.B) []byte { return mp3tone.Tone(mp3tone.Frames(180), 204) },
+		"stereo-192k": func(b *testing.B) []byte {
+			if _, err := exec.LookPath("ffmpeg"); err != nil {
+				b.Skip("no ffmpeg to encode a stereo MP3")
+			}
+			out := filepath.Join(b.TempDir(), "song.mp3")
+			cmd := exec.Command("ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=d=180:c=pink:a=0.2",
+				"-f", "lavfi", "-i", "sine=f=220:d=180", "-filter_complex", "amix=inputs=2,pan=stereo|c0=c0|c1=c0",
+				"-ar", "44100", "-b:a", "192k", out)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("ffmpeg: %v %s", err, msg)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return data
+		},
 	}
-	defer l.Close()
-	ctx := context.Background()
-	it := addAudio(b, l, KindMusic, mp3tone.Tone(mp3tone.Frames(180), 204), ".mp3", "audio/mpeg")
-	b.ReportAllocs()
-	for b.Loop() {
-		l.thumbs.forget(it.MediaHash) // measure making it, not finding it cached
-		if _, err := l.Thumbnail(ctx, it.ID, 256); err != nil {
-			b.Fatal(err)
-		}
+	for _, name := range []string{"tone-mono-32k", "stereo-192k"} {
+		b.Run(name, func(b *testing.B) {
+			data := files[name](b)
+			l, err := Open(context.Background(), b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			ctx := context.Background()
+			it := addAudio(b, l, KindMusic, data, ".mp3", "audio/mpeg")
+			b.ReportAllocs()
+			for b.Loop() {
+				l.thumbs.forget(it.MediaHash) // measure making it, not finding it cached
+				if _, err := l.Thumbnail(ctx, it.ID, 256); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
