@@ -25,10 +25,10 @@ type Limits struct {
 	DecodeSeconds float64
 }
 
-// DefaultLimits decode at most 8 s of sound (go-mp3 decodes 44.1 kHz stereo at roughly 100×
+// DefaultLimits decode at most 12 s of sound (go-mp3 decodes 44.1 kHz stereo at roughly 100×
 // real time on one core, so a waveform of any MP3 costs about a tenth of a second) and read
 // at most 64 MB.
-var DefaultLimits = Limits{MaxBytes: 64 << 20, DecodeSeconds: 8}
+var DefaultLimits = Limits{MaxBytes: 64 << 20, DecodeSeconds: 12}
 
 // ErrEmpty means the file decoded to no sound at all.
 var ErrEmpty = errors.New("peaks: no samples")
@@ -73,22 +73,28 @@ func MP3(r io.ReaderAt, size int64, cols int, lim Limits) (out []Column, err err
 		}
 		return out, nil
 	}
-	// Sampled: a window at the start of each column. A seek decodes the frame before the one
-	// it lands in, and the window ends in a partly used frame: so that the budget holds (to
-	// within twice) for any number of columns, windows are at least two frames long, and when
-	// there are more columns than such windows, neighbouring columns share one.
-	const frame = 1152 // samples in an MPEG-1 frame; MPEG-2 ones are half that
-	n := min(int64(cols), max(1, budget/(2*frame)))
-	window := budget / n
+	// Sampled: a window at the start of each column. After a seek go-mp3 decodes without the
+	// bit reservoir (up to 511 bytes of a frame's data live in the frames before it) and
+	// without the previous frame's overlap, which gives loud garbage: each window starts lead
+	// samples early and drops them. The budget pays for lead and window; windows are at least
+	// as long as the lead, and when there are more columns than windows, neighbouring columns
+	// share one.
+	lead := leadSamples(size, total, d.SampleRate())
+	n := min(int64(cols), max(1, budget/(2*lead)))
+	window := max(budget/n-lead, lead)
 	read := int64(0)
 	for j := range n {
 		c0, c1 := int(j*int64(cols)/n), int((j+1)*int64(cols)/n)
 		start := int64(c0) * total / int64(cols)
-		if _, err := d.Seek(start*4, io.SeekStart); err != nil {
+		from := max(0, start-lead)
+		if _, err := d.Seek(from*4, io.SeekStart); err != nil {
 			if errors.Is(err, io.EOF) {
 				break // shorter than its headers said
 			}
 			return nil, fmt.Errorf("peaks: seeking: %w", err)
+		}
+		if _, err := io.CopyN(io.Discard, d, (start-from)*4); err != nil {
+			break // ended within the lead: nothing of this column is left
 		}
 		span := min(window, total-start)
 		got, err := scan(d, buf, out[c0:c0+1], 0, span, span)
@@ -104,6 +110,21 @@ func MP3(r io.ReaderAt, size int64, cols int, lim Limits) (out []Column, err err
 		return nil, ErrEmpty
 	}
 	return out, nil
+}
+
+// leadSamples is how much to decode and drop before a window: enough frames to refill the
+// bit reservoir (511 bytes at most) from a stream of size bytes and total samples, plus one
+// for the overlap.
+func leadSamples(size, total int64, rate int) int64 {
+	perFrame := int64(1152) // MPEG-1 (32 kHz and up); MPEG-2 and 2.5 frames hold half
+	if rate < 32000 {
+		perFrame = 576
+	}
+	frames := max(1, total/perFrame)
+	// Header and side information take up to 36 bytes of each frame; a smaller frame counts
+	// as 8 bytes of data.
+	data := max(size/frames-36, 8)
+	return min(2+(511+data-1)/data, 72) * perFrame
 }
 
 // scan reads n sample frames from d into the columns out, which share the span of total

@@ -2,7 +2,11 @@ package peaks
 
 import (
 	"bytes"
+	"math"
+	"os"
 	"testing"
+
+	mp3 "github.com/hajimehoshi/go-mp3"
 
 	"pollinations-studio/internal/mp3tone"
 )
@@ -47,12 +51,15 @@ func TestLoudThenQuiet(t *testing.T) {
 			t.Errorf("byte limit: column %d %+v, want the tone", i, c)
 		}
 	}
-	// A decoding budget under the 80 frames: sampled windows at the columns' starts still draw
-	// the tone, then silence. 40 frames pay for a window of two frames a column; 20 for ten
-	// windows, each shared by two columns (so the window at the boundary covers 10 and 11).
-	for _, tc := range []struct{ frames, edge int }{{40, 10}, {20, 11}} {
+	// A decoding budget under the file's length: sampled windows at the columns' starts still
+	// draw the tone, then silence. With frames of 104 bytes the lead before a window is 10
+	// frames, so over 800 frames a budget of 400 pays for 20 windows of 10 frames, one a
+	// column; 200 for 10 windows, each shared by two columns (the one at the boundary covers
+	// columns 10 and 11).
+	long := loudThenQuiet(400)
+	for _, tc := range []struct{ frames, edge int }{{400, 10}, {200, 11}} {
 		lim := Limits{DecodeSeconds: float64(tc.frames*mp3tone.FrameSamples) / mp3tone.Rate}
-		for i, c := range peaksOf(t, data, 20, lim) {
+		for i, c := range peaksOf(t, long, 20, lim) {
 			switch {
 			case i < 10 && !loud(c):
 				t.Errorf("budget of %d frames: column %d of the tone: %+v, want about ±0.35", tc.frames, i, c)
@@ -128,4 +135,46 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// A real encoder's MP3 (see testdata/README) uses the bit reservoir: a frame's data starts in
+// the frames before it, which a seek skips. Sampled windows must still read true samples: a
+// window lies within its column, so its peaks can never pass the column's own (streamed whole).
+func TestSampledMatchesStreamed(t *testing.T) {
+	data, err := os.ReadFile("testdata/steps-lame-32k.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := mp3.NewDecoder(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := float64(d.Length()/4) / float64(d.SampleRate()) // about 6.03 s: the codec pads
+	const cols = 10
+	whole := peaksOf(t, data, cols, Limits{})
+	// At 32 kbit/s (frames of 104 bytes) the lead before a window is 10 frames (0.26 s); a
+	// budget of 5.5 s pays for 10 windows of about 0.29 s, one at the start of each column.
+	const window = 0.29
+	sampled := peaksOf(t, data, cols, Limits{DecodeSeconds: 5.5})
+	const eps = 0.01
+	checked := 0
+	for i := range whole {
+		w, s := whole[i], sampled[i]
+		if s.Max > w.Max+eps || s.Min < w.Min-eps {
+			t.Errorf("column %d: sampled %+v beyond the column's own peaks %+v", i, s, w)
+		}
+		// Loud seconds (0–1, 2–3, 4–5) and quiet ones alternate; a window that lies inside one
+		// second, away from its step and the codec's delay, sees which.
+		at := float64(i) * total / cols
+		if frac := at - math.Floor(at); frac < 0.1 || frac+window > 0.95 {
+			continue
+		}
+		checked++
+		if loudSecond := int(at)%2 == 0; loudSecond != (s.Max > 0.1) {
+			t.Errorf("column %d (%.2f s): sampled %+v", i, at, s)
+		}
+	}
+	if checked < 4 {
+		t.Fatalf("only %d columns checked", checked)
+	}
 }
