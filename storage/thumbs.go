@@ -23,6 +23,7 @@ import (
 	xdraw "golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
 
+	"pollinations-studio/internal/peaks"
 	"pollinations-studio/internal/wav"
 )
 
@@ -90,7 +91,7 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 		if it.Missing {
 			key = "placeholder-missing"
 		}
-	case isWAV(it):
+	case isWAV(it) || isMP3(it):
 		wave = true // the file's own waveform, cached under its hash
 	case is3DModel(it): // a drawing of the mesh (thumbs3d.go), cached under its hash
 	case !strings.HasPrefix(it.ContentType, "image/") || it.ContentType == "image/svg+xml":
@@ -139,7 +140,7 @@ func (l *Library) Thumbnail(ctx context.Context, id int64, size int) (string, er
 	case strings.HasPrefix(key, "placeholder-"):
 		img = placeholder(strings.TrimPrefix(key, "placeholder-"), size)
 	case wave:
-		img, err = waveform(it.MediaPath, string(it.Kind), size)
+		img, err = waveform(it.MediaPath, isMP3(it), string(it.Kind), size)
 		if err != nil {
 			img = placeholder(string(it.Kind), size)
 		}
@@ -200,6 +201,7 @@ func placeholderBackground(kind string, size int) *image.NRGBA {
 		"speech": {0x3b, 0x82, 0xf6, 255}, "recording": {0x0e, 0xa5, 0xe9, 255}, "video": {0x8b, 0x5c, 0xf6, 255},
 		"transcript": {0x10, 0xb9, 0x81, 255}, "chat": {0xf5, 0x9e, 0x0b, 255}, "text": {0xf5, 0x9e, 0x0b, 255},
 		"missing": {0x6b, 0x72, 0x80, 255}, "broken": {0xef, 0x44, 0x44, 255},
+		"music": {0xdb, 0x27, 0x77, 255}, "sound": {0x0d, 0x94, 0x88, 255},
 	}[kind]
 	if bg.A == 0 {
 		bg = color.NRGBA{0x64, 0x74, 0x8b, 255}
@@ -215,7 +217,7 @@ func placeholder(kind string, size int) image.Image {
 	white := color.NRGBA{255, 255, 255, 220}
 	c := size / 2
 	switch kind {
-	case "speech", "recording":
+	case "speech", "recording", "music", "sound":
 		// A little waveform.
 		for i := 0; i < 9; i++ {
 			x := c - size/4 + i*size/18
@@ -273,32 +275,70 @@ func isWAV(it *Item) bool {
 	return strings.HasSuffix(it.MediaHash, ".wav")
 }
 
-// waveform draws the peaks of a PCM WAV file (16-bit integer or 32-bit float) on the kind's
-// colour. It reads a small window per column, not the whole file.
-func waveform(path, kind string, size int) (image.Image, error) {
+func isMP3(it *Item) bool {
+	switch it.ContentType {
+	case "audio/mpeg", "audio/mp3", "audio/mpeg3", "audio/x-mpeg-3":
+		return true
+	}
+	return strings.HasSuffix(it.MediaHash, ".mp3")
+}
+
+// waveColumns is how many bars a waveform of size pixels has (3 pixels each).
+func waveColumns(size int) int { return size / 3 }
+
+// waveform draws the outline of a PCM WAV file (16-bit integer or 32-bit float) or an MP3 on
+// the kind's colour: one bar per column, from its lowest to its highest sample.
+func waveform(path string, mp3 bool, kind string, size int) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	cols := waveColumns(size)
+	var cs []peaks.Column
+	if mp3 {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		// Decoded while it streams, bounded: a long song is sampled a window per column.
+		cs, err = peaks.MP3(f, st.Size(), cols, peaks.DefaultLimits)
+		if err != nil {
+			return nil, err
+		}
+	} else if cs, err = wavColumns(f, cols); err != nil {
+		return nil, err
+	}
+	img := placeholderBackground(kind, size)
+	white := color.NRGBA{255, 255, 255, 220}
+	mid := size / 2
+	scale := float64(size) * 0.4
+	for c, col := range cs {
+		top := mid - int(min(float64(col.Max), 1)*scale)
+		bottom := mid - int(max(float64(col.Min), -1)*scale)
+		fill(img, c*3, min(top, mid-1), c*3+2, max(bottom, mid+1), white)
+	}
+	return img, nil
+}
+
+// wavColumns reads the lowest and highest sample of each column of a WAV file from a small
+// window at the column's start, not the whole file.
+func wavColumns(f *os.File, cols int) ([]peaks.Column, error) {
 	w, err := readWAVHeader(f)
 	if err != nil {
 		return nil, err
 	}
-	img := placeholderBackground(kind, size)
-	cols := size / 3
 	frames := w.dataLen / int64(w.blockAlign)
 	if cols == 0 || frames == 0 {
-		return img, nil
+		return nil, nil
 	}
+	out := make([]peaks.Column, cols)
 	window := min(frames/int64(cols)+1, 2048)
 	buf := make([]byte, window*int64(w.blockAlign))
-	white := color.NRGBA{255, 255, 255, 220}
-	mid := size / 2
-	for c := 0; c < cols; c++ {
+	for c := range out {
 		off := w.dataStart + int64(c)*frames/int64(cols)*int64(w.blockAlign)
 		n, _ := f.ReadAt(buf, off)
-		peak := 0.0
+		lo, hi := 0.0, 0.0
 		for i := 0; i+w.bits/8 <= n; i += w.blockAlign {
 			var v float64
 			if w.float {
@@ -306,12 +346,14 @@ func waveform(path, kind string, size int) (image.Image, error) {
 			} else {
 				v = float64(int16(binary.LittleEndian.Uint16(buf[i:]))) / 32768
 			}
-			peak = max(peak, math.Abs(v))
+			if math.IsNaN(v) {
+				continue
+			}
+			lo, hi = min(lo, v), max(hi, v)
 		}
-		h := max(1, int(min(peak, 1)*float64(size)*0.4))
-		fill(img, c*3, mid-h, c*3+2, mid+h, white)
+		out[c] = peaks.Column{Min: float32(lo), Max: float32(hi)}
 	}
-	return img, nil
+	return out, nil
 }
 
 type wavInfo struct {

@@ -1,13 +1,14 @@
 package sim
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"strings"
 	"time"
+
+	"pollinations-studio/internal/mp3tone"
 )
 
 // musicModels are the music and sound-effect models of the audio registry, served through
@@ -150,7 +151,7 @@ func (s *Server) handleMusic(w http.ResponseWriter, r *http.Request, a *account,
 	if m.unit == "second" {
 		cost, usageKind, usage = m.price*secs, "completion-audio-seconds", secs
 	}
-	data := silentMP3(secs)
+	data := musicMP3(secs)
 	// Generation takes a while, then the file streams faster than real time.
 	s.run(w, r, a, job{route: "audio", m: m, estimate: cost, latency: 2 * time.Second,
 		produce: func() (*result, error) {
@@ -161,19 +162,9 @@ func (s *Server) handleMusic(w http.ResponseWriter, r *http.Request, a *account,
 		}})
 }
 
-// MPEG-1 Layer III, 44.1 kHz, 32 kbit/s, mono, no CRC: 1152 samples in 104 bytes per frame.
-const (
-	mp3Rate         = 44100
-	mp3FrameSamples = 1152
-	mp3FrameBytes   = 144 * 32000 / mp3Rate // 104, no padding
-)
-
-// silentMP3 is a real MP3 stream of silent frames lasting secs (rounded up to whole frames).
-// Each frame is a header and zeroed side information (no Huffman data: every sample is 0), so
-// any decoder plays it and measures its length exactly.
-func silentMP3(secs float64) []byte {
-	n := int(math.Ceil(secs * mp3Rate / mp3FrameSamples))
-	frame := make([]byte, mp3FrameBytes)
-	copy(frame, []byte{0xFF, 0xFB, 0x10, 0xC0}) // sync, MPEG-1, Layer III, no CRC; 32 kbit/s, 44.1 kHz; mono
-	return bytes.Repeat(frame, n)
+// musicMP3 is a real MP3 stream lasting secs (rounded up to whole frames): a steady sine of
+// mp3tone.ToneHz at about a third of full scale, so that music played back is heard (and its
+// pitch known to tests) and any decoder measures its length exactly.
+func musicMP3(secs float64) []byte {
+	return mp3tone.Tone(mp3tone.Frames(secs), 204)
 }

@@ -1,10 +1,15 @@
 package sim
 
 import (
+	"bytes"
+	"encoding/binary"
+	"io"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
+
+	mp3 "github.com/hajimehoshi/go-mp3"
 )
 
 func TestMusicAndSoundAreRealMP3OfTheAskedLength(t *testing.T) {
@@ -27,6 +32,10 @@ func TestMusicAndSoundAreRealMP3OfTheAskedLength(t *testing.T) {
 			t.Fatalf("%s: %d %.200s", tc.body, r.status, r.body)
 		}
 		got := mp3Seconds(t, r.body)
+		// Music played back must be heard: not silent frames.
+		if p := mp3Peak(t, r.body); p < 0.2 {
+			t.Errorf("%s: peak %.3f of full scale: the music is (nearly) silent", tc.body, p)
+		}
 		// Whole frames of 1152 samples: at most one frame (26 ms) over.
 		if got < tc.secs || got > tc.secs+0.027 {
 			t.Errorf("%s: %.3f s, want %.1f", tc.body, got, tc.secs)
@@ -39,6 +48,24 @@ func TestMusicAndSoundAreRealMP3OfTheAskedLength(t *testing.T) {
 			t.Errorf("%s: Link %q", tc.body, r.header.Get("Link"))
 		}
 	}
+}
+
+// mp3Peak is the largest sample of an MP3, as a share of full scale.
+func mp3Peak(t *testing.T, data []byte) float64 {
+	t.Helper()
+	d, err := mp3.NewDecoder(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not an MP3: %v", err)
+	}
+	pcm, err := io.ReadAll(d)
+	if err != nil {
+		t.Fatalf("MP3 does not decode to the end: %v", err)
+	}
+	peak := 0.0
+	for i := 0; i+1 < len(pcm); i += 2 {
+		peak = max(peak, math.Abs(float64(int16(binary.LittleEndian.Uint16(pcm[i:])))/32768))
+	}
+	return peak
 }
 
 func TestMusicFieldLimits(t *testing.T) {
