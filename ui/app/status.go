@@ -121,14 +121,7 @@ func (r *jobRow) show(b *statusBar, j jobs.Info) {
 		r.busy.Hide()
 		r.bar.Hide()
 	}
-	st := string(j.State)
-	if j.Elapsed > 0 {
-		st += " " + j.Elapsed.Round(time.Second).String()
-	}
-	if j.Bytes > 0 && j.State == jobs.Running {
-		st += fmt.Sprintf(" · %.1f MB", float64(j.Bytes)/(1<<20))
-	}
-	r.state.SetText(st)
+	r.state.SetText(jobStateText(j))
 	id := j.ID
 	r.cancel.OnTapped = func() { s.jobs.Cancel(id) }
 	r.retry.OnTapped = func() { go s.jobs.Retry(s.ctx, id) }
@@ -205,4 +198,23 @@ func (s *Shell) shortcuts() {
 	// copies and pastes its text): they go to the page in front (a picture copied, pasted).
 	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { s.copyInFront() })
 	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { s.pasteInFront() })
+}
+
+// jobStateText is a job's state in the panel: its stage while it has one before its request
+// ("uploading" a picture for a 3D model), the time it has taken and the bytes moved so far.
+func jobStateText(j jobs.Info) string {
+	st := string(j.State)
+	if j.State == jobs.Running && j.Stage != "" {
+		st = j.Stage
+	}
+	if j.Elapsed > 0 {
+		st += " " + j.Elapsed.Round(time.Second).String()
+	}
+	if j.Bytes > 0 && j.State == jobs.Running {
+		st += fmt.Sprintf(" · %.1f MB", float64(j.Bytes)/(1<<20))
+		if j.Stage != "" && j.Progress >= 0 {
+			st += fmt.Sprintf(" (%d%%)", int(j.Progress*100))
+		}
+	}
+	return st
 }
