@@ -39,10 +39,11 @@ done
 "$bin" --data-dir "$data" music "a calm piano melody" -o "$data/piano.mp3" --duration 20 >/dev/null 2>&1 || true
 "$bin" --data-dir "$data" stems "$data/piano.mp3" -o "$data/stems" >/dev/null 2>&1 || true
 unset POLLINATIONS_BASE_URL POLLINATIONS_ENTER_URL POLLINATIONS_API_KEY
-for shot in image chat speech transcribe video music voice library settings library-3d speech-free; do
+for shot in image chat speech transcribe video music voice library settings library-3d library-make3d speech-free; do
 	# The showcase puts each page to work (images generating, a reply streaming, a transcript open).
 	page=${shot%-*} showcase=1 account=paid
 	[ "$shot" = library-3d ] && showcase=3d
+	[ "$shot" = library-make3d ] && showcase=make3d
 	[ "$shot" = speech-free ] && showcase=remedy account=free
 	POLLINATIONS_STUDIO_PAGE=$page POLLINATIONS_STUDIO_SHOWCASE=$showcase "$bin" --demo --demo-account $account --data-dir "$data" >/dev/null 2>&1 &
 	app=$!

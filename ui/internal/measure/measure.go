@@ -282,7 +282,15 @@ func showcase(w Window, page string) {
 			p.(speaker).SetText("Welcome to Pollinations Studio. Type any text here and press Speak: it plays while it downloads and is kept in your library.")
 		})
 	case kit.PageVideo:
-		w.RunOnUI(func() { p.(videoer).SetPrompt("a paper boat drifting down a rainy street, cinematic, slow motion") })
+		// A library picture brought by "Animate" as the start frame.
+		if id := first(lib.KindImage); id != 0 {
+			if it, err := l.Item(ctx, id); err == nil {
+				w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActAnimate, Item: it}) })
+			}
+		}
+		w.RunOnUI(func() {
+			p.(videoer).SetPrompt("the lighthouse's beam sweeps over a calm sea as the sun rises, slow camera push")
+		})
 	case kit.PageTranscribe:
 		if id := first(lib.KindTranscript); id != 0 {
 			w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActShow, ItemID: id}) })
@@ -319,6 +327,12 @@ func showcase(w Window, page string) {
 		}
 		if id := first(lib.KindImage); id != 0 {
 			w.RunOnUI(func() { p.(kit.Navigator).Navigate(kit.Nav{Page: page, Action: kit.ActShow, ItemID: id}) })
+			if os.Getenv("POLLINATIONS_STUDIO_SHOWCASE") == "make3d" {
+				time.Sleep(time.Second) // the detail view loads its picture first
+				if it, err := l.Item(ctx, id); err == nil {
+					w.RunOnUI(func() { p.(interface{ ShowMake3D(lib.Item) }).ShowMake3D(*it) })
+				}
+			}
 		}
 	}
 }

@@ -2,6 +2,8 @@
 
 package library
 
+import lib "pollinations-studio/storage"
+
 // Scripting for ui/internal/measure (measure builds only).
 
 // ScrollTo scrolls the gallery to a fraction of its length.
@@ -14,3 +16,6 @@ func (p *Page) ScrollToBottom() { p.grid.ScrollToBottom() }
 
 // Len is how many items the grid lists.
 func (p *Page) Len() int { return len(p.ids) }
+
+// ShowMake3D opens the "Make 3D" dialog on an item.
+func (p *Page) ShowMake3D(it lib.Item) { p.showMake3D(it) }
