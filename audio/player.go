@@ -579,6 +579,18 @@ func (p *Player) Duration() (time.Duration, bool) {
 	return framesToDuration(f, pb.rate), true
 }
 
+// LearnLength gives the player the length of the sound it plays from src when that is known
+// elsewhere before the stream has all arrived (its download was saved whole): the seek bar
+// can show at once instead of at the end. It reports whether it applied: src is still what
+// plays and its length was not known yet.
+func (p *Player) LearnLength(src io.Reader, d time.Duration) bool {
+	pb := p.current()
+	if pb == nil || src == nil || pb.src != src || d <= 0 {
+		return false
+	}
+	return pb.total.CompareAndSwap(-1, int64(d.Seconds()*float64(pb.rate)))
+}
+
 // Done is closed when playback ends.
 func (p *Player) Done() <-chan struct{} {
 	if pb := p.current(); pb != nil {

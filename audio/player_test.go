@@ -339,3 +339,52 @@ func TestPlayAfterCloseIsAnError(t *testing.T) {
 		t.Fatalf("listing on a closed engine: %v", err)
 	}
 }
+
+// A stream with no length in its header (MP3 as it downloads) learns it from elsewhere, once,
+// and only for what plays.
+func TestLearnLength(t *testing.T) {
+	e := nullEngine(t)
+	p, _ := e.NewPlayer(PlayerOptions{})
+	data := wavBytes(t, sine(300, 16000, 1, 4, 0.3), 16000, 1)
+	pr, pw := io.Pipe()
+	go func() { pw.Write(data); pw.Close() }()
+	if err := p.Play(context.Background(), pr, FormatAuto); err != nil {
+		t.Fatal(err)
+	}
+	// The WAV header gave the length already: nothing to learn.
+	if p.LearnLength(pr, 9*time.Second) {
+		t.Fatal("a known length was replaced")
+	}
+	p.Stop()
+
+	raw := int16sToBytes(sine(300, 24000, 1, 4, 0.3)) // raw PCM has no length, like an MP3 stream
+	pr, pw = io.Pipe()
+	go func() {
+		for i := 0; i < len(raw); i += 4800 {
+			if _, err := pw.Write(raw[i:min(len(raw), i+4800)]); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		pw.Close()
+	}()
+	if err := p.Play(context.Background(), pr, FormatPCM); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Duration(); ok {
+		t.Fatal("a raw stream knew its length")
+	}
+	if p.LearnLength(bytes.NewReader(raw), 4*time.Second) {
+		t.Fatal("the length of another source was taken")
+	}
+	if !p.LearnLength(pr, 4*time.Second) {
+		t.Fatal("the length was not learned")
+	}
+	if d, ok := p.Duration(); !ok || d != 4*time.Second {
+		t.Fatalf("duration %v %v", d, ok)
+	}
+	if p.LearnLength(pr, 5*time.Second) {
+		t.Fatal("a learned length was learned again")
+	}
+	p.Stop()
+}

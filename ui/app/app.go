@@ -429,6 +429,7 @@ func (s *Shell) RefreshAccount() {
 func (s *Shell) followJobs() {
 	events, stop := s.jobs.Subscribe()
 	defer stop()
+	live := map[int64]io.Reader{} // what plays as it downloads, by job
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -437,8 +438,14 @@ func (s *Shell) followJobs() {
 			if !ok {
 				return
 			}
-			if ev.Audio != nil {
-				s.playLive(ev)
+			if ev.Audio != nil && s.playLive(ev) {
+				live[ev.ID] = ev.Audio
+			}
+			if src, ok := live[ev.ID]; ok && ev.State != jobs.Running && ev.State != jobs.Queued {
+				delete(live, ev.ID)
+				if ev.State == jobs.Done && ev.ItemID != nil {
+					go s.learnLength(src, *ev.ItemID)
+				}
 			}
 			s.mu.Lock()
 			listeners := append([]func(jobs.Event){}, s.onJob...)
@@ -452,19 +459,42 @@ func (s *Shell) followJobs() {
 	}
 }
 
-// playLive starts playing a job's sound as it downloads (called off the UI goroutine).
-func (s *Shell) playLive(ev jobs.Event) {
+// playLive starts playing a job's sound as it downloads (called off the UI goroutine) and
+// reports whether it plays.
+func (s *Shell) playLive(ev jobs.Event) bool {
 	p := s.Player()
 	if p == nil {
-		return
+		return false
 	}
 	if err := p.Play(context.Background(), ev.Audio, audio.FormatAuto); err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
 			// Playing as it downloads is a courtesy nobody asked for: without a sound device
 			// the result is still saved and the page says so; no dialog interrupts the user.
-			return
+			return false
 		}
 		s.ShowError(fmt.Errorf("playing: %w", err))
+		return false
+	}
+	return true
+}
+
+// learnLength tells the player the length of a sound still playing as it downloaded, measured
+// on the saved file: an MP3 stream says nothing of its length, and the seek bar waits for it.
+func (s *Shell) learnLength(src io.Reader, itemID int64) {
+	p := s.Player()
+	if p == nil {
+		return
+	}
+	it, err := s.lib.Item(s.ctx, itemID)
+	if err != nil {
+		return
+	}
+	path, err := s.lib.ItemMediaPath(it)
+	if err != nil {
+		return
+	}
+	if info, err := audio.Probe(path); err == nil && info.Duration > 0 {
+		p.LearnLength(src, time.Duration(info.Duration*float64(time.Second)))
 	}
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
@@ -53,4 +54,31 @@ func TestOutputChangesWhileSpeechPlays(t *testing.T) {
 	if h.s.Player() == nil {
 		t.Fatal("no player after the changes")
 	}
+}
+
+// Music plays as it downloads, and an MP3 stream says nothing of its length: once the file is
+// saved whole, the player learns its length, so that the seek bar shows long before the end.
+func TestLiveMusicLearnsItsLength(t *testing.T) {
+	h := newHarness(t, "secret")
+	h.eventually("the music models", func() bool { return len(h.s.Models(api.KindMusic)) > 0 && h.s.HasKey() })
+	r := api.MusicRequest{Prompt: "a slow cello line", Model: h.s.Models(api.KindMusic)[0].Name, Duration: 30}
+	id, ok := h.s.Submit(jobs.Request{Music: &r})
+	if !ok {
+		t.Fatal("the music was refused")
+	}
+	if _, err := h.s.jobs.Wait(h.s.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	p := h.s.Player()
+	if p == nil {
+		t.Fatal("no player")
+	}
+	h.eventually("the length of the music playing", func() bool {
+		d, ok := p.Duration()
+		return ok && d > 29*time.Second && d < 31*time.Second && p.Playing()
+	})
+	if pos := p.Position(); pos > 20*time.Second {
+		t.Fatalf("learned only at %v of 30 s", pos)
+	}
+	p.Stop()
 }
