@@ -87,7 +87,7 @@ func New(h kit.Host) *Page {
 			h.Jobs().Cancel(p.jobID)
 		}
 	})
-	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", container.NewVBox(p.duration, p.resRow)),
+	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", container.NewGridWithColumns(2, p.duration, p.resRow)),
 		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio),
 		widget.NewFormItem("Start frame", p.start.row), widget.NewFormItem("End frame", p.end.row))
 	note := widget.NewLabelWithStyle("Videos take one to two minutes. You can keep working: a notification says when it is ready.", fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
