@@ -210,6 +210,7 @@ func (f *frame) frameURL() (url string, upload bool, err error) {
 func (p *Page) upload(req api.VideoRequest, m api.Model, frames []*frame) {
 	ctx, cancel := context.WithCancel(p.h.Context())
 	p.cancelUpload = cancel
+	p.syncCancel()
 	p.upBar.SetValue(0)
 	p.upBar.Show()
 	p.genB.Disable()
@@ -257,6 +258,7 @@ func (p *Page) upload(req api.VideoRequest, m api.Model, frames []*frame) {
 		cancel()
 		p.h.RunOnUI(func() {
 			p.cancelUpload = nil
+			p.syncCancel()
 			p.upBar.Hide()
 			p.genB.Enable()
 			switch {

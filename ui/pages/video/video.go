@@ -40,6 +40,7 @@ type Page struct {
 	status       *widget.Label
 	bar          *widget.ProgressBarInfinite
 	jobID        int64
+	cancelB      *widget.Button // enabled only while an upload or a generation runs
 	started      time.Time
 	running      string // the model of the running video
 	runningModel api.Model
@@ -87,6 +88,8 @@ func New(h kit.Host) *Page {
 			h.Jobs().Cancel(p.jobID)
 		}
 	})
+	p.cancelB = cancel
+	cancel.Disable()
 	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Duration", container.NewGridWithColumns(2, p.duration, p.resRow)),
 		widget.NewFormItem("Aspect ratio", p.aspect), widget.NewFormItem("", p.withAudio),
 		widget.NewFormItem("Start frame", p.start.row), widget.NewFormItem("End frame", p.end.row))
@@ -240,6 +243,7 @@ func (p *Page) generate() {
 func (p *Page) submit(req api.VideoRequest, m api.Model) {
 	if id, ok := p.h.Submit(jobs.Request{Video: &req}); ok {
 		p.jobID, p.started, p.running, p.runningModel = id, time.Now(), m.Name, m
+		p.syncCancel()
 		p.bar.Show()
 		p.bar.Start()
 		p.status.SetText("Queued…")
@@ -250,6 +254,7 @@ func (p *Page) onJob(ev jobs.Event) {
 	if ev.ID != p.jobID {
 		return
 	}
+	defer p.syncCancel()
 	switch ev.State {
 	case jobs.Done:
 		p.jobID = 0
@@ -333,5 +338,14 @@ func (p *Page) Primary() { p.generate() }
 func (p *Page) Navigate(v kit.Nav) {
 	if v.Action == kit.ActAnimate {
 		p.animate(v)
+	}
+}
+
+// syncCancel enables Cancel only while there is something to cancel.
+func (p *Page) syncCancel() {
+	if p.cancelUpload != nil || p.jobID != 0 {
+		p.cancelB.Enable()
+	} else {
+		p.cancelB.Disable()
 	}
 }

@@ -48,7 +48,14 @@ func TestVideoTakesLongWhileTheWindowResponds(t *testing.T) {
 			t.Fatal("the window answered only once the video was done")
 		}
 	}
-	h.Eventually("the finished video", func() bool { return p.jobID == 0 && strings.HasPrefix(p.status.Text, "Done") })
+	h.UI(func() {
+		if p.cancelB.Disabled() {
+			t.Error("Cancel is disabled while the video runs")
+		}
+	})
+	h.Eventually("the finished video", func() bool {
+		return p.jobID == 0 && strings.HasPrefix(p.status.Text, "Done") && p.cancelB.Disabled()
+	})
 	page, _ := h.Lib.Search(context.Background(), lib.Query{Kinds: []lib.Kind{lib.KindVideo}})
 	if len(page.Items) != 1 || page.Items[0].ContentType != "video/mp4" {
 		t.Fatalf("video item: %+v", page.Items)
@@ -273,15 +280,21 @@ func TestFrameUploadCancel(t *testing.T) {
 	h.Sim.Inject(sim.Fault{PathPrefix: "/upload", Latency: kittest.HangGuard})
 	h.UI(func() { p.Navigate(kit.Nav{Page: kit.PageVideo, Action: kit.ActAnimate, Item: &it}) })
 	h.Eventually("the start frame", func() bool { return p.start.thumb.Image != nil })
-	h.UI(func() { p.prompt.SetText("the light turns"); p.generate() })
-	h.Eventually("the upload", func() bool { return p.cancelUpload != nil && p.upBar.Visible() })
+	h.UI(func() {
+		if !p.cancelB.Disabled() {
+			t.Error("Cancel is enabled with nothing to cancel")
+		}
+		p.prompt.SetText("the light turns")
+		p.generate()
+	})
+	h.Eventually("the upload", func() bool { return p.cancelUpload != nil && p.upBar.Visible() && !p.cancelB.Disabled() })
 	h.UI(func() {
 		for _, b := range kittest.Buttons(p.content, func(b *widget.Button) bool { return b.Text == "Cancel" }) {
 			test.Tap(b)
 		}
 	})
 	h.Eventually("the cancelled upload", func() bool {
-		return p.cancelUpload == nil && !p.upBar.Visible() && strings.Contains(p.status.Text, "cancelled")
+		return p.cancelUpload == nil && !p.upBar.Visible() && strings.Contains(p.status.Text, "cancelled") && p.cancelB.Disabled()
 	})
 	if len(videoFrames(h)) != 0 || p.jobID != 0 {
 		t.Fatalf("a cancelled upload sends no video: %v", videoFrames(h))
