@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -21,22 +20,19 @@ import (
 
 // Page: text to speech, played while it downloads.
 type Page struct {
-	h       kit.Host
-	text    *widget.Entry
-	model   *widget.Select
-	voice   *widget.Select
-	format  *widget.Select
-	elapsed *widget.Label
-	speakB  *widget.Button
-	pauseB  *widget.Button
-	state   *widget.Label
+	h      kit.Host
+	text   *widget.Entry
+	model  *widget.Select
+	voice  *widget.Select
+	format *widget.Select
+	speakB *widget.Button
+	bar    *kit.PlayerBar
+	state  *widget.Label
 	// remedy replaces Speak for a paid-only model on an account without paid Pollen: the
 	// refusal it would meet, said before anything is sent, with the way out.
 	remedy     *fyne.Container
 	remedyText *widget.Label
 	remedyLink *widget.Hyperlink
-	pos        *widget.Slider
-	ticking    bool // the tick is moving pos: its OnChangeEnded is not the user seeking
 	jobID      int64
 	content    fyne.CanvasObject
 }
@@ -52,47 +48,10 @@ func New(h kit.Host) *Page {
 	p.voice = widget.NewSelect(nil, nil)
 	p.format = widget.NewSelect([]string{"mp3", "wav"}, nil)
 	p.format.SetSelected("mp3")
-	p.elapsed = widget.NewLabel("")
 	p.speakB = widget.NewButtonWithIcon("Speak", theme.VolumeUpIcon(), p.speak)
 	p.speakB.Importance = widget.HighImportance
-	p.pauseB = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), func() {
-		player := h.Player()
-		if player == nil {
-			return
-		}
-		if player.Paused() {
-			player.Resume()
-			p.pauseB.SetText("Pause")
-		} else {
-			player.Pause()
-			p.pauseB.SetText("Resume")
-		}
-	})
-	stop := widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), func() {
-		if player := h.Player(); player != nil {
-			player.Stop()
-		}
-	})
+	p.bar = kit.NewPlayerBar(h) // pause, stop, time and a seek bar on the window's player
 	p.state = widget.NewLabel("")
-	p.pos = widget.NewSlider(0, 1)
-	p.pos.Step = 0.001
-	p.pos.Hide() // shown while something plays
-	p.pos.OnChangeEnded = func(v float64) {
-		if p.ticking {
-			return // Slider.SetValue fires OnChangeEnded too: the tick showing progress is no seek
-		}
-		player := h.Player()
-		if player == nil {
-			return
-		}
-		if d, ok := player.Duration(); ok {
-			go func() {
-				if err := player.Seek(time.Duration(v * float64(d))); err != nil {
-					p.h.ShowError(err)
-				}
-			}()
-		}
-	}
 	if !h.HasSound() {
 		p.state.SetText("No sound device: speech is saved to the library and can be played later.")
 	} else if h.Player() == nil {
@@ -105,7 +64,7 @@ func New(h kit.Host) *Page {
 	p.remedy.Hide()
 	form := widget.NewForm(widget.NewFormItem("Model", p.model), widget.NewFormItem("Voice", p.voice), widget.NewFormItem("Format", p.format))
 	p.content = container.NewPadded(container.NewVBox(kit.Heading("Speech"), p.text, form,
-		p.remedy, container.NewHBox(p.speakB, p.pauseB, stop, p.elapsed), p.pos, p.state))
+		p.remedy, container.NewHBox(p.speakB, p.bar.Pause, p.bar.Stop, p.bar.Elapsed), p.bar.Pos, p.state))
 	h.OnAccount(p.fillModels)
 	h.OnJob(p.onJob)
 
@@ -249,38 +208,8 @@ func (p *Page) onJob(ev jobs.Event) {
 	}
 }
 
-// Start moves the progress bar while something plays, until the window closes.
-func (p *Page) Start() {
-	t := time.NewTicker(200 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.h.Context().Done():
-			return
-		case <-t.C:
-		}
-		player := p.h.Player()
-		if player == nil {
-			continue
-		}
-		pos := player.Position()
-		d, ok := player.Duration()
-		p.h.RunOnUI(func() {
-			if ok && d > 0 && pos < d {
-				p.pos.Show()
-				p.ticking = true
-				p.pos.SetValue(float64(pos) / float64(d))
-				p.ticking = false
-				p.elapsed.SetText(fmt.Sprintf("%s / %s", kit.Clock(pos), kit.Clock(d)))
-			} else if pos > 0 && !ok {
-				p.elapsed.SetText(kit.Clock(pos)) // still downloading: length not known yet
-			} else if p.pos.Visible() {
-				p.pos.Hide()
-				p.elapsed.SetText("")
-			}
-		})
-	}
-}
+// Start keeps the player bar up to date while something plays, until the window closes.
+func (p *Page) Start() { p.bar.Follow() }
 
 // Content is the page's widgets.
 func (p *Page) Content() fyne.CanvasObject { return p.content }

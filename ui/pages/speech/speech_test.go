@@ -282,9 +282,9 @@ func TestSpeakerChangesWhileSpeechPlays(t *testing.T) {
 	<-stopped
 	for i := 0; i < 20; i++ {
 		h.UI(func() {
-			test.Tap(p.pauseB)
+			test.Tap(p.bar.Pause)
 			h.UseOutput("")
-			test.Tap(p.pauseB)
+			test.Tap(p.bar.Pause)
 		})
 	}
 	h.Eventually("the clip in the library", func() bool { return strings.Contains(p.state.Text, "Saved") })
