@@ -140,6 +140,10 @@ type Shell struct {
 	mu       sync.Mutex
 	client   *api.Client
 	models   []api.Model
+	// catalogueOf and catalogueAt say whose catalogue models is and when it came: a
+	// generation refreshes the balance, not the catalogue (two listings, several requests).
+	catalogueOf *api.Client
+	catalogueAt time.Time
 	keyInfo  *api.KeyInfo
 	balance  *api.Balance
 	listener []func()           // told when the account or catalogue changes
@@ -382,8 +386,17 @@ func (s *Shell) UseClient(c *api.Client) {
 	s.RefreshAccount()
 }
 
-// RefreshAccount reloads key info, balance and the catalogue, off the UI goroutine.
-func (s *Shell) RefreshAccount() {
+// catalogueMaxAge is how long a loaded catalogue is used before a refresh loads it again.
+const catalogueMaxAge = 10 * time.Minute
+
+// RefreshAccount reloads key info and balance, and the catalogue when it is older than
+// catalogueMaxAge or another key's, off the UI goroutine.
+func (s *Shell) RefreshAccount() { s.refreshAccount(false) }
+
+// ReloadAll reloads key info, balance and the catalogue (the status bar's refresh button).
+func (s *Shell) ReloadAll() { s.refreshAccount(true) }
+
+func (s *Shell) refreshAccount(catalogue bool) {
 	c := s.Client()
 	if c == nil {
 		return
@@ -400,12 +413,19 @@ func (s *Shell) RefreshAccount() {
 				bal, _ = c.Balance(ctx)
 			}
 		}
-		models, modErr := kit.LoadCatalogue(ctx, c)
+		s.mu.Lock()
+		load := catalogue || s.catalogueOf != c || time.Since(s.catalogueAt) > catalogueMaxAge
+		s.mu.Unlock()
+		var models []api.Model
+		var modErr error
+		if load {
+			models, modErr = kit.LoadCatalogue(ctx, c)
+		}
 		s.mu.Lock()
 		if s.client == c {
 			s.keyInfo, s.balance = info, bal
-			if modErr == nil {
-				s.models = models
+			if load && modErr == nil {
+				s.models, s.catalogueOf, s.catalogueAt = models, c, time.Now()
 			}
 		}
 		listeners := append([]func(){}, s.listener...)

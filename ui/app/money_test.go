@@ -80,3 +80,30 @@ func TestQuestOnlyLearntFromRefusal(t *testing.T) {
 		return strings.HasSuffix(h.s.status.account.Text, "this key spends Quest Pollen only")
 	})
 }
+
+// A generation refreshes the balance, not the catalogue (two listings of several requests
+// each); the status bar's refresh button reloads both.
+func TestRefreshAfterAGenerationKeepsTheCatalogue(t *testing.T) {
+	h := newHarness(t, "secret")
+	h.eventually("the catalogue", func() bool { return len(h.s.Models("")) > 0 && h.s.status.account.Text != "" })
+	count := func() (listings, balances int) {
+		for _, r := range h.sim.Requests() {
+			switch {
+			case strings.HasSuffix(r.Path, "/models"):
+				listings++
+			case strings.Contains(r.Path, "balance"):
+				balances++
+			}
+		}
+		return
+	}
+	h.sim.ResetRequests()
+	h.s.RefreshAccount()
+	h.eventually("the balance asked again", func() bool { _, b := count(); return b > 0 })
+	if l, _ := count(); l != 0 {
+		t.Fatalf("a refresh after a generation listed the models %d times", l)
+	}
+	h.sim.ResetRequests()
+	h.ui(func() { test.Tap(h.s.status.refresh) })
+	h.eventually("the catalogue listed again", func() bool { l, _ := count(); return l > 0 })
+}

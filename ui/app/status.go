@@ -30,7 +30,7 @@ func newStatusBar(s *Shell) *statusBar {
 	b := &statusBar{s: s, account: widget.NewLabel("No key yet: add one in Settings")}
 	b.queue = widget.NewButtonWithIcon("No jobs running", theme.ListIcon(), b.showJobs)
 	b.queue.Importance = widget.LowImportance
-	b.refresh = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { s.RefreshAccount() })
+	b.refresh = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { s.ReloadAll() })
 	b.refresh.Importance = widget.LowImportance
 	left := []fyne.CanvasObject{}
 	if s.o.Demo {
