@@ -137,18 +137,18 @@ type Shell struct {
 
 	runOnUI func(func())
 
-	mu       sync.Mutex
-	client   *api.Client
-	models   []api.Model
+	mu     sync.Mutex
+	client *api.Client
+	models []api.Model
 	// catalogueOf and catalogueAt say whose catalogue models is and when it came: a
 	// generation refreshes the balance, not the catalogue (two listings, several requests).
 	catalogueOf *api.Client
 	catalogueAt time.Time
-	keyInfo  *api.KeyInfo
-	balance  *api.Balance
-	listener []func()           // told when the account or catalogue changes
-	player   *audio.Player      // the one player (nil without sound)
-	onJob    []func(jobs.Event) // told of every job event, on the UI goroutine
+	keyInfo     *api.KeyInfo
+	balance     *api.Balance
+	listener    []func()           // told when the account or catalogue changes
+	player      *audio.Player      // the one player (nil without sound)
+	onJob       []func(jobs.Event) // told of every job event, on the UI goroutine
 
 	content fyne.CanvasObject
 	dialogs []dialog.Dialog // open dialogs, newest last (Esc closes the newest)
