@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-ensure_pkgs $BUILD_PKGS $RUN_PKGS xvfb xauth imagemagick x11-utils dbus-x11
+ensure_pkgs $BUILD_PKGS $RUN_PKGS xvfb xauth imagemagick x11-utils dbus-x11 pulseaudio pulseaudio-utils
 ensure_go
 bin=$(mktemp -d)/pollinations-studio
 # The showcase (each page put to work) exists only in builds with the measure tag.
@@ -18,12 +18,22 @@ xpid=$!
 trap 'kill $xpid $DBUS_PID 2>/dev/null || true' EXIT
 export DISPLAY=":$n"
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+# A PulseAudio server with a null sink, so that the pages that play (music, voice) show their
+# player working, as on a machine with speakers.
+export XDG_RUNTIME_DIR
+XDG_RUNTIME_DIR=$(mktemp -d)
+chmod 700 "$XDG_RUNTIME_DIR"
+pulseaudio -n --daemonize=yes --exit-idle-time=-1 --log-target=stderr \
+	-L "module-native-protocol-unix socket=$XDG_RUNTIME_DIR/native auth-anonymous=1" \
+	-L "module-null-sink sink_name=vsink" -L "module-always-sink" 2>/dev/null ||
+	log "no PulseAudio: the players will show as without sound"
+export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/native"
 data=$(mktemp -d)
 # Fill the library with a few real generations from the simulator, through the command line.
 simlog=$(mktemp)
 "$bin" sim --addr 127.0.0.1:0 --fast >"$simlog" 2>/dev/null &
 simpid=$!
-trap 'kill $xpid $simpid $DBUS_PID 2>/dev/null || true' EXIT
+trap 'kill $xpid $simpid $DBUS_PID 2>/dev/null || true; pactl exit 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$simlog" ] && break; sleep 0.1; done
 url=$(head -n1 "$simlog")
 key=$(awk '$1=="secret"{print $2}' "$simlog")
