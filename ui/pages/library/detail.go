@@ -6,6 +6,7 @@ package library
 import (
 	"fmt"
 	"image"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -130,6 +131,10 @@ func (p *Page) renderDetail(it *lib.Item) {
 		// own file; "Open with…" hands the file to the system's 3D viewer.
 		if path, err := h.Library().ItemMediaPath(it); err != nil {
 			objs = append(objs, widget.NewLabel("The 3D file cannot be shown: "+err.Error()))
+		} else if isPointCloud(it) {
+			// A PLY point cloud (splats) has no mesh to turn: its still drawing, the thumbnail's.
+			objs = append(objs, p.pointCloudStill(it, gen))
+			open3D = func() { h.OpenPath("3D model", path) }
 		} else {
 			view := kit.LoadMeshView(path, h.RunOnUI)
 			view.SetMinSize(fyne.NewSize(320, 320))
@@ -372,4 +377,42 @@ func (p *Page) undo(id int64) {
 		}
 		p.h.RunOnUI(func() { p.reload(); p.showDetail(id) })
 	}()
+}
+
+// isPointCloud tells a PLY 3D item (point clouds and splats) from a GLB mesh.
+func isPointCloud(it *lib.Item) bool {
+	return it.ContentType == "application/ply" || strings.EqualFold(filepath.Ext(it.MediaPath), ".ply")
+}
+
+// pointCloudStill shows a PLY item as the library draws its thumbnail, loaded off the UI
+// goroutine, with a caption saying why it does not turn.
+func (p *Page) pointCloudStill(it *lib.Item, gen int) fyne.CanvasObject {
+	h := p.h
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(320, 320))
+	p.cloud = img
+	caption := widget.NewLabelWithStyle("A point cloud (PLY): shown still; Open with… turns it in a 3D viewer.",
+		fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	caption.Wrapping = fyne.TextWrapWord
+	id := it.ID
+	go func() {
+		path, err := h.Library().Thumbnail(h.Context(), id, 320)
+		var pic image.Image
+		if err == nil {
+			pic, err = decodeImage(path)
+		}
+		h.RunOnUI(func() {
+			if gen != p.detailGen {
+				return
+			}
+			if err != nil {
+				caption.SetText("The point cloud cannot be drawn: " + err.Error())
+				return
+			}
+			img.Image = pic
+			img.Refresh()
+		})
+	}()
+	return container.NewVBox(img, caption)
 }

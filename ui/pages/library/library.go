@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -109,7 +110,8 @@ type Page struct {
 
 	detail    *fyne.Container
 	selected  int64
-	detailGen int // bumps with every render, so a late picture does not land in another item's view
+	cloud     *canvas.Image // the still of a PLY item in the detail view (tests reach it here)
+	detailGen int           // bumps with every render, so a late picture does not land in another item's view
 	picture   *tapImage
 	collEntry *widget.SelectEntry // the detail view's "add to a collection"
 	collAdd   *widget.Button

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -455,4 +457,47 @@ func TestLibraryShows3DItems(t *testing.T) {
 		return lp.selected == ids[0] && views == 1 &&
 			len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == "Open with…" })) == 1
 	})
+}
+
+// A PLY point cloud has no mesh to turn: the detail view shows the library's drawing of it,
+// still, and Open with….
+func TestLibraryShowsAPointCloudStill(t *testing.T) {
+	h, page := newPage(t, "secret")
+	var ply strings.Builder
+	ply.WriteString("ply\nformat ascii 1.0\nelement vertex 400\nproperty float x\nproperty float y\nproperty float z\n" +
+		"property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n")
+	for i := 0; i < 400; i++ {
+		a := float64(i) * 0.7
+		fmt.Fprintf(&ply, "%.3f %.3f %.3f 200 120 40\n", math.Cos(a), math.Sin(a), float64(i%20)/20-0.5)
+	}
+	cloud := putMedia(t, h, []byte(ply.String()), ".ply")
+	ids := addItems(t, h, lib.Item{Kind: lib.Kind3D, Prompt: "a vase, as splats", MediaHash: cloud, ContentType: "application/ply"})
+	lp := openLibrary(h, page)
+	wantListed(t, h, lp, "the point cloud", ids...)
+	h.UI(func() { lp.showDetail(ids[0]) })
+	h.Eventually("the still and Open with…", func() bool {
+		for _, o := range lp.detail.Objects {
+			if _, ok := o.(*kit.MeshView); ok {
+				return false // a mesh view of a PLY would show only an error
+			}
+		}
+		return lp.cloud != nil && lp.cloud.Image != nil &&
+			len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == "Open with…" })) == 1
+	})
+	// The drawing has the cloud's colour in it, not only the background.
+	var img image.Image
+	h.UI(func() { img = lp.cloud.Image })
+	orange := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 > 120 && g>>8 > 60 && bl>>8 < 100 && r > g {
+				orange++
+			}
+		}
+	}
+	if orange < 50 {
+		t.Fatalf("the still shows %d pixels of the cloud's colour", orange)
+	}
 }
