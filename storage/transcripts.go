@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"unicode"
 )
 
 // Segment is a timed piece of a transcript.
@@ -157,10 +158,28 @@ func speakerLabel(sp string) string {
 	if sp == "" {
 		return ""
 	}
-	if len([]rune(sp)) <= 2 || strings.HasPrefix(strings.ToLower(sp), "speaker_") {
-		return "Speaker " + strings.ToUpper(strings.TrimPrefix(strings.TrimPrefix(sp, "speaker_"), "SPEAKER_"))
+	if strings.HasPrefix(strings.ToLower(sp), "speaker_") {
+		return "Speaker " + strings.ToUpper(sp[len("speaker_"):])
+	}
+	if bareSpeakerID(sp) {
+		return "Speaker " + strings.ToUpper(sp)
 	}
 	return sp
+}
+
+// bareSpeakerID is what services number speakers with: one letter ("A") or a number ("1",
+// "12"). A short name someone gave ("Al", "Jo") is not one.
+func bareSpeakerID(sp string) bool {
+	r := []rune(sp)
+	if len(r) == 1 {
+		return unicode.IsLetter(r[0]) || unicode.IsDigit(r[0])
+	}
+	for _, c := range r {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(r) <= 3
 }
 
 func timestamp(sec float64, sep string) string {
