@@ -3,6 +3,7 @@
 #   Pollinations Studio.exe   the window (GUI subsystem: no console), icon and version from FyneApp.toml
 #   pollinations-studio.exe   the same program as a console program, for the command line
 #   pollinations-studio-windows-amd64.zip   both, to hand out
+#   pollinations-studio-VERSION-setup.exe   the installer (NSIS, scripts/windows/installer.nsi)
 # With --test it then runs the command line's end-to-end test under Wine (windows_test.go).
 # The ProcessPrng stand-in (scripts/wine/processprng.c) is built into dist/windows-test/ for Wine
 # only; it is never part of what is handed out.
@@ -14,7 +15,8 @@ FYNE_TOOL_VERSION=v1.7.4
 out=dist/windows
 testdir=dist/windows-test
 
-ensure_pkgs gcc-mingw-w64-x86-64 zip
+ensure_pkgs gcc-mingw-w64-x86-64 zip nsis
+command -v convert >/dev/null 2>&1 || ensure_pkgs imagemagick
 ensure_go
 mkdir -p "$out" "$testdir/bin"
 
@@ -52,6 +54,19 @@ printf '\x03' | dd of="$out/pollinations-studio.exe" bs=1 seek=$((pe + 24 + 68))
 
 rm -f "$out/pollinations-studio-windows-amd64.zip"
 (cd "$out" && zip -q -9 pollinations-studio-windows-amd64.zip "Pollinations Studio.exe" pollinations-studio.exe)
+
+# The installer (NSIS): Program Files, Start menu, optional desktop shortcut, an uninstaller
+# that leaves the library. Version from FyneApp.toml; the icon is Icon.png at the sizes
+# Windows shows (the .ico fyne package makes is deleted with its .syso).
+version=$(sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+build=$(sed -n 's/^Build *= *\([0-9]*\)/\1/p' FyneApp.toml)
+case "$version" in [0-9]*.[0-9]*.[0-9]*) ;; *) log "FyneApp.toml has no Version x.y.z: $version"; exit 1 ;; esac
+convert Icon.png -background none -define icon:auto-resize=256,64,48,32,16 "$testdir/app.ico"
+size_kb=$(( ($(stat -c %s "$out/Pollinations Studio.exe") + $(stat -c %s "$out/pollinations-studio.exe")) / 1024 ))
+setup="$out/pollinations-studio-$version-setup.exe"
+rm -f "$out"/pollinations-studio-*-setup.exe
+makensis -V2 -DVERSION="$version" -DVERSION4="$version.${build:-0}" -DSIZE_KB="$size_kb" \
+	-DBUILD_DIR="$PWD/$out" -DICON="$PWD/$testdir/app.ico" -DOUT="$PWD/$setup" scripts/windows/installer.nsi >&2
 built=$(date +%s)
 
 # For Wine 8 only (tests): Go's runtime asks for ProcessPrng, which Wine 8 does not have.
