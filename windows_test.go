@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -50,10 +51,30 @@ func (w *wineRun) run(args ...string) string {
 	var out, errb strings.Builder
 	c := w.cmd(args...)
 	c.Stdout, c.Stderr = &out, &errb
-	if err := c.Run(); err != nil {
+	if err := c.Run(); err != nil && !errors.Is(err, exec.ErrWaitDelay) {
 		w.t.Fatalf("%s: %v\n%s\n%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
 	return out.String()
+}
+
+// wineUp starts the prefix's wineserver, kept running until the test ends, and its services
+// (wineboot) with no output of ours: started by a test's own command instead, they would
+// inherit its output pipes and hold them open long after it exited.
+func wineUp(t *testing.T, env []string) {
+	t.Helper()
+	srv := exec.Command("wineserver", "-p")
+	srv.Env = env
+	srv.Run() // fails when one already runs for the prefix: that one is used
+	boot := exec.Command("wine", "wineboot")
+	boot.Env = env
+	if err := boot.Run(); err != nil {
+		t.Fatalf("wineboot: %v", err)
+	}
+	t.Cleanup(func() {
+		c := exec.Command("wineserver", "-k")
+		c.Env = env
+		c.Run()
+	})
 }
 
 type listed struct {
@@ -92,6 +113,7 @@ func TestWindowsCommandLine(t *testing.T) {
 	}
 	base := append(os.Environ(), "WINEDEBUG=-all", "POLLINATIONS_API_KEY=", "POLLINATIONS_STUDIO_DATA=")
 	w.env = base
+	wineUp(t, base)
 
 	// The library's default place is %APPDATA%, with a drive letter and backslashes.
 	if p := strings.TrimSpace(w.run("library", "path")); !strings.HasPrefix(p, `C:\`) || !strings.HasSuffix(p, `\AppData\Roaming\pollinations-studio`) {
@@ -421,6 +443,7 @@ func TestWindowsInstaller(t *testing.T) {
 		t.Skip("needs Wine and the installer: scripts/build-windows.sh --test (STUDIO_WINE=1, STUDIO_WINDOWS_SETUP)")
 	}
 	env := append(os.Environ(), "WINEDEBUG=-all", "POLLINATIONS_API_KEY=", "POLLINATIONS_STUDIO_DATA=")
+	wineUp(t, env)
 	wine := func(args ...string) string {
 		t.Helper()
 		c := exec.Command("wine", args...)
@@ -431,24 +454,14 @@ func TestWindowsInstaller(t *testing.T) {
 		}
 		return string(out)
 	}
-	// The uninstaller runs on as a copy of itself; wineserver -w waits for every process of the
-	// prefix to end.
-	settle := func() {
-		t.Helper()
-		c := exec.Command("wineserver", "-w")
-		c.Env = env
-		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("wineserver -w: %v\n%s", err, out)
-		}
-	}
 	drive := filepath.Join(prefix, "drive_c")
 	dir := filepath.Join(drive, "Program Files", "Pollinations Studio")
 	startMenu := filepath.Join(drive, "ProgramData", "Microsoft", "Windows", "Start Menu", "Programs", "Pollinations Studio")
 	desktop := filepath.Join(drive, "users", "Public", "Desktop", "Pollinations Studio.lnk")
 	uninstKey := `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\PollinationsStudio`
+	appPathsKey := `HKLM\Software\Microsoft\Windows\CurrentVersion\App Paths\pollinations-studio.exe`
 
-	wine(setup, "/S")
-	settle()
+	wine(setup, "/S") // a silent install returns when it is done
 	for _, f := range []string{
 		filepath.Join(dir, "Pollinations Studio.exe"), filepath.Join(dir, "pollinations-studio.exe"),
 		filepath.Join(dir, "Uninstall.exe"), filepath.Join(startMenu, "Pollinations Studio.lnk"),
@@ -460,6 +473,9 @@ func TestWindowsInstaller(t *testing.T) {
 	}
 	if reg := wine("reg", "query", uninstKey); !strings.Contains(reg, "DisplayVersion") || !strings.Contains(reg, `C:\Program Files\Pollinations Studio`) {
 		t.Errorf("the Apps & features entry:\n%s", reg)
+	}
+	if reg := wine("reg", "query", appPathsKey); !strings.Contains(reg, `Pollinations Studio\pollinations-studio.exe`) {
+		t.Errorf("the App Paths entry:\n%s", reg)
 	}
 	// The installed command line runs and makes its library under %APPDATA%.
 	exe := `C:\Program Files\Pollinations Studio\pollinations-studio.exe`
@@ -474,17 +490,25 @@ func TestWindowsInstaller(t *testing.T) {
 		t.Fatalf("the installed program made no library: %v", err)
 	}
 
+	// The uninstaller hands over to a copy of itself in %TEMP% (so that it can delete itself)
+	// and returns at once: wait for the folder to go.
 	wine(filepath.Join(dir, "Uninstall.exe"), "/S")
-	settle()
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			break
+		}
+	}
 	for _, f := range []string{dir, startMenu, desktop} {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Errorf("left after uninstalling: %s (%v)", f, err)
 		}
 	}
-	c := exec.Command("wine", "reg", "query", uninstKey)
-	c.Env = env
-	if out, err := c.CombinedOutput(); err == nil {
-		t.Errorf("the Apps & features entry is left:\n%s", out)
+	for _, key := range []string{uninstKey, appPathsKey} {
+		c := exec.Command("wine", "reg", "query", key)
+		c.Env = env
+		if out, err := c.CombinedOutput(); err == nil {
+			t.Errorf("left after uninstalling: %s\n%s", key, out)
+		}
 	}
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("uninstalling took the library: %v", err)

@@ -95,6 +95,9 @@ if [ "${1:-}" = "--test" ]; then
 	done
 	# Wine's own processes of this prefix (wineserver, services) end with the tests, pass or fail.
 	trap 'cp "$testdir/FyneApp.toml.keep" FyneApp.toml; wineserver -k 2>/dev/null || true' EXIT
+	# The prefix's server and services, started apart from any output the tests read.
+	wineserver -p 2>/dev/null || true
+	wine wineboot >/dev/null 2>&1
 	wine "$testdir/storage.test.exe" -test.run 'TestFreeSpace'
 	wine "$testdir/internal-safename.test.exe"
 	log "the command line and the installer under Wine (windows_test.go)"
