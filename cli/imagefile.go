@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -71,12 +72,25 @@ func saveImage(lib *storage.Library, it *storage.Item, out string) (string, stri
 			return out, fmt.Sprintf("converted from the %s the service sent; the library keeps the original", sent), writeWhole(out, conv)
 		}
 	}
-	renamed := strings.TrimSuffix(out, ext) + extOf[got]
+	renamed := freeName(strings.TrimSuffix(out, ext), extOf[got])
 	why := "it cannot be converted here"
 	if want == "jpeg" && got == "png" {
 		why = "JPEG cannot keep its transparency"
 	}
 	return renamed, fmt.Sprintf("the service sent %s and %s, so it is saved as %s", sent, why, filepath.Base(renamed)), writeWhole(renamed, data)
+}
+
+// freeName is stem+ext, or stem-2+ext, stem-3+ext… when that exists: a file the user did not
+// name is never overwritten.
+func freeName(stem, ext string) string {
+	name := stem + ext
+	for i := 2; i < 1000; i++ {
+		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		name = fmt.Sprintf("%s-%d%s", stem, i, ext)
+	}
+	return name
 }
 
 // convertImage re-encodes a raster image as png or jpeg. ok is false when that would lose

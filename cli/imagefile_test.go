@@ -30,6 +30,8 @@ func TestImageFileMatchesItsExtension(t *testing.T) {
 		{"png sent, jpg asked", []string{"--model", "gptimage"}, "d.jpg", "d.jpg", "jpeg", "converted from the PNG the service sent", ""},
 		{"transparent png, jpg asked", []string{"--model", "gptimage", "--transparent"}, "e.jpg", "e.png", "png", "JPEG cannot keep its transparency, so it is saved as e.png", "e.jpg"},
 		{"no image extension", nil, "f.img", "f.img", "jpeg", "", ""},
+		// e.png exists now: a file not named by -o is not overwritten.
+		{"renamed onto an existing file", []string{"--model", "gptimage", "--transparent"}, "e.jpg", "e-2.png", "png", "saved as e-2.png", "e.jpg"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,6 +56,11 @@ func TestImageFileMatchesItsExtension(t *testing.T) {
 			}
 			if tc.note == "" && (strings.Contains(stderr, "converted") || strings.Contains(stderr, "saved as")) {
 				t.Errorf("a note where the bytes were kept:\n%s", stderr)
+			}
+			if tc.written == "e-2.png" {
+				if old, err := os.ReadFile(h.path("e.png")); err != nil || bytes.Equal(old, data) {
+					t.Errorf("e.png was overwritten or lost (%v)", err)
+				}
 			}
 			if tc.notExist != "" {
 				if _, err := os.Stat(h.path(tc.notExist)); !os.IsNotExist(err) {
