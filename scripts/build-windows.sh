@@ -64,9 +64,18 @@ case "$version" in [0-9]*.[0-9]*.[0-9]*) ;; *) log "FyneApp.toml has no Version 
 convert Icon.png -background none -define icon:auto-resize=256,64,48,32,16 "$testdir/app.ico"
 size_kb=$(( ($(stat -c %s "$out/Pollinations Studio.exe") + $(stat -c %s "$out/pollinations-studio.exe")) / 1024 ))
 setup="$out/pollinations-studio-$version-setup.exe"
-rm -f "$out"/pollinations-studio-*-setup.exe
-makensis -V2 -DVERSION="$version" -DVERSION4="$version.${build:-0}" -DSIZE_KB="$size_kb" \
-	-DBUILD_DIR="$PWD/$out" -DICON="$PWD/$testdir/app.ico" -DOUT="$PWD/$setup" scripts/windows/installer.nsi >&2
+# makensis takes most of a warm build (LZMA over 54 MB): it runs only when what goes in changed
+# (fyne package builds the same bytes again from the same sources).
+sum=$(cat "$out/Pollinations Studio.exe" "$out/pollinations-studio.exe" scripts/windows/installer.nsi \
+	"$testdir/app.ico" | sha256sum | cut -d' ' -f1)-$version.${build:-0}
+if [ -f "$setup" ] && [ "$(cat "$testdir/setup.sum" 2>/dev/null)" = "$sum" ]; then
+	log "installer unchanged: $setup"
+else
+	rm -f "$out"/pollinations-studio-*-setup.exe "$testdir/setup.sum"
+	makensis -V2 -DVERSION="$version" -DVERSION4="$version.${build:-0}" -DSIZE_KB="$size_kb" \
+		-DBUILD_DIR="$PWD/$out" -DICON="$PWD/$testdir/app.ico" -DOUT="$PWD/$setup" scripts/windows/installer.nsi >&2
+	echo "$sum" >"$testdir/setup.sum"
+fi
 built=$(date +%s)
 
 # For Wine 8 only (tests): Go's runtime asks for ProcessPrng, which Wine 8 does not have.
