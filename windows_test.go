@@ -161,6 +161,13 @@ func TestWindowsCommandLine(t *testing.T) {
 	if tr := w.run("transcribe", w.winPath(rel+"/hello.mp3")); strings.TrimSpace(tr) == "" {
 		t.Error("transcribe printed nothing")
 	}
+	// The service sends JPEG for the default model: fox.png must hold a PNG all the same.
+	if f, err := os.Open(w.unixPath(rel + "/fox.png")); err == nil {
+		if _, format, err := image.DecodeConfig(f); err != nil || format != "png" {
+			t.Errorf("fox.png holds %q (%v), want png", format, err)
+		}
+		f.Close()
+	}
 	for _, f := range []string{"fox.png", "hello.mp3"} {
 		if st, err := os.Stat(w.unixPath(rel + "/" + f)); err != nil || st.Size() < 100 {
 			t.Errorf("%s: %v", f, err)
