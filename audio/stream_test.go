@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -49,14 +48,6 @@ func (r *throttled) firstByte() time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.first
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type streamFigures struct {

@@ -63,14 +63,18 @@ func (c *command) image(args []string) error {
 		return err
 	}
 	defer lib.Close()
-	if err := copyMedia(lib, it, *out); err != nil {
+	written, note, err := saveImage(lib, it, *out)
+	if err != nil {
 		return err
 	}
 	seedText := "seed not fixed: an edit of a local file takes none"
 	if it.Seed != nil {
 		seedText = fmt.Sprintf("seed %d", *it.Seed)
 	}
-	c.progress("saved %s (%dx%d, %s, model %s, %s%s)", *out, it.Width, it.Height, it.ContentType, it.ModelUsed, seedText, itemCost(it))
+	if note != "" {
+		note = "; " + note
+	}
+	c.progress("saved %s (%dx%d, %s, model %s, %s%s%s)", written, it.Width, it.Height, it.ContentType, it.ModelUsed, seedText, itemCost(it), note)
 	if *asJSON {
 		return c.printItem(lib, it)
 	}
