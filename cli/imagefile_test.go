@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"strings"
 	"testing"
@@ -68,38 +66,5 @@ func TestImageFileMatchesItsExtension(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestImageFormat(t *testing.T) {
-	var pngBytes bytes.Buffer
-	img := image.NewNRGBA(image.Rect(0, 0, 2, 2))
-	img.Set(0, 0, color.NRGBA{255, 0, 0, 255})
-	if err := png.Encode(&pngBytes, img); err != nil {
-		t.Fatal(err)
-	}
-	svg := []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"></svg>`)
-	for _, tc := range []struct {
-		data []byte
-		ct   string
-		want string
-	}{
-		{pngBytes.Bytes(), "image/png", "png"},
-		{pngBytes.Bytes(), "image/jpeg", "png"}, // the bytes win over the header
-		{[]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), "", "jpeg"},
-		{svg, "image/svg+xml", "svg"},
-		{svg, "", "svg"},
-		{[]byte("hello"), "text/plain", ""},
-	} {
-		if got := imageFormat(tc.data, tc.ct); got != tc.want {
-			t.Errorf("imageFormat(%.12q, %q) = %q, want %q", tc.data, tc.ct, got, tc.want)
-		}
-	}
-	// A transparent image is not flattened into a JPEG; an opaque one is converted.
-	if _, ok, err := convertImage(pngBytes.Bytes(), "jpeg"); ok || err != nil {
-		t.Errorf("a PNG with transparent pixels became a JPEG (%v)", err)
-	}
-	if _, ok, _ := convertImage(svg, "png"); ok {
-		t.Error("an SVG was converted")
 	}
 }

@@ -9,17 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // the library keeps what the API returns and what was dropped in
-	_ "image/jpeg"
-	"image/png"
 	"io"
 	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
-	_ "golang.org/x/image/webp"
 
+	"pollinations-studio/internal/imagefmt" // also registers the decoders: png, jpeg, gif, webp
 	"pollinations-studio/storage"
 )
 
@@ -101,21 +98,15 @@ func ImagePNG(path string) ([]byte, error) {
 	if err := CheckImage(data); err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(data, pngMagic) {
-		return data, nil
-	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	png, ok, err := imagefmt.Convert(data, imagefmt.PNG)
 	if err != nil {
-		return nil, fmt.Errorf("decoding the image: %w", err)
-	}
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
 		return nil, fmt.Errorf("converting the image to PNG: %w", err)
 	}
-	return b.Bytes(), nil
+	if !ok {
+		return nil, errors.New("this picture cannot be decoded to copy it")
+	}
+	return png, nil
 }
-
-var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
 // PasteImage takes the clipboard's picture into the library's media folder, whole, and
 // returns the file's path (the same picture pasted twice is one file). Run it off the UI

@@ -14,6 +14,7 @@ import (
 
 	"pollinations-studio/storage"
 
+	"pollinations-studio/internal/imagefmt"
 	"pollinations-studio/internal/safename"
 )
 
@@ -87,7 +88,9 @@ func ShowQuietly(sel *widget.Select, v string) {
 	sel.OnChanged = onChanged
 }
 
-// SaveAs copies an item's media to a file the user picks.
+// SaveAs copies an item's media to a file the user picks. A picture is written in the format
+// the chosen name says where PNG and JPEG convert into each other (the service picks JPEG or
+// PNG itself); anything else is copied as it is.
 func SaveAs(h Host, it storage.Item) {
 	if it.MediaPath == "" {
 		return
@@ -98,17 +101,41 @@ func SaveAs(h Host, it storage.Item) {
 		}
 		go func() {
 			defer w.Close()
-			f, err := os.Open(it.MediaPath)
-			if err != nil {
-				h.ShowError(fmt.Errorf("reading the file from the library: %w", err))
-				return
-			}
-			defer f.Close()
-			if _, err := io.Copy(w, f); err != nil {
-				h.ShowError(fmt.Errorf("saving: %w", err))
+			if err := saveMedia(w, w.URI().Extension(), it); err != nil {
+				h.ShowError(err)
 			}
 		}()
 	}, h.Window())
 	d.SetFileName(safename.File(SafeName(it.Prompt), filepath.Ext(it.MediaPath), "pollinations"))
 	d.Show()
+}
+
+// saveMedia writes an item's media to w, a picture converted to the format ext names when
+// that keeps it whole (no transparency is flattened into a JPEG).
+func saveMedia(w io.Writer, ext string, it storage.Item) error {
+	f, err := os.Open(it.MediaPath)
+	if err != nil {
+		return fmt.Errorf("reading the file from the library: %w", err)
+	}
+	defer f.Close()
+	want := imagefmt.ForExt(ext)
+	if it.Kind != storage.KindImage || (want != imagefmt.PNG && want != imagefmt.JPEG) {
+		if _, err := io.Copy(w, f); err != nil {
+			return fmt.Errorf("saving: %w", err)
+		}
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, storage.MaxMediaBytes))
+	if err != nil {
+		return fmt.Errorf("reading the file from the library: %w", err)
+	}
+	if conv, ok, err := imagefmt.Convert(data, want); err != nil {
+		return fmt.Errorf("converting the picture: %w", err)
+	} else if ok {
+		data = conv
+	}
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("saving: %w", err)
+	}
+	return nil
 }
