@@ -143,22 +143,10 @@ func (p *Page) useReference(v kit.Nav) {
 		}
 		return
 	}
-	it := *v.Item
-	go func() {
-		path, err := p.h.Library().ItemMediaPath(&it) // the library's own file, nothing else
-		p.h.RunOnUI(func() {
-			if err != nil {
-				p.h.ShowError(fmt.Errorf("this item cannot be a reference: %w", err))
-				return
-			}
-			title := kit.Shorten(it.Prompt, 60)
-			if title == "" {
-				title = fmt.Sprintf("item %d", it.ID)
-			}
-			p.setRefAudio(path, title)
-			p.selectReferenceModel()
-		})
-	}()
+	kit.UseItemFile(p.h, *v.Item, "a reference", func(path, title string) {
+		p.setRefAudio(path, title)
+		p.selectReferenceModel()
+	})
 }
 
 // selectReferenceModel goes to music, on a model that takes reference audio, unless the one

@@ -156,21 +156,10 @@ func (p *Page) animate(v kit.Nav) {
 		return
 	}
 	it := *v.Item
-	go func() {
-		path, err := p.h.Library().ItemMediaPath(&it) // the library's own file, nothing else
-		p.h.RunOnUI(func() {
-			if err != nil {
-				p.h.ShowError(fmt.Errorf("this item cannot be animated: %w", err))
-				return
-			}
-			hosted, _ := jobs.ReferenceFor(it, time.Now())
-			title := kit.Shorten(it.Prompt, 60)
-			if title == "" {
-				title = fmt.Sprintf("item %d", it.ID)
-			}
-			p.setFile(p.start, path, hosted, title)
-		})
-	}()
+	kit.UseItemFile(p.h, it, "animated", func(path, title string) {
+		hosted, _ := jobs.ReferenceFor(it, time.Now())
+		p.setFile(p.start, path, hosted, title)
+	})
 }
 
 // selectFrameModel picks the first model in the picker that takes a start frame.
