@@ -37,7 +37,14 @@ func TestSafeNameAndShorten(t *testing.T) {
 	if got := Shorten("one  two\nthree", 8); got != "one two…" {
 		t.Errorf("Shorten: %q", got)
 	}
-	if got := ModelOfLabel("flux — Flux Schnell · 0.0020 pollen/image"); got != "flux" {
-		t.Errorf("ModelOfLabel: %q", got)
+	for l, want := range map[string]string{
+		"Flux Schnell — black-forest-labs/flux-schnell · 0.0020 pollen/image": "black-forest-labs/flux-schnell",
+		"Veo — 3.1 — google/veo-3.1 · paid Pollen":                            "google/veo-3.1", // a dash in the title
+		"community/x · community":                                             "community/x",    // no title
+		"flux":                                                                "flux",
+	} {
+		if got := ModelOfLabel(l); got != want {
+			t.Errorf("ModelOfLabel(%q) = %q, want %q", l, got, want)
+		}
 	}
 }

@@ -16,9 +16,11 @@ import (
 // model Quest Pollen cannot pay for, its price, a degraded health, and whether the key may use
 // it; allowed is Host.Allowed.
 func ModelLabel(m api.Model, allowed func(string) bool) string {
+	// The title first: a narrow picker cuts the end, and "Flux Schnell — black-forest-…"
+	// still says which model it is where "black-forest-labs/flux-sch…" hardly does.
 	l := m.Name
 	if m.Title != "" {
-		l += " — " + m.Title
+		l = m.Title + " — " + m.Name
 	}
 	if m.Community {
 		l += " · community"
@@ -85,8 +87,12 @@ func SameModel(h Host, a, b string) bool {
 // Canonical is the catalogue's id for a stored model name (unknown names stay as they are).
 func Canonical(h Host, name string) string { return api.Canonical(AccountOf(h).Models, name) }
 
-// ModelOfLabel is the model name at the start of a picker label ("flux — Flux Schnell · …").
+// ModelOfLabel is the model name in a picker label: after the title when there is one ("Flux
+// Schnell — black-forest-labs/flux-schnell · …"), else at its start ("flux · …").
 func ModelOfLabel(l string) string {
+	if i := strings.LastIndex(l, " — "); i >= 0 {
+		l = l[i+len(" — "):]
+	}
 	name, _, _ := strings.Cut(l, " ")
 	return name
 }

@@ -125,8 +125,8 @@ func TestModelLabelMarksPaidDegradedCommunity(t *testing.T) {
 			t.Errorf("%q lacks %q", got, want)
 		}
 	}
-	if ModelOfLabel(got) != m.Name {
-		t.Errorf("ModelOfLabel(%q)", got)
+	if ModelOfLabel(got) != m.Name || !strings.HasPrefix(got, "Seedream 4.0 — ") {
+		t.Errorf("ModelOfLabel(%q), or the title is not first", got)
 	}
 	c := ModelLabel(api.Model{Name: "community/x", Community: true}, nil)
 	if !strings.Contains(c, "community") {

@@ -168,7 +168,7 @@ func TestPickerCommunityAndAliases(t *testing.T) {
 		t.Fatal("community models hidden with the preference on")
 	}
 	models, ls := kit.PickerLabels(h, "image")
-	if l := kit.LabelOf(models, ls, "flux"); !strings.HasPrefix(l, "black-forest-labs/flux-schnell ") {
+	if l := kit.LabelOf(models, ls, "flux"); kit.ModelOfLabel(l) != "black-forest-labs/flux-schnell" {
 		t.Fatalf("flux's label: %q", l)
 	}
 	if !kit.SameModel(h, "flux", "black-forest-labs/flux-schnell") || kit.Canonical(h, "kontext") != "black-forest-labs/flux.1-kontext" {

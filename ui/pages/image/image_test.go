@@ -233,7 +233,7 @@ func TestModelPickerGroupsPaidOnlyLast(t *testing.T) {
 		if isPaid {
 			paid++
 		}
-		if strings.HasPrefix(o, "black-forest-labs/flux-schnell ") && !strings.Contains(o, "pollen") {
+		if kit.ModelOfLabel(o) == "black-forest-labs/flux-schnell" && !strings.Contains(o, "pollen") {
 			t.Errorf("a picker entry should show its price: %q", o)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
 	lib "pollinations-studio/storage"
+	"pollinations-studio/ui/kit"
 )
 
 // Make 3D on a picture: the dialog picks Trellis, prices the resolution chosen, and Submit
@@ -40,7 +41,7 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 	h.UI(func() { test.Tap(lp.m3d.button) })
 	h.UI(func() {
 		m := &lp.m3d
-		if !strings.HasPrefix(m.model.Selected, jobs.Default3DModel) || m.resolution.Disabled() || m.resolution.Selected != "low" {
+		if kit.ModelOfLabel(m.model.Selected) != jobs.Default3DModel || m.resolution.Disabled() || m.resolution.Selected != "low" {
 			t.Fatalf("the dialog opens on %q at %q", m.model.Selected, m.resolution.Selected)
 		}
 		if !strings.Contains(m.how.Text, "hosted address") {
@@ -51,7 +52,7 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 		}
 		// A model without resolutions turns the choice off and prices itself.
 		for _, l := range m.model.Options {
-			if strings.HasPrefix(l, "nvidia/asset-harvester") {
+			if kit.ModelOfLabel(l) == "nvidia/asset-harvester" {
 				m.model.SetSelected(l)
 			}
 		}
@@ -59,7 +60,7 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 			t.Errorf("asset-harvester: resolution on %v, estimate %q", !m.resolution.Disabled(), m.estimate.Text)
 		}
 		for _, l := range m.model.Options {
-			if strings.HasPrefix(l, jobs.Default3DModel) {
+			if kit.ModelOfLabel(l) == jobs.Default3DModel {
 				m.model.SetSelected(l)
 			}
 		}

@@ -123,7 +123,7 @@ func TestFreeAccountStartsOnAVoiceItCanUse(t *testing.T) {
 		t.Fatalf("the voices are openai/tts-1's: %v", voices)
 	}
 	for _, o := range options {
-		if strings.HasPrefix(o, "openai/gpt-audio-mini") || strings.HasPrefix(o, "elevenlabs/music") {
+		if strings.HasPrefix(kit.ModelOfLabel(o), "openai/gpt-audio-mini") || strings.HasPrefix(kit.ModelOfLabel(o), "elevenlabs/music") {
 			t.Fatalf("only voices are offered on Speech: %q", o)
 		}
 	}
@@ -139,7 +139,7 @@ func TestFreeAccountStartsOnAVoiceItCanUse(t *testing.T) {
 
 	// Paid-only models stay visible to a free account, marked as needing paid Pollen.
 	for _, o := range options {
-		if strings.HasPrefix(o, "elevenlabs/") && !strings.Contains(o, "paid Pollen") {
+		if strings.HasPrefix(kit.ModelOfLabel(o), "elevenlabs/") && !strings.Contains(o, "paid Pollen") {
 			t.Fatalf("a paid-only model must be marked: %q", o)
 		}
 	}
