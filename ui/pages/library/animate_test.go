@@ -47,7 +47,7 @@ func TestLibraryAnimateAndCopyImage(t *testing.T) {
 
 	h.UI(func() { lp.showDetail(ids[0]) })
 	h.Eventually("Animate and Copy image", func() bool {
-		return lp.selected == ids[0] && detailButton(lp, "Animate") != nil && detailButton(lp, "Copy image") != nil
+		return lp.shown == ids[0] && detailButton(lp, "Animate") != nil && detailButton(lp, "Copy image") != nil
 	})
 	h.UI(func() { test.Tap(detailButton(lp, "Animate")) })
 	navs := h.Navs()
@@ -84,7 +84,7 @@ func TestLibraryAnimateAndCopyImage(t *testing.T) {
 
 	// Other kinds have neither.
 	h.UI(func() { lp.showDetail(ids[1]) })
-	h.Eventually("the speech item", func() bool { return lp.selected == ids[1] && detailButton(lp, "Play") != nil })
+	h.Eventually("the speech item", func() bool { return lp.shown == ids[1] && detailButton(lp, "Play") != nil })
 	var animate, copyB *widget.Button
 	h.UI(func() { animate, copyB = detailButton(lp, "Animate"), detailButton(lp, "Copy image") })
 	if animate != nil || copyB != nil {

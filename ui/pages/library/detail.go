@@ -96,6 +96,7 @@ func (p *Page) zoom(img image.Image, title string) {
 
 func (p *Page) renderDetail(it *lib.Item) {
 	h := p.h
+	p.shown = it.ID
 	p.detailGen++
 	gen := p.detailGen
 	objs := []fyne.CanvasObject{}

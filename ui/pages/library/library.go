@@ -111,6 +111,7 @@ type Page struct {
 	detail    *fyne.Container
 	selected  int64
 	cloud     *canvas.Image // the still of a PLY item in the detail view (tests reach it here)
+	shown     int64         // the item the detail view shows (selected runs ahead of it while it loads)
 	detailGen int           // bumps with every render, so a late picture does not land in another item's view
 	picture   *tapImage
 	collEntry *widget.SelectEntry // the detail view's "add to a collection"

@@ -222,7 +222,7 @@ func TestLibraryAddToCollectionThenFilter(t *testing.T) {
 
 	// From the detail view.
 	h.UI(func() { lp.showDetail(ids[0]) })
-	h.Eventually("the detail view", func() bool { return lp.collEntry != nil && lp.selected == ids[0] })
+	h.Eventually("the detail view", func() bool { return lp.collEntry != nil && lp.shown == ids[0] })
 	h.UI(func() {
 		lp.collEntry.SetText("Evenings")
 		test.Tap(lp.collAdd)
@@ -365,7 +365,7 @@ func TestLibrarySearchTagFavouriteTrashAndUndo(t *testing.T) {
 	wantListed(t, h, lp, "everything again", ids...)
 	// A tag typed in the detail view is kept.
 	h.UI(func() { lp.showDetail(ids[0]) })
-	h.Eventually("the detail view", func() bool { return lp.tagsEntry != nil && lp.selected == ids[0] })
+	h.Eventually("the detail view", func() bool { return lp.tagsEntry != nil && lp.shown == ids[0] })
 	h.UI(func() {
 		lp.tagsEntry.SetText("lighthouses, dawn")
 		lp.tagsEntry.OnSubmitted(lp.tagsEntry.Text)
@@ -409,7 +409,7 @@ func TestLibraryDetailNavigates(t *testing.T) {
 	} {
 		h.UI(func() { lp.showDetail(tc.id) })
 		h.Eventually("the detail view of "+tc.button, func() bool {
-			return lp.selected == tc.id && len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == tc.button })) == 1
+			return lp.shown == tc.id && len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == tc.button })) == 1
 		})
 		before := len(h.Navs())
 		h.UI(func() {
@@ -454,7 +454,7 @@ func TestLibraryShows3DItems(t *testing.T) {
 				views++
 			}
 		}
-		return lp.selected == ids[0] && views == 1 &&
+		return lp.shown == ids[0] && views == 1 &&
 			len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == "Open with…" })) == 1
 	})
 }

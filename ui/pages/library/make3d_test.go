@@ -29,7 +29,7 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 
 	// Not offered on what is not a picture.
 	h.UI(func() { lp.showDetail(ids[1]) })
-	h.Eventually("the note's detail", func() bool { return lp.selected == ids[1] && len(lp.detail.Objects) > 0 })
+	h.Eventually("the note's detail", func() bool { return lp.shown == ids[1] && len(lp.detail.Objects) > 0 })
 	h.UI(func() {
 		if lp.m3d.button != nil {
 			t.Error("Make 3D is offered on a text item")
@@ -37,7 +37,7 @@ func TestMake3DOnAPictureMakesALinkedModel(t *testing.T) {
 	})
 
 	h.UI(func() { lp.showDetail(ids[0]) })
-	h.Eventually("Make 3D on the picture", func() bool { return lp.selected == ids[0] && lp.m3d.button != nil })
+	h.Eventually("Make 3D on the picture", func() bool { return lp.shown == ids[0] && lp.m3d.button != nil })
 	h.UI(func() { test.Tap(lp.m3d.button) })
 	h.UI(func() {
 		m := &lp.m3d
@@ -115,7 +115,7 @@ func TestMake3DUploadsAPictureWithoutAHostedCopy(t *testing.T) {
 	wantListed(t, h, lp, "the picture", ids...)
 	h.Eventually("the 3D catalogue", func() bool { return len(h.Models("3d")) > 0 })
 	h.UI(func() { lp.showDetail(ids[0]) })
-	h.Eventually("Make 3D", func() bool { return lp.selected == ids[0] && lp.m3d.button != nil })
+	h.Eventually("Make 3D", func() bool { return lp.shown == ids[0] && lp.m3d.button != nil })
 	h.UI(func() { test.Tap(lp.m3d.button) })
 	h.UI(func() {
 		if !strings.Contains(lp.m3d.how.Text, "uploaded") {

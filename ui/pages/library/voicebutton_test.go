@@ -29,7 +29,7 @@ func TestVoiceToolsButton(t *testing.T) {
 		want := i < 3
 		h.UI(func() { lp.showDetail(id) })
 		h.Eventually("the detail view", func() bool {
-			return lp.selected == id && len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == "Save as…" })) == 1
+			return lp.shown == id && len(kittest.Buttons(lp.detail, func(b *widget.Button) bool { return b.Text == "Save as…" })) == 1
 		})
 		var buttons []*widget.Button
 		h.UI(func() { buttons = kittest.Buttons(lp.detail, isVoice) })
