@@ -55,6 +55,8 @@ func TestEstimate(t *testing.T) {
 		{"per second", veo, EstimateParams{Seconds: 6}, nil, 0.48, "second", true, "0.08 per second"},
 		{"per second with sound", veo, EstimateParams{Seconds: 4, Audio: true}, nil, 0.4, "second", true, "0.1 per second"},
 		{"music per second", music, EstimateParams{Seconds: 30}, nil, 0.075, "second", true, "per second"},
+		{"music with 10 s of reference audio", music, EstimateParams{Seconds: 30, RefSeconds: 10}, nil, 0.1, "second", true, "per second"},
+		{"flat-priced music ignores a reference", lyria, EstimateParams{Seconds: 30, RefSeconds: 10}, nil, 0.04, "clip", true, "per clip"},
 		{"sound per second", sound, EstimateParams{Seconds: 10}, nil, 0.02, "second", true, "0.002 per second"},
 		{"lyria flat per clip, whatever the length", lyria, EstimateParams{Seconds: 30}, nil, 0.04, "clip", true, "0.04 per clip"},
 		{"stable audio flat per clip (by its id, no flat_rate sent)", stable, EstimateParams{Seconds: 200}, nil, 0.26, "clip", true, "per clip"},

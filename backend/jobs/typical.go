@@ -56,6 +56,7 @@ type EstimateParams struct {
 	Width, Height int     // image size; 0 = 1024
 	Resolution    string  // a pricing variant (resolution tier), if the model has them
 	Seconds       float64 // video, music or transcribed audio length
+	RefSeconds    float64 // reference audio sent with music (billed per second, as output is)
 	Audio         bool    // a video with a soundtrack
 	Chars         int     // characters of speech
 }
@@ -134,7 +135,7 @@ func Estimate(m api.Model, p EstimateParams, history []float64) CostEstimate {
 		if !ok || p.Seconds <= 0 {
 			break
 		}
-		return done(per*p.Seconds, "second", pollen(per)+" per second")
+		return done(per*(p.Seconds+max(0, p.RefSeconds)), "second", pollen(per)+" per second")
 	case "audio":
 		per, ok := price("completionAudioTokens")
 		if !ok || p.Chars <= 0 {

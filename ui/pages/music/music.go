@@ -337,9 +337,16 @@ func (p *Page) updateCost() {
 	if secs == 0 {
 		secs = m.DefaultDuration
 	}
-	est := jobs.Estimate(m, jobs.EstimateParams{Seconds: secs}, nil)
+	ref := 0.0
+	if p.ref != nil && p.ref.file != "" && takesReference(api.MusicSpecFor(m.Name, &m)) {
+		ref = math.Round(p.ref.secs)
+	}
+	est := jobs.Estimate(m, jobs.EstimateParams{Seconds: secs, RefSeconds: ref}, nil)
 	per, _ := m.EstimateCost(1) // per second, or the clip's price
 	switch {
+	case est.Known && est.Unit == "second" && ref > 0:
+		p.cost.SetText(fmt.Sprintf("Estimated cost: about %s pollen (%s pollen per second × %g s, and %g s of reference audio)",
+			kit.Pollen(est.Amount), kit.Pollen(per), secs, ref))
 	case est.Known && est.Unit == "second":
 		p.cost.SetText(fmt.Sprintf("Estimated cost: about %s pollen (%s pollen per second × %g s)", kit.Pollen(est.Amount), kit.Pollen(per), secs))
 	case est.Known:

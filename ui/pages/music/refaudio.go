@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"pollinations-studio/audio"
 	"pollinations-studio/backend/api"
 	"pollinations-studio/backend/jobs"
 	"pollinations-studio/ui/kit"
@@ -27,7 +28,8 @@ const MaxReferenceAudioBytes = 20 << 20
 
 // refAudio is the reference audio row.
 type refAudio struct {
-	file   string // "" for none
+	file   string  // "" for none
+	secs   float64 // its length, once measured (0 until then, or when it cannot be)
 	label  *widget.Label
 	choose *widget.Button
 	remove *widget.Button
@@ -49,7 +51,8 @@ func (p *Page) newRefAudio() *refAudio {
 
 // setRefAudio makes a file the reference ("" for none), named by title.
 func (p *Page) setRefAudio(path, title string) {
-	p.ref.file = path
+	p.ref.file, p.ref.secs = path, 0
+	defer p.updateCost()
 	if path == "" {
 		p.ref.label.SetText("None (optional: a song to follow)")
 		p.ref.remove.Hide()
@@ -57,6 +60,20 @@ func (p *Page) setRefAudio(path, title string) {
 	}
 	p.ref.label.SetText(title)
 	p.ref.remove.Show()
+	// The service bills reference audio per second, as it does the output: measured off the
+	// UI goroutine for the estimate.
+	go func() {
+		info, err := audio.Probe(path)
+		if err != nil || info.Duration <= 0 {
+			return
+		}
+		p.h.RunOnUI(func() {
+			if p.ref.file == path {
+				p.ref.secs = info.Duration
+				p.updateCost()
+			}
+		})
+	}()
 }
 
 func (p *Page) chooseRefAudio() {

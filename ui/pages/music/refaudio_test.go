@@ -53,6 +53,11 @@ func TestReferenceAudioIsUploadedOnceAndSent(t *testing.T) {
 	if name != "elevenlabs/music-v2" || !shown(h, p)["reference"] {
 		t.Fatalf("a reference moves to a model that takes one: %s", name)
 	}
+	// The reference is billed per second as the output is: 5 s made and 1 s sent.
+	h.UI(func() { p.duration.SetText("5") })
+	h.Eventually("the estimate with the reference", func() bool {
+		return strings.Contains(p.cost.Text, "about 0.015 pollen") && strings.Contains(p.cost.Text, "1 s of reference audio")
+	})
 	for round := 1; round <= 2; round++ {
 		h.UI(func() {
 			p.prompt.SetText("a waltz on that tune")
