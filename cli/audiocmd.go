@@ -47,11 +47,7 @@ func (c *command) playStream(r io.Reader, format string) error {
 
 func (c *command) play(args []string) error {
 	fs := newFlagSet("play", c.env)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	file, err := onePositional(pos, "FILE")
+	file, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}

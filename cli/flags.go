@@ -74,6 +74,16 @@ func onePositional(pos []string, what string) (string, error) {
 	return s, nil
 }
 
+// parseOne parses a command's flags, anywhere among its words, and the words left as its one
+// positional argument (what names it in the error: "PROMPT", "FILE").
+func parseOne(fs *flag.FlagSet, args []string, what string) (string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", err
+	}
+	return onePositional(pos, what)
+}
+
 // readPromptArg lets "-" mean standard input, for long prompts and pipelines.
 func readPromptArg(s string, stdin io.Reader) (string, error) {
 	if s != "-" {

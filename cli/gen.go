@@ -30,11 +30,7 @@ func (c *command) image(args []string) error {
 	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
 	var refs listFlag
 	fs.Var(&refs, "ref", "reference image: a local FILE or an http(s) URL (repeatable)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	prompt, err := onePositional(pos, "PROMPT")
+	prompt, err := parseOne(fs, args, "PROMPT")
 	if err != nil {
 		return err
 	}
@@ -86,11 +82,7 @@ func (c *command) text(args []string) error {
 	model := fs.String("model", "", "text model")
 	system := fs.String("system", "", "system prompt")
 	jsonOut := fs.Bool("json", false, "print the saved library item (the reply in its text) as JSON at the end instead of streaming")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	prompt, err := onePositional(pos, "PROMPT")
+	prompt, err := parseOne(fs, args, "PROMPT")
 	if err != nil {
 		return err
 	}
@@ -184,11 +176,7 @@ func (c *command) speak(args []string) error {
 	format := fs.String("format", "", "mp3|wav|pcm (default: from the -o extension, else mp3)")
 	play := fs.Bool("play", false, "play the speech while it downloads")
 	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	text, err := onePositional(pos, "TEXT")
+	text, err := parseOne(fs, args, "TEXT")
 	if err != nil {
 		return err
 	}
@@ -242,11 +230,7 @@ func (c *command) transcribe(args []string) error {
 	speakers := fs.Int("speakers", 0, "how many people speak (with --format diarized_json)")
 	isolate := fs.Bool("isolate", false, "isolate the voice first (noise, music; audio or video, at least 4.6 s)")
 	asJSON := fs.Bool("json", false, "print the saved library item with its segments as JSON instead of the transcript")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	file, err := onePositional(pos, "FILE")
+	file, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
@@ -320,11 +304,7 @@ func (c *command) video(args []string) error {
 	var seed optInt64
 	fs.Var(&seed, "seed", "`int` seed (not sent unless given)")
 	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	prompt, err := onePositional(pos, "PROMPT")
+	prompt, err := parseOne(fs, args, "PROMPT")
 	if err != nil {
 		return err
 	}

@@ -23,11 +23,7 @@ func (c *command) isolate(args []string) error {
 	fs := newFlagSet("isolate", c.env)
 	out := fs.String("o", "", "output MP3 file (required)")
 	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	file, err := onePositional(pos, "FILE")
+	file, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
@@ -49,11 +45,7 @@ func (c *command) revoice(args []string) error {
 	model := fs.String("model", "", "voice changer model (default "+api.DefaultVoiceChangerModel+")")
 	format := fs.String("format", "", "mp3|opus|aac|wav|pcm (default: from the -o extension, else mp3)")
 	asJSON := fs.Bool("json", false, "print the saved library item as JSON on stdout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	file, err := onePositional(pos, "FILE")
+	file, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
@@ -101,11 +93,7 @@ func (c *command) stems(args []string) error {
 	out := fs.String("o", "", "output folder (required; created if missing)")
 	two := fs.Bool("two", false, "two stems (vocals and the rest) instead of six")
 	asJSON := fs.Bool("json", false, "print the saved stems (library items) as a JSON array on stdout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	file, err := onePositional(pos, "FILE")
+	file, err := parseOne(fs, args, "FILE")
 	if err != nil {
 		return err
 	}
