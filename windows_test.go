@@ -48,13 +48,23 @@ func (w *wineRun) cmd(args ...string) *exec.Cmd {
 // run runs the .exe to the end and fails the test unless it exits 0.
 func (w *wineRun) run(args ...string) string {
 	w.t.Helper()
-	var out, errb strings.Builder
-	c := w.cmd(args...)
-	c.Stdout, c.Stderr = &out, &errb
-	if err := c.Run(); err != nil && !errors.Is(err, exec.ErrWaitDelay) {
+	for try := 1; ; try++ {
+		var out, errb strings.Builder
+		c := w.cmd(args...)
+		c.Stdout, c.Stderr = &out, &errb
+		err := c.Run()
+		if err == nil || errors.Is(err, exec.ErrWaitDelay) {
+			return out.String()
+		}
+		// The program says why on every failure; a failure with no word at all is Wine's
+		// own start of the process (seen once among this stop's runs, on the first command):
+		// tried once more, and said.
+		if try == 1 && out.Len() == 0 && errb.Len() == 0 {
+			w.t.Logf("%s: %v with no output: Wine did not start it; once more", strings.Join(args, " "), err)
+			continue
+		}
 		w.t.Fatalf("%s: %v\n%s\n%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
-	return out.String()
 }
 
 // wineUp starts the prefix's wineserver, kept running until the test ends, and its services
