@@ -76,7 +76,7 @@ func tapDetail(t *testing.T, o *opener, p *Page, id int64, label string) {
 	find := func() []*widget.Button {
 		return kittest.Buttons(p.detail, func(b *widget.Button) bool { return b.Text == label })
 	}
-	o.Eventually(label+" on item", func() bool { return p.selected == id && len(find()) == 1 })
+	o.Eventually(label+" on item", func() bool { return p.shown == id && len(find()) == 1 })
 	o.UI(func() { test.Tap(find()[0]) })
 }
 
